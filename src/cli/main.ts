@@ -1,0 +1,65 @@
+/**
+ * `tsns COMMAND ...`: dispatch to one command module, loaded on demand so that each command pays
+ * only for what it uses. Every error reaches the user as one `tsns:` line and a non-zero exit.
+ */
+import { TsnsError } from '../sys/errors';
+
+export type CommandMain = (args: string[]) => number | void | Promise<number | void>;
+
+/** Command name -> module path (relative to this file) exporting `run(args)`. */
+const commands: Record<string, string> = {
+  ls: './ls',
+  enter: './enter',
+  pin: './pin',
+  unpin: './unpin',
+  pins: './pins',
+  run: './run',
+};
+
+const usage = `Usage: tsns COMMAND [options]
+
+Commands:
+  ls      list namespaces (lsns)
+  enter   run a program in the namespaces of a process, container or pin (nsenter)
+  pin     keep a namespace alive with a bind mount (ip netns add)
+  unpin   remove pins made with tsns pin
+  pins    list pinned namespaces
+  run     run a program in new namespaces (unshare)
+
+Run 'tsns COMMAND --help' for a command's options.
+`;
+
+export function reportError(err: unknown): number {
+  if (err instanceof TsnsError) {
+    process.stderr.write(`tsns: ${err.message}\n`);
+    return err.exitCode;
+  }
+  const e = err as { code?: string; message?: string };
+  if (e && e.code === 'EPIPE') return 0;
+  process.stderr.write(`tsns: ${e?.message ?? String(err)}\n`);
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [name, ...args] = argv;
+  let code: number;
+  try {
+    if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+      process.stdout.write(usage);
+      code = name === undefined ? 1 : 0;
+    } else if (name === '-V' || name === '--version') {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      process.stdout.write(`tsns ${require('../../../package.json').version}\n`);
+      code = 0;
+    } else if (!Object.hasOwn(commands, name)) {
+      throw new TsnsError(`unknown command '${name}'; try 'tsns --help'`);
+    } else {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(commands[name]) as { run: CommandMain };
+      code = (await mod.run(args)) ?? 0;
+    }
+  } catch (err) {
+    code = reportError(err);
+  }
+  process.exitCode = code;
+}

@@ -1,0 +1,132 @@
+/**
+ * Every system call tsns makes that Node does not offer, bound once with koffi.
+ * koffi is loaded on first use only: `tsns ls` with default columns must not pay for it.
+ * Each wrapper throws SysError (errno, call, target) instead of returning -1.
+ */
+import type * as KoffiModule from 'koffi';
+import { SysError } from './errors';
+import {
+  NS_GET_NSTYPE,
+  NS_GET_OWNER_UID,
+  NS_GET_PARENT,
+  NS_GET_USERNS,
+  SIOCGSKNS,
+  SYS_pidfd_getfd,
+  SYS_pidfd_open,
+} from './constants';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Fn = (...args: any[]) => any;
+
+interface Bindings {
+  koffi: typeof KoffiModule;
+  setns: Fn;
+  unshare: Fn;
+  ioctlNoArg: Fn;
+  ioctlUint32Out: Fn;
+  mount: Fn;
+  umount2: Fn;
+  syscall3: Fn;
+  close: Fn;
+  execve: Fn;
+  prctl: Fn;
+}
+
+let bound: Bindings | undefined;
+
+function libc(): Bindings {
+  if (bound) return bound;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const koffi = require('koffi') as typeof KoffiModule;
+  const lib = koffi.load('libc.so.6');
+  bound = {
+    koffi,
+    setns: lib.func('int setns(int fd, int nstype)'),
+    unshare: lib.func('int unshare(int flags)'),
+    // ioctl is variadic; the nsfs requests take no argument or one pointer, which the
+    // x86_64/aarch64 Linux ABIs pass exactly like a fixed argument.
+    ioctlNoArg: lib.func('int ioctl(int fd, unsigned long request)'),
+    ioctlUint32Out: lib.func('ioctl', 'int', ['int', 'unsigned long', koffi.out(koffi.pointer('uint32_t'))]),
+    mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
+    umount2: lib.func('int umount2(const char *target, int flags)'),
+    syscall3: lib.func('long syscall(long number, long a, long b, long c)'),
+    close: lib.func('int close(int fd)'),
+    execve: lib.func('int execve(const char *path, const char **argv, const char **envp)'),
+    prctl: lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+  };
+  return bound;
+}
+
+function check(ret: number | bigint, syscall: string, target?: string): number {
+  const n = Number(ret);
+  if (n < 0) throw new SysError(syscall, libc().koffi.errno(), target);
+  return n;
+}
+
+export function setns(fd: number, nstype: number): void {
+  check(libc().setns(fd, nstype), 'setns');
+}
+
+export function unshare(flags: number): void {
+  check(libc().unshare(flags), 'unshare');
+}
+
+/** NS_GET_USERNS / NS_GET_PARENT: a new fd of the related namespace (caller closes it). */
+export function nsGetUserns(fd: number): number {
+  return check(libc().ioctlNoArg(fd, NS_GET_USERNS), 'ioctl(NS_GET_USERNS)');
+}
+
+export function nsGetParent(fd: number): number {
+  return check(libc().ioctlNoArg(fd, NS_GET_PARENT), 'ioctl(NS_GET_PARENT)');
+}
+
+/** NS_GET_NSTYPE: the CLONE_NEW* flag of the namespace behind fd. */
+export function nsGetNstype(fd: number): number {
+  return check(libc().ioctlNoArg(fd, NS_GET_NSTYPE), 'ioctl(NS_GET_NSTYPE)');
+}
+
+/** NS_GET_OWNER_UID: uid (in the caller's user namespace) of a user namespace's creator. */
+export function nsGetOwnerUid(fd: number): number {
+  const out = [0];
+  check(libc().ioctlUint32Out(fd, NS_GET_OWNER_UID, out), 'ioctl(NS_GET_OWNER_UID)');
+  return out[0];
+}
+
+/** SIOCGSKNS: an fd of the network namespace of the socket behind fd. */
+export function sockGetNetns(fd: number): number {
+  return check(libc().ioctlNoArg(fd, SIOCGSKNS), 'ioctl(SIOCGSKNS)');
+}
+
+export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {
+  check(libc().mount(source, target, fstype, flags, data), 'mount', target);
+}
+
+export function umount2(target: string, flags: number): void {
+  check(libc().umount2(target, flags), 'umount2', target);
+}
+
+export function pidfdOpen(pid: number): number {
+  return check(libc().syscall3(SYS_pidfd_open, pid, 0, 0), 'pidfd_open', String(pid));
+}
+
+/** pidfd_getfd: a duplicate of another process's fd (needs ptrace access to it). */
+export function pidfdGetfd(pidfd: number, targetFd: number): number {
+  return check(libc().syscall3(SYS_pidfd_getfd, pidfd, targetFd, 0), 'pidfd_getfd');
+}
+
+export function close(fd: number): void {
+  libc().close(fd);
+}
+
+export function prctl(option: number, a2 = 0, a3 = 0, a4 = 0, a5 = 0): number {
+  return check(libc().prctl(option, a2, a3, a4, a5), 'prctl');
+}
+
+/** Replace this Node process with another program (only returns by throwing). */
+export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv): never {
+  const envp = Object.entries(env)
+    .filter((e): e is [string, string] => e[1] !== undefined)
+    .map(([k, v]) => `${k}=${v}`);
+  libc().execve(path, [...argv, null], [...envp, null]);
+  throw new SysError('execve', libc().koffi.errno(), path);
+}
