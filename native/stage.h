@@ -1,0 +1,53 @@
+/* The plan the TypeScript side hands the stage (see PROTOCOL.md), parsed from argv by stage.c.
+ * stage.c (open, join, fork, credentials, exec) and create.c (unshare, sync, mount-proc, hostname)
+ * share it; keep it plain data. */
+#ifndef TSNS_STAGE_H
+#define TSNS_STAGE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define STAGE_NS_COUNT 8          /* mnt uts ipc net pid user cgroup time */
+#define STAGE_EXIT_FAILURE 125     /* the stage itself failed before exec */
+
+struct plan {
+	/* open + join */
+	pid_t pidfd_pid;               /* pidfd=PID, 0 if none */
+	int nsof_mask;                 /* nsof=...: CLONE_NEW* mask joined through the pidfd */
+	const char *ns_path[STAGE_NS_COUNT]; /* ns=TYPE:PATH, indexed like stage_ns_types[] */
+	bool user_parent;
+	const char *root, *wd, *wdns, *cgroup_procs;
+	/* create */
+	int unshare_mask;
+	const char *propagation;       /* private|shared|slave, NULL = unchanged */
+	int sync_fd;                   /* -1 if none */
+	bool fork;
+	int kill_child_signal;         /* 0 if none */
+	bool forward_signals;
+	const char *mount_proc;        /* DIR or NULL */
+	const char *hostname;          /* or NULL */
+	/* credentials */
+	bool preserve_credentials, keep_caps;
+	bool have_uid, have_gid;
+	uid_t uid;
+	gid_t gid;
+	/* exec */
+	int keep_fds;
+	char **argv;                   /* PROGRAM [ARG...], NULL-terminated */
+};
+
+struct ns_type {
+	const char *name;
+	int flag;                      /* CLONE_NEW* */
+};
+extern const struct ns_type stage_ns_types[STAGE_NS_COUNT];
+
+/* Print `tsns: ...` (with strerror(errno) when with_errno) and exit STAGE_EXIT_FAILURE. */
+void stage_die(bool with_errno, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+
+/* create.c: phase 3, after the joins: unshare(unshare_mask), propagation, sync with the TS side. */
+void create_namespaces(const struct plan *p);
+/* create.c: phase 4, in the forked child (or the stage without fork): mount-proc, hostname. */
+void create_setup_child(const struct plan *p);
+
+#endif
