@@ -25,7 +25,7 @@ export function asNobody(): { prefix: string[]; root: string; cleanup: () => voi
   if (reachableByOthers(repoRoot)) return { prefix: setpriv, root: repoRoot, cleanup: () => {} };
   const view = fs.mkdtempSync(path.join(os.tmpdir(), 'tsns-nobody-'));
   fs.chmodSync(view, 0o755);
-  const script = 'mount --bind "$0" "$1" && shift 2 && exec "$@"';
+  const script = 'mount --bind "$0" "$1" && shift && exec "$@"';
   return {
     prefix: ['unshare', '--mount', '--propagation=private', 'sh', '-c', script, repoRoot, view, ...setpriv],
     root: view,
