@@ -1,0 +1,393 @@
+/**
+ * Containers found without asking any engine: what OCI runtimes leave on disk, and what container
+ * managers write into cgroup paths.
+ *
+ * 1. OCI runtime state. runc (and docker's, containerd's and podman's use of it) keeps
+ *    ROOT/ID/state.json; crun keeps ROOT/ID/status. The roots differ per engine and per user
+ *    (/run/runc, /run/docker/runtime-runc/moby, /run/containerd/runc/k8s.io, /run/user/1000/crun, ...),
+ *    so they are discovered: a shallow readdir walk of /run (and $XDG_RUNTIME_DIR) for directories that
+ *    hold such a file. A state counts only while its init process is alive with the recorded start time
+ *    (a recycled PID is not the container).
+ * 2. Where no state is readable (an engine's root is elsewhere or not ours to read), container ids in
+ *    cgroup paths: docker-<id>.scope, libpod-<id>.scope, cri-containerd-<id>.scope, crio-<id>.scope,
+ *    /docker/<id>, kubepods .../pod<uid>/<id>. The init is the topmost process of that cgroup.
+ *
+ * Names come from annotations (io.kubernetes.cri.container-name, io.kubernetes.container.name,
+ * nerdctl/name) or docker's on-disk config (/var/lib/docker/containers/ID/config.v2.json); else the id.
+ */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { TsnsError } from '../sys/errors';
+import type { ScanModel } from './model';
+
+export interface ContainerInfo {
+  id: string;
+  /** Human name (annotation or engine metadata), else the id. */
+  name: string;
+  /** Host PID of the container's init process. */
+  pid: number;
+  /** The OCI runtime (runc, crun) when found by its state, else the manager named by the cgroup. */
+  runtime: string;
+  /** How it was found. */
+  source: 'state' | 'cgroup';
+  bundle?: string;
+  rootfs?: string;
+  /** The runtime state directory (ROOT/ID). */
+  stateDir?: string;
+  /** Kubernetes pod uid, when the cgroup path names one. */
+  pod?: string;
+}
+
+/** Directories under /run that never hold runtime state and can be large. */
+const SKIP_DIRS = new Set(['systemd', 'udev', 'netns', 'lock', 'log', 'shm', 'mount', 'initramfs', 'sendsigs.omit.d']);
+/** ROOT/ID/state.json under /run is at most 4 levels down (/run/containerd/runc/k8s.io/ID). */
+const MAX_DEPTH = 4;
+
+const NAME_ANNOTATIONS = ['io.kubernetes.cri.container-name', 'io.kubernetes.container.name', 'nerdctl/name', 'io.podman.annotations.name'];
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks) and field 4 (ppid); undefined if gone. */
+export function procStat(pid: number): { ppid: number; start: number } | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { ppid: Number(f[1]), start: Number(f[19]) };
+}
+
+/** A runtime state directory found by the walk: ROOT/ID with its state file. */
+interface StateDir {
+  dir: string;
+  file: 'state.json' | 'status';
+}
+
+/** Walk /run (and $XDG_RUNTIME_DIR) for ROOT/ID/{state.json,status}; cheap: directories only. */
+export function findStateDirs(): StateDir[] {
+  const found: StateDir[] = [];
+  const seen = new Set<string>();
+  const walk = (dir: string, depth: number): void => {
+    if (seen.has(dir)) return;
+    seen.add(dir);
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    let subdirs: string[] | undefined;
+    for (const e of entries) {
+      if (e.isFile() && (e.name === 'state.json' || e.name === 'status')) {
+        // crun's status file sits next to a config.json; a bare "status" elsewhere is not state.
+        if (e.name === 'status' && !entries.some((x) => x.name === 'config.json')) continue;
+        if (depth > 1) found.push({ dir, file: e.name });
+        return;
+      }
+      if (e.isDirectory() && depth < MAX_DEPTH && !(depth === 0 && SKIP_DIRS.has(e.name))) {
+        (subdirs ??= []).push(e.name);
+      }
+    }
+    if (subdirs) for (const name of subdirs) walk(join(dir, name), depth + 1);
+  };
+  walk('/run', 0);
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  if (xdg && !xdg.startsWith('/run/')) walk(xdg, 1);
+  return found;
+}
+
+function annotationsOf(labels: unknown, annotations: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (Array.isArray(labels)) {
+    // runc records annotations as "key=value" labels next to "bundle=PATH".
+    for (const l of labels) {
+      if (typeof l !== 'string') continue;
+      const eq = l.indexOf('=');
+      if (eq > 0) out[l.slice(0, eq)] = l.slice(eq + 1);
+    }
+  }
+  if (annotations && typeof annotations === 'object') {
+    for (const [k, v] of Object.entries(annotations)) if (typeof v === 'string') out[k] = v;
+  }
+  return out;
+}
+
+/** Name from docker's own record of the container, readable with no daemon running. */
+function dockerName(id: string): string | undefined {
+  const text = readText(`/var/lib/docker/containers/${id}/config.v2.json`);
+  if (!text) return undefined;
+  try {
+    const name = (JSON.parse(text) as { Name?: unknown }).Name;
+    return typeof name === 'string' && name ? name.replace(/^\//, '') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function nameFrom(id: string, ann: Record<string, string>, dockerish: boolean): string {
+  for (const key of NAME_ANNOTATIONS) if (ann[key]) return ann[key];
+  return (dockerish ? dockerName(id) : undefined) ?? id;
+}
+
+function runtimeOf(dir: string, file: string): string {
+  if (file === 'status') return 'crun';
+  if (dir.includes('crun')) return 'crun';
+  if (dir.includes('youki')) return 'youki';
+  return 'runc';
+}
+
+/** One state directory -> a live container, or undefined (stopped, recycled pid, unreadable). */
+function fromState(sd: StateDir): ContainerInfo | undefined {
+  const text = readText(join(sd.dir, sd.file));
+  if (!text) return undefined;
+  let s: Record<string, unknown>;
+  try {
+    s = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined; // being written right now
+  }
+  const id = basename(sd.dir);
+  let pid: number;
+  let start: number | undefined;
+  let ann: Record<string, string>;
+  let bundle: string | undefined;
+  let rootfs: string | undefined;
+  if (sd.file === 'state.json') {
+    pid = Number(s.init_process_pid);
+    start = s.init_process_start === undefined ? undefined : Number(s.init_process_start);
+    const config = (s.config ?? {}) as { labels?: unknown; rootfs?: unknown };
+    ann = annotationsOf(config.labels, undefined);
+    bundle = ann.bundle;
+    rootfs = typeof config.rootfs === 'string' ? config.rootfs : undefined;
+    if (typeof s.id === 'string' && s.id !== id) return undefined;
+  } else {
+    pid = Number(s.pid);
+    start = s['process-start-time'] === undefined ? undefined : Number(s['process-start-time']);
+    bundle = typeof s.bundle === 'string' ? s.bundle : undefined;
+    rootfs = typeof s.rootfs === 'string' ? s.rootfs : undefined;
+    let configAnn: unknown;
+    const config = readText(join(sd.dir, 'config.json'));
+    if (config) {
+      try {
+        configAnn = (JSON.parse(config) as { annotations?: unknown }).annotations;
+      } catch {
+        /* ignore */
+      }
+    }
+    ann = annotationsOf(undefined, configAnn);
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  const live = procStat(pid);
+  if (!live || (start !== undefined && Number.isFinite(start) && live.start !== start)) return undefined;
+  const dockerish = sd.dir.includes('/docker/') || sd.dir.includes('/moby');
+  return {
+    id,
+    name: nameFrom(id, ann, dockerish),
+    pid,
+    runtime: runtimeOf(sd.dir, sd.file),
+    source: 'state',
+    bundle,
+    rootfs,
+    stateDir: sd.dir,
+  };
+}
+
+/** Containers of the OCI runtimes' state, live ones only. */
+export function listStateContainers(): ContainerInfo[] {
+  const out: ContainerInfo[] = [];
+  for (const sd of findStateDirs()) {
+    const c = fromState(sd);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+const HEX64 = '[0-9a-f]{64}';
+const SCOPE_RE = new RegExp(`(?:^|/)(docker|libpod|cri-containerd|crio|nerdctl)-(${HEX64})\\.scope(?:/|$)`);
+const DOCKER_FS_RE = new RegExp(`(?:^|/)docker/(${HEX64})(?:/|$)`);
+const KUBE_FS_RE = new RegExp(`kubepods[^\\n]*?/pod([0-9a-f_-]{36})/(${HEX64})(?:/|$)`);
+const KUBE_POD_RE = /kubepods[^\n]*?pod([0-9a-f]{8}[_-][0-9a-f]{4}[_-][0-9a-f]{4}[_-][0-9a-f]{4}[_-][0-9a-f]{12})/;
+
+const MANAGER: Record<string, string> = {
+  docker: 'docker',
+  libpod: 'podman',
+  'cri-containerd': 'containerd',
+  crio: 'cri-o',
+  nerdctl: 'nerdctl',
+};
+
+/** A container id named by a cgroup path (any hierarchy of /proc/PID/cgroup), with its manager. */
+export function containerOfCgroup(cgroupFile: string): { id: string; manager: string; pod?: string } | undefined {
+  for (const line of cgroupFile.split('\n')) {
+    const path = line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
+    if (path.length < 64) continue;
+    const pod = KUBE_POD_RE.exec(path)?.[1]?.replace(/_/g, '-');
+    let m = SCOPE_RE.exec(path);
+    if (m) return { id: m[2], manager: MANAGER[m[1]] ?? m[1], pod };
+    m = KUBE_FS_RE.exec(path);
+    if (m) return { id: m[2], manager: 'kubepods', pod: m[1].replace(/_/g, '-') };
+    m = DOCKER_FS_RE.exec(path);
+    if (m) return { id: m[1], manager: 'docker', pod };
+  }
+  return undefined;
+}
+
+function cgroupContainer(pid: number): { id: string; manager: string; pod?: string } | undefined {
+  const text = readText(`/proc/${pid}/cgroup`);
+  return text ? containerOfCgroup(text) : undefined;
+}
+
+/**
+ * Containers named by cgroup paths, among candidate processes (each a possible init: pass processes
+ * that head a mount namespace, since every OCI container has its own). A candidate is the init when
+ * its parent is not in the same container cgroup. Ids already known from state are skipped.
+ */
+export function cgroupContainers(candidates: Iterable<{ pid: number; ppid: number }>, known: Set<string>): ContainerInfo[] {
+  const byId = new Map<string, ContainerInfo>();
+  for (const { pid, ppid } of candidates) {
+    const c = cgroupContainer(pid);
+    if (!c || known.has(c.id)) continue;
+    if (ppid > 0 && cgroupContainer(ppid)?.id === c.id) continue; // not the container's topmost process
+    const prev = byId.get(c.id);
+    if (prev && prev.pid < pid) continue;
+    byId.set(c.id, {
+      id: c.id,
+      name: nameFrom(c.id, {}, c.manager === 'docker'),
+      pid,
+      runtime: c.manager,
+      source: 'cgroup',
+      pod: c.pod,
+    });
+  }
+  return [...byId.values()];
+}
+
+/** Processes that head a mount namespace other than ours: the possible container inits. */
+function mountNamespaceHeads(): { pid: number; ppid: number }[] {
+  let own: string;
+  try {
+    own = readlinkSync('/proc/self/ns/mnt');
+  } catch {
+    return [];
+  }
+  const mnt = new Map<number, string>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      const link = readlinkSync(`/proc/${pid}/ns/mnt`);
+      if (link !== own) mnt.set(pid, link);
+    } catch {
+      /* gone or unreadable */
+    }
+  }
+  const heads: { pid: number; ppid: number }[] = [];
+  for (const [pid, link] of mnt) {
+    const st = procStat(pid);
+    if (st && mnt.get(st.ppid) !== link) heads.push({ pid, ppid: st.ppid });
+  }
+  return heads;
+}
+
+/** Every live container on the host: OCI runtime state first, cgroup paths for the rest. */
+export function listContainers(): ContainerInfo[] {
+  const fromStates = listStateContainers();
+  const known = new Set(fromStates.map((c) => c.id));
+  return [...fromStates, ...cgroupContainers(mountNamespaceHeads(), known)].sort((a, b) => a.pid - b.pid);
+}
+
+/**
+ * Pick one container by exact name, exact id, or unique id prefix, among `containers`.
+ * Unknown or ambiguous -> TsnsError (one line).
+ */
+export function pickContainer(containers: ContainerInfo[], nameOrId: string): ContainerInfo {
+  if (!nameOrId) throw new TsnsError('empty container name');
+  const unique = (list: ContainerInfo[]): ContainerInfo | undefined => {
+    const ids = new Set(list.map((c) => c.id));
+    if (ids.size > 1) {
+      const names = [...ids].slice(0, 4).join(', ');
+      throw new TsnsError(`container '${nameOrId}' is ambiguous: matches ${names}${ids.size > 4 ? ', ...' : ''}`);
+    }
+    return list[0];
+  };
+  const exact = unique(containers.filter((c) => c.name === nameOrId || c.id === nameOrId));
+  if (exact) return exact;
+  const prefix = unique(containers.filter((c) => c.id.startsWith(nameOrId)));
+  if (prefix) return prefix;
+  throw new TsnsError(`no such container: ${nameOrId}`);
+}
+
+/** `tsns enter NAME`, `tsns pin NAME`, `tsns ls --container NAME`: one live container. */
+export function resolveContainer(nameOrId: string): ContainerInfo {
+  const fromStates = listStateContainers();
+  try {
+    return pickContainer(fromStates, nameOrId);
+  } catch (err) {
+    // Only an unknown name is worth the slower cgroup look; ambiguity among states stands.
+    if (!(err instanceof TsnsError) || !err.message.startsWith('no such')) throw err;
+  }
+  return pickContainer(listContainers(), nameOrId);
+}
+
+/**
+ * Fill Namespace.container: the container whose init process is the namespace's topmost member —
+ * a member process whose parent is not a member (a container's init has its runtime or shim, outside
+ * the container, as parent). When several containers' inits qualify (a pod's containers sharing the
+ * pause container's network namespace), the oldest init wins (lowest start time, then lowest pid).
+ * Namespaces with no member process (held by a thread, fd, socket or pin only) get none.
+ * Returns the containers it considered, for `--container` filtering.
+ */
+export function markContainers(model: ScanModel): ContainerInfo[] {
+  const states = listStateContainers();
+  const known = new Set(states.map((c) => c.id));
+  // Cgroup candidates: heads of mount namespaces (every OCI container has its own).
+  const mntMembers = new Map<number, Set<number>>();
+  for (const ns of model.namespaces.values()) if (ns.type === 'mnt') mntMembers.set(ns.id, new Set(ns.pids));
+  const candidates: { pid: number; ppid: number }[] = [];
+  const hostMnt = model.processes.get(1)?.ns.mnt ?? ownMnt();
+  for (const p of model.processes.values()) {
+    const mnt = p.ns.mnt;
+    if (mnt === undefined || mnt === hostMnt) continue;
+    if (!mntMembers.get(mnt)?.has(p.ppid)) candidates.push(p);
+  }
+  const containers = [...states, ...cgroupContainers(candidates, known)];
+  const byInit = new Map<number, ContainerInfo>();
+  for (const c of containers) byInit.set(c.pid, c);
+  if (byInit.size === 0) return containers;
+  const startOf = new Map<number, number>();
+  const start = (pid: number): number => {
+    let s = startOf.get(pid);
+    if (s === undefined) {
+      s = procStat(pid)?.start ?? Number.MAX_SAFE_INTEGER;
+      startOf.set(pid, s);
+    }
+    return s;
+  };
+  for (const ns of model.namespaces.values()) {
+    let best: ContainerInfo | undefined;
+    let members: Set<number> | undefined;
+    for (const pid of ns.pids) {
+      const c = byInit.get(pid);
+      if (!c) continue;
+      members ??= new Set(ns.pids);
+      const ppid = model.processes.get(pid)?.ppid ?? 0;
+      if (members.has(ppid)) continue; // inside the namespace, not its top
+      if (!best || start(c.pid) < start(best.pid) || (start(c.pid) === start(best.pid) && c.pid < best.pid)) best = c;
+    }
+    if (best) ns.container = best.name;
+  }
+  return containers;
+}
+
+function ownMnt(): number | undefined {
+  try {
+    const link = readlinkSync('/proc/self/ns/mnt');
+    return Number(link.slice(link.indexOf('[') + 1, -1));
+  } catch {
+    return undefined;
+  }
+}
