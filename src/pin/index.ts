@@ -1,0 +1,530 @@
+/**
+ * Pins: a namespace file bind-mounted onto a path keeps the namespace alive with no process in it
+ * (what `ip netns add` does for net). This module makes, lists and removes them, with every check done
+ * before the first change and every change undone when a later step fails.
+ *
+ * Conventions (documented in README):
+ * - A bare NAME (no '/') means /run/netns/NAME for net (so `ip netns` sees it) and /run/tsns/TYPE/NAME
+ *   for the other types. Those directories are made on demand: /run/netns the way iproute2 makes it
+ *   (a shared mount, bound onto itself), /run/tsns/mnt a private mount bound onto itself (a mount
+ *   namespace cannot be pinned on a shared mount), the others plain directories.
+ * - Pinning a namespace onto a path that already pins that same namespace succeeds and changes nothing;
+ *   a path pinning another namespace is an error.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { MNT_DETACH, MS_BIND, MS_PRIVATE, MS_REC, MS_SHARED, NS_TYPES, NsType, UMOUNT_NOFOLLOW, isNsType } from '../sys/constants';
+import { SysError, TsnsError, describeErrno } from '../sys/errors';
+import * as libc from '../sys/libc';
+import { MountEntry, mountAt, mountHolding, nsfsRoot, readMountinfo } from './mountinfo';
+import { NSFS_MAGIC, OpenNamespace, hasSysAdmin, openNamespace } from './nsfile';
+import { Transaction } from './transaction';
+
+export { openNamespace } from './nsfile';
+export type { OpenNamespace } from './nsfile';
+
+/** Where `ip netns` keeps network namespace pins. */
+export const NETNS_RUN_DIR = '/run/netns';
+/** Where tsns keeps named pins of the other types: /run/tsns/TYPE/NAME. */
+export const PIN_RUN_DIR = '/run/tsns';
+
+/** A pinned namespace: an nsfs bind mount seen in some mount namespace's mount table. */
+export interface Pin {
+  /** Mount point, as the mount namespace that has it sees it. */
+  path: string;
+  type: NsType;
+  /** Namespace inode (the NS column). */
+  ns: number;
+  /** Processes whose namespace of this type is this one (0: only pins and fds hold it). */
+  nprocs: number;
+  /** Their PIDs, ascending. */
+  pids: number[];
+  /** Inode of the mount namespace whose mount table holds the pin. */
+  mountNamespace: number;
+  mountId: number;
+}
+
+export interface PinResult {
+  path: string;
+  type: NsType;
+  ns: number;
+  /** True when the path already pinned this namespace and nothing was done. */
+  alreadyPinned: boolean;
+  /** True when tsns created the (empty) file the pin is mounted on. */
+  createdFile: boolean;
+}
+
+/** A NAME is a single path component: no '/', not '.' or '..'. */
+export function isPinName(text: string): boolean {
+  return text.length > 0 && !text.includes('/') && text !== '.' && text !== '..';
+}
+
+/** Bare NAME -> /run/netns/NAME (net) or /run/tsns/TYPE/NAME; a path -> itself, made absolute. */
+export function resolvePinDestination(type: NsType, pathOrName: string): string {
+  if (!isNsType(type)) throw new TsnsError(`unknown namespace type '${type}'`);
+  if (!pathOrName) throw new TsnsError('empty pin path');
+  if (isPinName(pathOrName)) return type === 'net' ? path.join(NETNS_RUN_DIR, pathOrName) : path.join(PIN_RUN_DIR, type, pathOrName);
+  return path.resolve(pathOrName);
+}
+
+/** The directory tsns manages for named pins of `type` (created on demand). */
+export function pinDirectory(type: NsType): string {
+  return type === 'net' ? NETNS_RUN_DIR : path.join(PIN_RUN_DIR, type);
+}
+
+function code(err: unknown): string | undefined {
+  return (err as { code?: string } | null)?.code;
+}
+
+function message(err: unknown): string {
+  const errno = Math.abs((err as { errno?: number }).errno ?? 0);
+  return errno ? describeErrno(errno) : String((err as Error).message ?? err);
+}
+
+function lstatOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p);
+  } catch (err) {
+    if (code(err) === 'ENOENT') return undefined;
+    throw new TsnsError(`cannot access ${p}: ${message(err)}`);
+  }
+}
+
+/**
+ * Canonical form of a path whose last component may not exist yet: the parent resolved through
+ * symlinks (mountinfo lists canonical paths), the last component kept as given.
+ */
+function canonical(p: string, missingParentOk = false): { file: string; parent: string; parentExists: boolean } {
+  const abs = path.resolve(p);
+  const base = path.basename(abs);
+  if (abs === '/' || base === '.' || base === '..') throw new TsnsError(`${p}: not a file name`);
+  const parent = path.dirname(abs);
+  try {
+    const real = fs.realpathSync(parent);
+    if (!fs.statSync(real).isDirectory()) throw new TsnsError(`${parent} is not a directory`);
+    return { file: path.join(real, base), parent: real, parentExists: true };
+  } catch (err) {
+    if (err instanceof TsnsError) throw err;
+    if (code(err) === 'ENOENT' && missingParentOk) return { file: abs, parent, parentExists: false };
+    if (code(err) === 'ENOENT') throw new TsnsError(`${parent}: no such directory (the parent directory of a pin must exist)`);
+    if (code(err) === 'ENOTDIR') throw new TsnsError(`${parent} is not a directory`);
+    throw new TsnsError(`cannot access ${parent}: ${message(err)}`);
+  }
+}
+
+function nsLabel(type: string, inode: number): string {
+  return `${type}:[${inode}]`;
+}
+
+/** What is at the destination now, decided before anything changes. */
+type DestinationState = { kind: 'missing' } | { kind: 'file' } | { kind: 'same-pin' };
+
+function inspectDestination(file: string, ns: OpenNamespace, table: MountEntry[]): DestinationState {
+  const st = lstatOrUndefined(file);
+  const mounted = mountAt(table, file);
+  if (mounted) {
+    const root = nsfsRoot(mounted);
+    if (root) {
+      if (root.inode === ns.inode && root.type === ns.type) return { kind: 'same-pin' };
+      throw new TsnsError(`${file} is already a pin of ${nsLabel(root.type, root.inode)}; unpin it first`);
+    }
+    throw new TsnsError(`${file} is a mount point (${mounted.fsType}); refusing to cover it with a pin`);
+  }
+  if (!st) return { kind: 'missing' };
+  if (st.isSymbolicLink()) throw new TsnsError(`${file} is a symbolic link; give the path it points to`);
+  if (st.isDirectory()) throw new TsnsError(`${file} is a directory; a pin must be a file (use --all DIR to pin into a directory)`);
+  // An nsfs file that mountinfo did not show (a mount made in a way this table cannot see).
+  if (st.dev === ns.dev) {
+    if (st.ino === ns.inode) return { kind: 'same-pin' };
+    throw new TsnsError(`${file} is already a namespace file; unpin it first`);
+  }
+  if (!st.isFile()) throw new TsnsError(`${file} is not a regular file`);
+  return { kind: 'file' };
+}
+
+function mkdirOnce(tx: Transaction, dir: string, mode: number): void {
+  try {
+    fs.mkdirSync(dir, { mode });
+  } catch (err) {
+    if (code(err) === 'EEXIST') return;
+    throw new TsnsError(`cannot create directory ${dir}: ${message(err)}`);
+  }
+  fs.chmodSync(dir, mode);
+  tx.did(() => fs.rmdirSync(dir));
+}
+
+/** Bind `dir` onto itself unless it is already a mount point; undone by unmounting it. */
+function ensureMountPoint(tx: Transaction, dir: string, table: MountEntry[], recursive: boolean): void {
+  if (mountAt(table, dir)) return;
+  try {
+    libc.mount(dir, dir, 'none', MS_BIND | (recursive ? MS_REC : 0));
+  } catch (err) {
+    throw new TsnsError(`cannot bind-mount ${dir} onto itself: ${message(err)}`);
+  }
+  tx.did(() => libc.umount2(dir, MNT_DETACH));
+}
+
+/**
+ * Make the managed directory for named pins of `type`, as its users expect it:
+ * /run/netns as iproute2 (ip/ipnetns.c, netns_add) does: mkdir 0755, then `mount --make-rshared`,
+ * binding it onto itself first if it is not a mount point, so an unpin propagates to every mount
+ * namespace and frees the namespace sooner; /run/tsns/mnt a private mount of its own, because the kernel
+ * refuses (EINVAL) to bind a mount namespace where the mount would propagate; others plain directories.
+ */
+function prepareManagedDirectory(tx: Transaction, type: NsType, table: MountEntry[]): void {
+  const dir = pinDirectory(type);
+  if (type === 'net') {
+    mkdirOnce(tx, dir, 0o755);
+    const current = mountAt(table, dir);
+    if (current?.shared !== undefined) return;
+    ensureMountPoint(tx, dir, table, true);
+    try {
+      libc.mount('', dir, 'none', MS_SHARED | MS_REC);
+    } catch (err) {
+      throw new TsnsError(`mount --make-rshared ${dir} failed: ${message(err)}`);
+    }
+    if (current) tx.did(() => libc.mount('', dir, 'none', MS_PRIVATE | MS_REC));
+    return;
+  }
+  mkdirOnce(tx, PIN_RUN_DIR, 0o755);
+  mkdirOnce(tx, dir, 0o755);
+  if (type !== 'mnt') return;
+  const current = mountAt(table, dir);
+  if (current && current.shared === undefined && current.master === undefined) return;
+  ensureMountPoint(tx, dir, table, false);
+  try {
+    libc.mount('', dir, 'none', MS_PRIVATE);
+  } catch (err) {
+    throw new TsnsError(`mount --make-private ${dir} failed: ${message(err)}`);
+  }
+}
+
+function requireMountPrivilege(what: string): void {
+  if (!hasSysAdmin()) throw new TsnsError(`${what} needs CAP_SYS_ADMIN (mount privilege): ${describeErrno(1)}`);
+}
+
+function ownMountNamespace(): number {
+  return fs.statSync('/proc/self/ns/mnt').ino;
+}
+
+interface PlannedPin {
+  ns: OpenNamespace;
+  file: string;
+  parent: string;
+  managed: boolean;
+  state: DestinationState;
+}
+
+/** Every check for one pin, nothing changed. */
+function planPin(ns: OpenNamespace, dest: string, table: MountEntry[]): PlannedPin {
+  const managedDir = pinDirectory(ns.type);
+  // Named-pin directories are made on demand, so compare them as far as they exist (/var/run -> /run).
+  const managed = realpathLoose(path.dirname(path.resolve(dest))) === realpathLoose(managedDir);
+  const target = canonical(dest, managed);
+  const file = target.parentExists ? target.file : path.join(managedDir, path.basename(target.file));
+  const state = inspectDestination(file, ns, table);
+  if (ns.type === 'mnt' && state.kind !== 'same-pin') {
+    if (ns.inode === ownMountNamespace())
+      throw new TsnsError(
+        `cannot pin ${nsLabel('mnt', ns.inode)}: it is this process's own mount namespace, and a pin inside the namespace it holds would loop (the kernel refuses it)`,
+      );
+    if (!managed) {
+      const holder = mountHolding(table, target.parent);
+      if (holder && holder.shared !== undefined)
+        throw new TsnsError(
+          `cannot pin a mount namespace on ${target.parent}: it is on a shared mount (${holder.mountPoint}, shared:${holder.shared}), where the pin could propagate into a loop; ` +
+            `use a NAME (pinned under ${managedDir}) or make the directory private first: mount --bind DIR DIR && mount --make-private DIR`,
+        );
+    }
+  }
+  return { ns, file, parent: target.parent, managed, state };
+}
+
+function safeRealpath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** realpath of the longest existing prefix, the rest appended as given. */
+function realpathLoose(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch (err) {
+    const parent = path.dirname(p);
+    if (code(err) !== 'ENOENT' || parent === p) return p;
+    return path.join(realpathLoose(parent), path.basename(p));
+  }
+}
+
+/** The changes for one planned pin, each recorded in `tx`. */
+function makePin(tx: Transaction, plan: PlannedPin, table: MountEntry[]): PinResult {
+  const { ns, file } = plan;
+  const result: PinResult = { path: file, type: ns.type, ns: ns.inode, alreadyPinned: plan.state.kind === 'same-pin', createdFile: false };
+  if (result.alreadyPinned) return result;
+  if (plan.managed) prepareManagedDirectory(tx, ns.type, table);
+  if (plan.state.kind === 'missing') {
+    let fd: number;
+    try {
+      // As iproute2: O_EXCL, mode 0 (what counts is the mode of the nsfs file mounted on top).
+      fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0);
+    } catch (err) {
+      throw new TsnsError(`cannot create ${file}: ${message(err)}`);
+    }
+    fs.closeSync(fd);
+    tx.did(() => fs.unlinkSync(file));
+    result.createdFile = true;
+  }
+  try {
+    libc.mount(`/proc/self/fd/${ns.fd}`, file, 'none', MS_BIND);
+  } catch (err) {
+    if (err instanceof SysError && err.code === 'EINVAL' && ns.type === 'mnt')
+      throw new TsnsError(
+        `the kernel refused to pin ${nsLabel('mnt', ns.inode)} on ${file} (EINVAL): a mount namespace can only be pinned by a process in an older mount namespace, on a mount that does not propagate`,
+      );
+    if (err instanceof SysError && err.code === 'EPERM') throw new TsnsError(`cannot pin onto ${file}: ${describeErrno(err.errno)} (mounting needs CAP_SYS_ADMIN)`);
+    throw new TsnsError(`cannot pin onto ${file}: ${message(err)}`);
+  }
+  tx.did(() => libc.umount2(file, MNT_DETACH | UMOUNT_NOFOLLOW));
+  // Trust but verify: the path must now show the namespace we opened.
+  const st = fs.statSync(file);
+  if (st.ino !== ns.inode || st.dev !== ns.dev) throw new TsnsError(`${file}: the pin does not show ${nsLabel(ns.type, ns.inode)} after mounting; undone`);
+  return result;
+}
+
+function runPins(namespaces: OpenNamespace[], dests: string[]): PinResult[] {
+  requireMountPrivilege('pinning');
+  const table = readMountinfo();
+  const plans = namespaces.map((ns, i) => planPin(ns, dests[i], table));
+  const files = new Set<string>();
+  for (const p of plans) {
+    if (files.has(p.file)) throw new TsnsError(`${p.file} given twice`);
+    files.add(p.file);
+  }
+  const tx = new Transaction();
+  try {
+    const results = plans.map((p) => makePin(tx, p, readMountinfo()));
+    tx.commit();
+    return results;
+  } catch (err) {
+    tx.rollback();
+    throw err;
+  }
+}
+
+/**
+ * Pin the namespace behind `nsFile` (e.g. /proc/PID/ns/uts, or another pin) onto `dest` (a path, or a
+ * bare NAME: see resolvePinDestination), creating an empty file there when none exists. The parent
+ * directory must exist, except for the named-pin directories, which are made as their users expect.
+ * Throws TsnsError (and leaves nothing behind) on any failure.
+ */
+export function pinNamespace(nsFile: string, type: NsType, dest: string): PinResult {
+  if (!isNsType(type)) throw new TsnsError(`unknown namespace type '${type}'`);
+  const ns = openNamespace(nsFile, type);
+  try {
+    return runPins([ns], [resolvePinDestination(type, dest)])[0];
+  } finally {
+    ns.close();
+  }
+}
+
+export interface PinAllResult {
+  pins: PinResult[];
+  /** Types not pinned, and why (the caller's own mount namespace cannot be pinned by the caller). */
+  skipped: Array<{ type: NsType; reason: string }>;
+}
+
+/**
+ * Pin every namespace in `files` (type -> namespace file) as DIR/<type>: all or none. DIR must exist.
+ * The caller's own mount namespace is skipped (the kernel refuses that pin: it would loop).
+ */
+export function pinAll(files: Partial<Record<NsType, string>>, dir: string): PinAllResult {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch (err) {
+    throw new TsnsError(code(err) === 'ENOENT' ? `${dir}: no such directory` : `cannot access ${dir}: ${message(err)}`);
+  }
+  if (!st.isDirectory()) throw new TsnsError(`${dir} is not a directory`);
+  const opened: OpenNamespace[] = [];
+  const skipped: PinAllResult['skipped'] = [];
+  try {
+    for (const type of NS_TYPES) {
+      const file = files[type];
+      if (!file) continue;
+      const ns = openNamespace(file, type);
+      if (type === 'mnt' && ns.inode === ownMountNamespace()) {
+        ns.close();
+        skipped.push({ type, reason: `${nsLabel('mnt', ns.inode)} is this process's own mount namespace` });
+        continue;
+      }
+      opened.push(ns);
+    }
+    if (!opened.length) throw new TsnsError('no namespace to pin');
+    const pins = runPins(
+      opened,
+      opened.map((ns) => path.join(path.resolve(dir), ns.type)),
+    );
+    return { pins, skipped };
+  } finally {
+    for (const ns of opened) ns.close();
+  }
+}
+
+interface PinToRemove {
+  file: string;
+  type: NsType;
+  ns: number;
+}
+
+/** Bare NAME -> the one named pin of that name (in /run/netns or /run/tsns/TYPE), or an error. */
+function findNamedPin(name: string, table: MountEntry[], type?: NsType): string {
+  const candidates = (type ? [type] : [...NS_TYPES])
+    .map((t) => path.join(safeRealpath(pinDirectory(t)), name))
+    .filter((p) => nsfsRoot(mountAt(table, p) ?? ({ fsType: '' } as MountEntry)));
+  if (candidates.length === 1) return candidates[0];
+  if (!candidates.length) throw new TsnsError(`no pin named '${name}'${type ? ` of type ${type}` : ''} (looked in ${NETNS_RUN_DIR} and ${PIN_RUN_DIR}/TYPE)`);
+  throw new TsnsError(`pin name '${name}' is ambiguous: ${candidates.join(', ')}; give the path or -t TYPE`);
+}
+
+/** Check that `given` is a pin (an nsfs mount, per mountinfo, statfs and NS_GET_NSTYPE), changing nothing. */
+function inspectPin(given: string, table: MountEntry[], type?: NsType): PinToRemove {
+  const p = isPinName(given) ? findNamedPin(given, table, type) : given;
+  const { file } = canonical(p);
+  const st = lstatOrUndefined(file);
+  if (!st) throw new TsnsError(`${given}: no such file or directory`);
+  const mounted = mountAt(table, file);
+  if (!mounted) throw new TsnsError(`${given} is not a mount point, so not a pin; nothing unmounted`);
+  const root = nsfsRoot(mounted);
+  if (!root || !isNsType(root.type)) throw new TsnsError(`${given} is a ${mounted.fsType} mount, not a namespace pin; nothing unmounted`);
+  if (Number(fs.statfsSync(file).type) !== NSFS_MAGIC) throw new TsnsError(`${given} is not on nsfs; nothing unmounted`);
+  const ns = openNamespace(file);
+  try {
+    if (ns.inode !== root.inode || ns.type !== root.type) throw new TsnsError(`${given}: mount table and file disagree; nothing unmounted`);
+  } finally {
+    ns.close();
+  }
+  if (type && root.type !== type) throw new TsnsError(`${given} pins a ${root.type} namespace, not ${type}; nothing unmounted`);
+  return { file, type: root.type, ns: root.inode };
+}
+
+export interface UnpinResult {
+  path: string;
+  type: NsType;
+  ns: number;
+  /** True when the empty file under the pin was removed. */
+  removedFile: boolean;
+}
+
+/**
+ * Unpin every path (or bare pin NAME): all are checked first, and if any is not an nsfs mount nothing
+ * is unmounted. Each is lazily unmounted (MNT_DETACH), and its file removed when what is left is an
+ * empty regular file (the kind tsns and ip netns create).
+ */
+export function unpinAll(paths: string[], type?: NsType): UnpinResult[] {
+  if (!paths.length) throw new TsnsError('no pin given');
+  const table = readMountinfo();
+  const pins = paths.map((p) => inspectPin(p, table, type));
+  requireMountPrivilege('unpinning');
+  const results: UnpinResult[] = [];
+  for (const pin of pins) {
+    try {
+      libc.umount2(pin.file, MNT_DETACH | UMOUNT_NOFOLLOW);
+    } catch (err) {
+      throw new TsnsError(`cannot unmount ${pin.file}: ${message(err)}`);
+    }
+    let removedFile = false;
+    const under = lstatOrUndefined(pin.file);
+    if (under && under.isFile() && under.size === 0 && !mountAt(readMountinfo(), pin.file)) {
+      try {
+        fs.unlinkSync(pin.file);
+        removedFile = true;
+      } catch (err) {
+        throw new TsnsError(`unmounted ${pin.file} but cannot remove it: ${message(err)}`);
+      }
+    }
+    results.push({ path: pin.file, type: pin.type, ns: pin.ns, removedFile });
+  }
+  return results;
+}
+
+/** Unpin one path; see unpinAll. */
+export function unpin(p: string): UnpinResult {
+  return unpinAll([p])[0];
+}
+
+export interface ListPinsOptions {
+  /** Only these types. */
+  types?: NsType[];
+  /** Also the pins in every other mount namespace (read through one process of each). */
+  allMountNamespaces?: boolean;
+}
+
+function readNsInode(pid: string, type: string): number | undefined {
+  try {
+    const link = fs.readlinkSync(`/proc/${pid}/ns/${type}`);
+    const m = /\[(\d+)\]$/.exec(link);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined; // vanished or unreadable: skip quietly
+  }
+}
+
+function listPids(): string[] {
+  return fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+}
+
+/**
+ * Every nsfs mount in this mount namespace (and, on request, in all others), with the processes still
+ * inside each pinned namespace.
+ */
+export function listPins(options: ListPinsOptions = {}): Pin[] {
+  const own = ownMountNamespace();
+  const tables: Array<{ mountNamespace: number; table: MountEntry[] }> = [{ mountNamespace: own, table: readMountinfo() }];
+  const pids = listPids();
+  if (options.allMountNamespaces) {
+    const seen = new Set<number>([own]);
+    for (const pid of pids) {
+      const mntns = readNsInode(pid, 'mnt');
+      if (mntns === undefined || seen.has(mntns)) continue;
+      try {
+        tables.push({ mountNamespace: mntns, table: readMountinfo(Number(pid)) });
+        seen.add(mntns);
+      } catch {
+        // Process gone or unreadable: another member of that namespace may do.
+      }
+    }
+  }
+  const pins: Pin[] = [];
+  for (const { mountNamespace, table } of tables) {
+    for (const entry of table) {
+      const root = nsfsRoot(entry);
+      if (!root || !isNsType(root.type)) continue;
+      if (options.types && !options.types.includes(root.type)) continue;
+      pins.push({ path: entry.mountPoint, type: root.type, ns: root.inode, nprocs: 0, pids: [], mountNamespace, mountId: entry.mountId });
+    }
+  }
+  if (!pins.length) return pins;
+  const wanted = new Map<string, Set<number>>();
+  for (const pin of pins) {
+    if (!wanted.has(pin.type)) wanted.set(pin.type, new Set());
+    wanted.get(pin.type)?.add(pin.ns);
+  }
+  const members = new Map<number, number[]>();
+  for (const pid of pids) {
+    for (const [type, inodes] of wanted) {
+      const inode = readNsInode(pid, type);
+      if (inode === undefined || !inodes.has(inode)) continue;
+      const list = members.get(inode) ?? [];
+      list.push(Number(pid));
+      members.set(inode, list);
+    }
+  }
+  for (const pin of pins) {
+    pin.pids = (members.get(pin.ns) ?? []).slice().sort((a, b) => a - b);
+    pin.nprocs = pin.pids.length;
+  }
+  return pins;
+}

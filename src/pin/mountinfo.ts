@@ -1,0 +1,88 @@
+/**
+ * /proc/PID/mountinfo, parsed: the one place that tells whether a path is a mount point, what is mounted
+ * there (nsfs for a pin) and how the mount propagates (shared:N, master:N).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface MountEntry {
+  mountId: number;
+  parentId: number;
+  /** "major:minor" of the file system. */
+  device: string;
+  /** Root of the mount within its file system; for nsfs the namespace, e.g. "net:[4026532286]". */
+  root: string;
+  mountPoint: string;
+  options: string;
+  /** Peer group when the mount is shared (shared:N), else undefined. */
+  shared?: number;
+  /** Master peer group when the mount is a slave (master:N). */
+  master?: number;
+  fsType: string;
+  source: string;
+}
+
+/** mountinfo escapes space, tab, newline and backslash as \ooo octal. */
+function unescape(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
+
+export function parseMountinfo(text: string): MountEntry[] {
+  const entries: MountEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const fields = line.split(' ');
+    const dash = fields.indexOf('-', 6);
+    if (dash < 0 || fields.length < dash + 3) continue;
+    const entry: MountEntry = {
+      mountId: Number(fields[0]),
+      parentId: Number(fields[1]),
+      device: fields[2],
+      root: unescape(fields[3]),
+      mountPoint: unescape(fields[4]),
+      options: fields[5],
+      fsType: fields[dash + 1],
+      source: unescape(fields[dash + 2]),
+    };
+    for (const tag of fields.slice(6, dash)) {
+      const [key, value] = tag.split(':');
+      if (key === 'shared') entry.shared = Number(value);
+      else if (key === 'master') entry.master = Number(value);
+    }
+    entries.push(entry);
+  }
+  return entries;
+}
+
+/** The mount table of a process (default: this one). Throws what readFileSync throws. */
+export function readMountinfo(pid: number | 'self' = 'self'): MountEntry[] {
+  return parseMountinfo(fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8'));
+}
+
+/**
+ * The mount visible at exactly `mountPoint` (canonical absolute path): the last one listed there, since
+ * a later mount on the same point covers the earlier ones.
+ */
+export function mountAt(table: MountEntry[], mountPoint: string): MountEntry | undefined {
+  let found: MountEntry | undefined;
+  for (const m of table) if (m.mountPoint === mountPoint) found = m;
+  return found;
+}
+
+/** The mount that holds `file` (canonical absolute path): the deepest mount point above it, last wins. */
+export function mountHolding(table: MountEntry[], file: string): MountEntry | undefined {
+  let found: MountEntry | undefined;
+  for (const m of table) {
+    const mp = m.mountPoint;
+    const inside = mp === '/' || file === mp || file.startsWith(mp.endsWith('/') ? mp : mp + path.sep);
+    if (inside && (!found || mp.length >= found.mountPoint.length)) found = m;
+  }
+  return found;
+}
+
+/** For an nsfs mount: the namespace its root names ("net:[4026532286]"), else undefined. */
+export function nsfsRoot(entry: MountEntry): { type: string; inode: number } | undefined {
+  if (entry.fsType !== 'nsfs') return undefined;
+  const m = /^(\w+):\[(\d+)\]$/.exec(entry.root);
+  return m ? { type: m[1], inode: Number(m[2]) } : undefined;
+}
