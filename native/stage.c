@@ -1,3 +1,609 @@
-/* Placeholder until the exec stage lands: refuses every plan. */
+/* tsns-stage: the single-threaded exec stage (see PROTOCOL.md). It carries out a plan that the
+ * TypeScript side built: open everything, join, (create), fork if asked, set credentials and place,
+ * close stray fds, exec. It decides nothing the plan did not say. */
+#include "stage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
-int main(void) { fputs("tsns: the exec stage is not built yet\n", stderr); return 125; }
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef NS_GET_USERNS
+#define NS_GET_USERNS _IO(0xb7, 0x1)
+#endif
+#ifndef NS_GET_NSTYPE
+#define NS_GET_NSTYPE _IO(0xb7, 0x3)
+#endif
+#ifndef PIDFD_GET_USER_NAMESPACE
+#define PIDFD_GET_USER_NAMESPACE _IO(0xFF, 9)
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+const struct ns_type stage_ns_types[STAGE_NS_COUNT] = {
+	{ "mnt", CLONE_NEWNS },     { "uts", CLONE_NEWUTS }, { "ipc", CLONE_NEWIPC },
+	{ "net", CLONE_NEWNET },    { "pid", CLONE_NEWPID }, { "user", CLONE_NEWUSER },
+	{ "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+};
+#define USER_INDEX 5
+
+void stage_die(bool with_errno, const char *fmt, ...)
+{
+	char msg[1024];
+	int saved = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (with_errno)
+		dprintf(STDERR_FILENO, "tsns: %s: %s\n", msg, strerror(saved));
+	else
+		dprintf(STDERR_FILENO, "tsns: %s\n", msg);
+	_exit(STAGE_EXIT_FAILURE);
+}
+
+/* A plan word the TypeScript side should never produce. */
+static void __attribute__((noreturn)) bad_word(const char *word)
+{
+	stage_die(false, "internal error: bad stage word '%s'", word);
+}
+
+/* Until create.c lands (tsns run), a plan that asks for creation is refused. */
+__attribute__((weak)) void create_namespaces(const struct plan *p)
+{
+	if (p->unshare_mask || p->propagation || p->sync_fd >= 0)
+		stage_die(false, "creating namespaces is not supported by this build of the stage");
+}
+
+__attribute__((weak)) void create_setup_child(const struct plan *p)
+{
+	if (p->mount_proc || p->hostname)
+		stage_die(false, "creating namespaces is not supported by this build of the stage");
+}
+
+/* ---- plan parsing ---- */
+
+static int ns_index(const char *name, size_t len)
+{
+	for (int i = 0; i < STAGE_NS_COUNT; i++)
+		if (strlen(stage_ns_types[i].name) == len && strncmp(stage_ns_types[i].name, name, len) == 0)
+			return i;
+	return -1;
+}
+
+static int parse_ns_list(const char *word, const char *list)
+{
+	int mask = 0;
+	while (*list) {
+		size_t len = strcspn(list, ",");
+		int i = ns_index(list, len);
+		if (i < 0)
+			bad_word(word);
+		mask |= stage_ns_types[i].flag;
+		list += len;
+		if (*list == ',')
+			list++;
+	}
+	if (!mask)
+		bad_word(word);
+	return mask;
+}
+
+static long parse_long(const char *word, const char *text, long min, long max)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(text, &end, 10);
+	if (errno || end == text || *end || v < min || v > max)
+		bad_word(word);
+	return v;
+}
+
+static const char *value_of(const char *word, const char *key)
+{
+	size_t n = strlen(key);
+	if (strncmp(word, key, n) == 0 && word[n] == '=')
+		return word + n + 1;
+	return NULL;
+}
+
+static void parse_plan(int argc, char **argv, struct plan *p)
+{
+	memset(p, 0, sizeof *p);
+	p->sync_fd = -1;
+	int i;
+	for (i = 1; i < argc; i++) {
+		const char *w = argv[i], *v;
+		if (strcmp(w, "--") == 0)
+			break;
+		if ((v = value_of(w, "pidfd")))
+			p->pidfd_pid = (pid_t)parse_long(w, v, 1, INT_MAX);
+		else if ((v = value_of(w, "pid-start")))
+			p->pid_start = v;
+		else if ((v = value_of(w, "nsof")))
+			p->nsof_mask |= parse_ns_list(w, v);
+		else if ((v = value_of(w, "ns"))) {
+			const char *colon = strchr(v, ':');
+			int idx = colon ? ns_index(v, (size_t)(colon - v)) : -1;
+			if (idx < 0 || !colon[1])
+				bad_word(w);
+			p->ns_path[idx] = colon + 1;
+		} else if (strcmp(w, "user-parent") == 0)
+			p->user_parent = true;
+		else if ((v = value_of(w, "root")))
+			p->root = v;
+		else if ((v = value_of(w, "wd")))
+			p->wd = v;
+		else if ((v = value_of(w, "wdns")))
+			p->wdns = v;
+		else if ((v = value_of(w, "cgroup-procs")))
+			p->cgroup_procs = v;
+		else if ((v = value_of(w, "unshare")))
+			p->unshare_mask |= parse_ns_list(w, v);
+		else if ((v = value_of(w, "propagation"))) {
+			if (strcmp(v, "private") && strcmp(v, "shared") && strcmp(v, "slave"))
+				bad_word(w);
+			p->propagation = v;
+		} else if ((v = value_of(w, "sync")))
+			p->sync_fd = (int)parse_long(w, v, 0, INT_MAX);
+		else if (strcmp(w, "fork") == 0)
+			p->fork = true;
+		else if ((v = value_of(w, "kill-child")))
+			p->kill_child_signal = (int)parse_long(w, v, 1, _NSIG - 1);
+		else if (strcmp(w, "forward-signals") == 0)
+			p->forward_signals = true;
+		else if ((v = value_of(w, "mount-proc")))
+			p->mount_proc = v;
+		else if ((v = value_of(w, "hostname")))
+			p->hostname = v;
+		else if (strcmp(w, "preserve-credentials") == 0)
+			p->preserve_credentials = true;
+		else if (strcmp(w, "keep-caps") == 0)
+			p->keep_caps = true;
+		else if ((v = value_of(w, "uid"))) {
+			p->uid = (uid_t)parse_long(w, v, 0, UINT_MAX - 1);
+			p->have_uid = true;
+		} else if ((v = value_of(w, "gid"))) {
+			p->gid = (gid_t)parse_long(w, v, 0, UINT_MAX - 1);
+			p->have_gid = true;
+		} else if ((v = value_of(w, "keep-fds")))
+			p->keep_fds = (int)parse_long(w, v, 0, 1 << 20);
+		else if ((v = value_of(w, "argv0")))
+			p->argv0 = v;
+		else
+			bad_word(w);
+	}
+	if (i >= argc - 1)
+		stage_die(false, "internal error: the stage got no program to run");
+	p->argv = argv + i + 1;
+	if (p->nsof_mask && !p->pidfd_pid)
+		bad_word("nsof without pidfd");
+	if (p->user_parent && !p->ns_path[USER_INDEX] && !(p->nsof_mask & CLONE_NEWUSER))
+		bad_word("user-parent without a user namespace");
+}
+
+/* ---- phase 0: start ---- */
+
+static void reset_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (int s = 1; s < _NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			sigaction(s, &sa, NULL); /* EINVAL for the libc-reserved ones: fine */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* ---- phase 1: open ---- */
+
+struct opened {
+	int pidfd;
+	int ns_fd[STAGE_NS_COUNT];
+	bool joined[STAGE_NS_COUNT];
+	int root_fd, wd_fd, cgroup_fd;
+	bool user_ns;          /* a user namespace is joined (or already ours): ids are set */
+	int setgroups_errno;   /* setgroups(0, NULL) before the joins failed with this */
+};
+
+static bool same_file(int fd, const char *path)
+{
+	struct stat a, b;
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+static void check_nstype(int fd, int idx, const char *what)
+{
+	int type = ioctl(fd, NS_GET_NSTYPE);
+	if (type < 0) {
+		if (errno == ENOTTY || errno == EINVAL)
+			stage_die(false, "%s is not a namespace", what);
+		stage_die(true, "%s", what);
+	}
+	if (type != stage_ns_types[idx].flag)
+		stage_die(false, "%s is not a %s namespace", what, stage_ns_types[idx].name);
+}
+
+static void check_pid_start(const struct plan *p)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)p->pidfd_pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		stage_die(false, "no process with PID %d", (int)p->pidfd_pid);
+	buf[n] = 0;
+	/* Field 22 (starttime), counted after the command's closing parenthesis. */
+	char *s = strrchr(buf, ')');
+	for (int field = 2; s && field < 22; field++)
+		s = strchr(s + 1, ' ');
+	if (!s || strncmp(s + 1, p->pid_start, strlen(p->pid_start)) != 0 ||
+	    (s[1 + strlen(p->pid_start)] != ' ' && s[1 + strlen(p->pid_start)] != 0))
+		stage_die(false, "process %d is gone", (int)p->pidfd_pid);
+}
+
+static void open_all(const struct plan *p, struct opened *o)
+{
+	o->pidfd = o->root_fd = o->wd_fd = o->cgroup_fd = -1;
+	for (int i = 0; i < STAGE_NS_COUNT; i++)
+		o->ns_fd[i] = -1;
+
+	if (p->pidfd_pid) {
+		o->pidfd = (int)syscall(SYS_pidfd_open, p->pidfd_pid, 0);
+		if (o->pidfd < 0) {
+			if (errno == ESRCH)
+				stage_die(false, "no process with PID %d", (int)p->pidfd_pid);
+			stage_die(true, "pidfd_open %d", (int)p->pidfd_pid);
+		}
+		if (p->pid_start)
+			check_pid_start(p); /* the PID was not reused since the TypeScript side looked */
+	}
+	for (int i = 0; i < STAGE_NS_COUNT; i++) {
+		if (!p->ns_path[i])
+			continue;
+		o->ns_fd[i] = open(p->ns_path[i], O_RDONLY | O_CLOEXEC);
+		if (o->ns_fd[i] < 0)
+			stage_die(true, "cannot open %s", p->ns_path[i]);
+		check_nstype(o->ns_fd[i], i, p->ns_path[i]);
+	}
+	if (p->user_parent) {
+		int child = o->ns_fd[USER_INDEX];
+		if (child < 0) {
+			child = ioctl(o->pidfd, PIDFD_GET_USER_NAMESPACE, 0);
+			if (child < 0)
+				stage_die(true, "cannot get the user namespace of PID %d", (int)p->pidfd_pid);
+		}
+		int parent = ioctl(child, NS_GET_USERNS);
+		if (parent < 0)
+			stage_die(true, "cannot get the parent user namespace");
+		close(child);
+		o->ns_fd[USER_INDEX] = parent;
+	}
+	/* Joining the user namespace one is already in is refused by the kernel and changes nothing:
+	 * count it as joined (credentials are still set), skip the setns. */
+	if (o->ns_fd[USER_INDEX] >= 0 && same_file(o->ns_fd[USER_INDEX], "/proc/self/ns/user")) {
+		close(o->ns_fd[USER_INDEX]);
+		o->ns_fd[USER_INDEX] = -1;
+		o->user_ns = true;
+	}
+	if (p->root) {
+		o->root_fd = open(p->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (o->root_fd < 0)
+			stage_die(true, "cannot open root directory %s", p->root);
+	}
+	if (p->wd) {
+		o->wd_fd = open(p->wd, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (o->wd_fd < 0)
+			stage_die(true, "cannot open working directory %s", p->wd);
+	}
+	if (p->cgroup_procs) {
+		o->cgroup_fd = open(p->cgroup_procs, O_WRONLY | O_APPEND | O_CLOEXEC);
+		if (o->cgroup_fd < 0)
+			stage_die(true, "cannot open %s", p->cgroup_procs);
+	}
+}
+
+/* ---- phase 2: join ---- */
+
+static void join_file(struct opened *o, int i, bool report)
+{
+	if (o->ns_fd[i] < 0 || o->joined[i])
+		return;
+	if (setns(o->ns_fd[i], stage_ns_types[i].flag) == 0) {
+		o->joined[i] = true;
+		close(o->ns_fd[i]);
+		o->ns_fd[i] = -1;
+	} else if (report) {
+		stage_die(true, "cannot join %s namespace", stage_ns_types[i].name);
+	}
+}
+
+static void join_all(const struct plan *p, struct opened *o)
+{
+	bool want_user = o->ns_fd[USER_INDEX] >= 0 || (p->nsof_mask & CLONE_NEWUSER) || o->user_ns;
+	/* As nsenter: drop supplementary groups while still privileged outside; an error counts only if
+	 * it fails inside as well. */
+	if (want_user && !p->preserve_credentials && setgroups(0, NULL) != 0)
+		o->setgroups_errno = errno;
+
+	if (p->cgroup_procs) {
+		/* "0" moves the writer; done before the joins, with the caller's own rights. */
+		if (write(o->cgroup_fd, "0", 1) != 1)
+			stage_die(true, "cannot join the cgroup through %s", p->cgroup_procs);
+		close(o->cgroup_fd);
+		o->cgroup_fd = -1;
+	}
+	/* An unprivileged caller gets its rights for the rest from the user namespace: join it first. */
+	if (geteuid() != 0)
+		join_file(o, USER_INDEX, true);
+	if (p->nsof_mask) {
+		/* One atomic setns through the pidfd; the kernel installs the user namespace first. */
+		if (setns(o->pidfd, p->nsof_mask) != 0) {
+			if (errno == ESRCH)
+				stage_die(false, "process %d is gone", (int)p->pidfd_pid);
+			stage_die(true, "cannot join the namespaces of process %d", (int)p->pidfd_pid);
+		}
+	}
+	/* nsenter's two passes: everything but user, ignoring errors; then user; then the rest, for real. */
+	for (int i = 0; i < STAGE_NS_COUNT; i++)
+		if (i != USER_INDEX)
+			join_file(o, i, false);
+	join_file(o, USER_INDEX, true);
+	for (int i = 0; i < STAGE_NS_COUNT; i++)
+		join_file(o, i, true);
+	if (o->pidfd >= 0) {
+		close(o->pidfd);
+		o->pidfd = -1;
+	}
+	if (want_user)
+		o->user_ns = true;
+}
+
+/* ---- phase 4: fork, wait, mirror ---- */
+
+static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH };
+
+static int controlling_tty(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (isatty(fd) && tcgetpgrp(fd) == getpgrp())
+			return fd;
+	return -1;
+}
+
+static void __attribute__((noreturn)) mirror_status(int status)
+{
+	if (WIFEXITED(status))
+		_exit(WEXITSTATUS(status));
+	int sig = WTERMSIG(status);
+	struct rlimit no_core = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &no_core); /* the child already dumped if it was going to */
+	signal(sig, SIG_DFL);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	_exit(128 + sig); /* a signal whose default is not to die */
+}
+
+/* The parent: waits for the child, forwards signals sent to it, follows the child's stops (job
+ * control), and ends as the child ended. Never returns. */
+static void __attribute__((noreturn)) parent_wait(const struct plan *p, pid_t child, int tty, sigset_t *waitset)
+{
+	/* The parent holds nothing the command might wait on (a pipe's write end, say). */
+	syscall(SYS_close_range, 3, ~0U, 0);
+	if (tty >= 0)
+		setpgid(child, child); /* also done in the child; whichever runs first */
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(waitset, &si);
+		if (sig < 0)
+			continue; /* EINTR (after a stop and continue) */
+		if (sig != SIGCHLD) {
+			/* Terminal-made signals (SI_KERNEL) already reached the child's process group. */
+			if (p->forward_signals && si.si_code != SI_KERNEL)
+				kill(child, sig);
+			continue;
+		}
+		int status;
+		pid_t r;
+		while ((r = waitpid(child, &status, WNOHANG | WUNTRACED)) == child) {
+			if (WIFSTOPPED(status)) {
+				/* Stop as the child did, so the shell sees the job stopped; give the terminal
+				 * back to the child only if the shell resumed us in the foreground. */
+				if (tty >= 0)
+					tcsetpgrp(tty, getpgrp());
+				kill(getpid(), SIGSTOP);
+				if (tty >= 0 && tcgetpgrp(tty) == getpgrp())
+					tcsetpgrp(tty, child);
+				kill(tty >= 0 ? -child : child, SIGCONT);
+				continue;
+			}
+			if (tty >= 0)
+				tcsetpgrp(tty, getpgrp());
+			mirror_status(status);
+		}
+		if (r < 0 && errno == ECHILD)
+			_exit(STAGE_EXIT_FAILURE);
+	}
+}
+
+/* Returns in the child (or at once without `fork`). */
+static void fork_if_asked(const struct plan *p)
+{
+	if (p->kill_child_signal)
+		prctl(PR_SET_PDEATHSIG, p->kill_child_signal);
+	if (!p->fork)
+		return;
+
+	/* Block what the parent waits for before forking, so nothing is lost in between; SIGTTOU too,
+	 * so tcsetpgrp works from the background. */
+	sigset_t waitset, blocked;
+	sigemptyset(&waitset);
+	sigaddset(&waitset, SIGCHLD);
+	if (p->forward_signals)
+		for (size_t i = 0; i < sizeof forwarded_signals / sizeof *forwarded_signals; i++)
+			sigaddset(&waitset, forwarded_signals[i]);
+	blocked = waitset;
+	sigaddset(&blocked, SIGTTOU);
+	sigaddset(&blocked, SIGTTIN);
+	sigprocmask(SIG_BLOCK, &blocked, NULL);
+
+	/* With a terminal we are in the foreground of, the command gets a process group of its own
+	 * and the terminal: its job control works, and ^C reaches it once, not through us. */
+	int tty = controlling_tty();
+	pid_t child = fork();
+	if (child < 0)
+		stage_die(true, "fork");
+	if (child > 0)
+		parent_wait(p, child, tty, &waitset);
+
+	if (p->kill_child_signal)
+		prctl(PR_SET_PDEATHSIG, p->kill_child_signal);
+	if (tty >= 0) {
+		setpgid(0, 0);
+		tcsetpgrp(tty, getpgrp());
+	}
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* ---- phase 5: credentials and place ---- */
+
+static void set_place(const struct plan *p, struct opened *o)
+{
+	if (o->root_fd >= 0) {
+		if (fchdir(o->root_fd) != 0 || chroot(".") != 0)
+			stage_die(true, "cannot change root to %s", p->root);
+		if (chdir("/") != 0)
+			stage_die(true, "cannot change directory to /");
+		close(o->root_fd);
+		o->root_fd = -1;
+	}
+	if (o->wd_fd >= 0) {
+		if (fchdir(o->wd_fd) != 0)
+			stage_die(true, "cannot change directory to %s", p->wd);
+		close(o->wd_fd);
+		o->wd_fd = -1;
+	}
+	if (p->wdns && chdir(p->wdns) != 0)
+		stage_die(true, "cannot change directory to %s", p->wdns);
+	/* A working directory outside the (new) root would hand the command a way out (CVE-2024-21626). */
+	if (o->joined[0] || (p->nsof_mask & CLONE_NEWNS) || p->root) {
+		char buf[PATH_MAX];
+		if (!getcwd(buf, sizeof buf) && errno == ENOENT)
+			stage_die(false, "the working directory is outside the root");
+	}
+}
+
+static void raise_ambient_caps(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	if (syscall(SYS_capget, &hdr, data) != 0)
+		stage_die(true, "capget");
+	for (int i = 0; i < 2; i++) {
+		data[i].inheritable = data[i].permitted;
+		data[i].effective = data[i].permitted;
+	}
+	if (syscall(SYS_capset, &hdr, data) != 0)
+		stage_die(true, "capset");
+	for (int cap = 0; cap < 64; cap++)
+		if (data[cap / 32].permitted & (1U << (cap % 32)))
+			prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+}
+
+static void set_credentials(const struct plan *p, const struct opened *o)
+{
+	bool set_ids = o->user_ns && !p->preserve_credentials;
+	bool do_gid = set_ids || p->have_gid, do_uid = set_ids || p->have_uid;
+	if (p->keep_caps)
+		prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
+	if (do_gid) {
+		if (setgroups(0, NULL) != 0 && (o->setgroups_errno || !o->user_ns))
+			stage_die(true, "setgroups");
+		if (setgid(p->gid) != 0)
+			stage_die(true, "setgid %u", (unsigned)p->gid);
+	}
+	if (do_uid && setuid(p->uid) != 0)
+		stage_die(true, "setuid %u", (unsigned)p->uid);
+	if (p->keep_caps)
+		raise_ambient_caps();
+}
+
+/* ---- phase 6: exec ---- */
+
+static void __attribute__((noreturn)) exec_program(const struct plan *p)
+{
+	unsigned first_cloexec = 3 + (unsigned)p->keep_fds;
+	for (int fd = 3; fd < (int)first_cloexec; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+		if (flags >= 0)
+			fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+	}
+	if (syscall(SYS_close_range, first_cloexec, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+		/* Kernels before 5.11: mark them one by one. */
+		for (int fd = (int)first_cloexec; fd < 65536; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	const char *program = p->argv[0];
+	if (p->argv0)
+		p->argv[0] = (char *)p->argv0;
+	execvp(program, p->argv);
+	int err = errno;
+	dprintf(STDERR_FILENO, "tsns: %s: %s\n", program, strerror(err));
+	_exit(err == ENOENT ? 127 : 126);
+}
+
+int main(int argc, char **argv)
+{
+	/* From here to exec, no process in the target may ptrace us or open our /proc files. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		stage_die(true, "prctl(PR_SET_DUMPABLE)");
+	reset_signals();
+
+	struct plan plan;
+	parse_plan(argc, argv, &plan);
+
+	struct opened o;
+	memset(&o, 0, sizeof o);
+	open_all(&plan, &o);
+	join_all(&plan, &o);
+	create_namespaces(&plan);
+	fork_if_asked(&plan);
+	create_setup_child(&plan);
+	set_place(&plan, &o);
+	set_credentials(&plan, &o);
+	exec_program(&plan);
+}

@@ -13,6 +13,7 @@
 struct plan {
 	/* open + join */
 	pid_t pidfd_pid;               /* pidfd=PID, 0 if none */
+	const char *pid_start;         /* pid-start=TICKS: starttime the PID must still have, or NULL */
 	int nsof_mask;                 /* nsof=...: CLONE_NEW* mask joined through the pidfd */
 	const char *ns_path[STAGE_NS_COUNT]; /* ns=TYPE:PATH, indexed like stage_ns_types[] */
 	bool user_parent;
@@ -33,6 +34,7 @@ struct plan {
 	gid_t gid;
 	/* exec */
 	int keep_fds;
+	const char *argv0;             /* argv0=NAME: argv[0] for PROGRAM (a login shell's "-sh"), or NULL */
 	char **argv;                   /* PROGRAM [ARG...], NULL-terminated */
 };
 
@@ -45,6 +47,8 @@ extern const struct ns_type stage_ns_types[STAGE_NS_COUNT];
 /* Print `tsns: ...` (with strerror(errno) when with_errno) and exit STAGE_EXIT_FAILURE. */
 void stage_die(bool with_errno, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 
+/* Both hooks are called for every plan, enter's included: they must do nothing when the plan has no
+ * create words. stage.c carries weak defaults that refuse create words, for builds without create.c. */
 /* create.c: phase 3, after the joins: unshare(unshare_mask), propagation, sync with the TS side. */
 void create_namespaces(const struct plan *p);
 /* create.c: phase 4, in the forked child (or the stage without fork): mount-proc, hostname. */
