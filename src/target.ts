@@ -1,0 +1,261 @@
+/**
+ * TARGET, as `tsns enter` and `tsns pin` take it: a PID, a container name or id, a namespace id
+ * (`4026532180`, `net:[4026532180]`, `net:4026532180`), a path to a namespace file (a pin, or
+ * /proc/PID/ns/TYPE), a directory of pins named by type (what `tsns pin TARGET --all DIR` makes), or a
+ * pin name (/run/netns/NAME, /run/tsns/TYPE/NAME).
+ *
+ * Resolution only reads /proc and the host's files; it loads no native code, so it stays cheap.
+ */
+import { closeSync, constants as fsConstants, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { NS_TYPES, NsType, isNsType } from './sys/constants';
+import { TsnsError } from './sys/errors';
+
+export interface Target {
+  /** A live process whose namespaces the target stands for (a container's init, a namespace's member). */
+  pid?: number;
+  /** Namespace files of the target, by type. For a process: /proc/PID/ns/TYPE of every type. */
+  files: Partial<Record<NsType, string>>;
+  /** What the user named, for messages: `process 1234`, `container web-1`, `net:[4026532180]`. */
+  description: string;
+  /** The types the spec itself named (a namespace id or a pin): only these are joined by default. */
+  named?: NsType[];
+  /** Start time of `pid` (clock ticks, /proc/PID/stat field 22): guards against PID reuse. */
+  startTime?: number;
+  /** The container, when the spec named one. */
+  container?: { id: string; name: string };
+}
+
+/** Linux never hands out PIDs above 2^22 (PID_MAX_LIMIT); namespace ids start at 0xEFFFFFFA. */
+const PID_MAX_LIMIT = 4194304;
+const NETNS_DIR = '/run/netns';
+const PIN_DIR = '/run/tsns';
+
+/** Types this kernel has (judged by our own /proc entry). */
+export function kernelNsTypes(): NsType[] {
+  return NS_TYPES.filter((t) => {
+    try {
+      readlinkSync(`/proc/self/ns/${t}`);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Start time of a process (field 22 of /proc/PID/stat); undefined if it is gone. */
+export function processStartTime(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+}
+
+/** `net:[4026532180]` -> { type, id }; undefined for anything else. */
+export function parseNsLink(link: string): { type: NsType; id: number } | undefined {
+  const m = /^(\w+):\[(\d+)\]$/.exec(link);
+  if (!m) return undefined;
+  const type = m[1] === 'pid_for_children' ? 'pid' : m[1];
+  return isNsType(type) ? { type, id: Number(m[2]) } : undefined;
+}
+
+/**
+ * What namespace a file is: open it (O_NONBLOCK: never hang on a FIFO) and read back the fd's link,
+ * which for an nsfs file is `type:[inode]` wherever it is mounted. Undefined when it is not one.
+ */
+export function namespaceOfFile(path: string): { type: NsType; id: number } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new TsnsError(`${path}: no such file or directory`);
+    if (code === 'EACCES' || code === 'EPERM') throw new TsnsError(`${path}: permission denied`);
+    throw new TsnsError(`cannot open ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return parseNsLink(readlinkSync(`/proc/self/fd/${fd}`));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fromPid(pid: number, description = `process ${pid}`): Target {
+  const startTime = processStartTime(pid);
+  if (startTime === undefined) throw new TsnsError(`no process with PID ${pid}`);
+  const files: Target['files'] = {};
+  for (const type of kernelNsTypes()) files[type] = `/proc/${pid}/ns/${type}`;
+  return { pid, files, description, startTime };
+}
+
+function fromFile(path: string, description = path): Target {
+  const ns = namespaceOfFile(path);
+  if (!ns) throw new TsnsError(`${path} is not a namespace file`);
+  return { files: { [ns.type]: path }, description, named: [ns.type] };
+}
+
+/** A directory of pins named by type (mnt, net, ...), as `tsns pin TARGET --all DIR` leaves. */
+function fromPinDirectory(dir: string): Target {
+  const files: Target['files'] = {};
+  for (const type of NS_TYPES) {
+    const path = join(dir, type);
+    try {
+      const ns = namespaceOfFile(path);
+      if (ns && ns.type === type) files[type] = path;
+    } catch {
+      // not there: fine
+    }
+  }
+  const named = NS_TYPES.filter((t) => files[t]);
+  if (named.length === 0) throw new TsnsError(`${dir} is a directory with no namespace files named by type`);
+  return { files, description: dir, named };
+}
+
+function numericDirs(dir: string): number[] {
+  try {
+    return readdirSync(dir)
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function readlinkOrUndefined(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Find who holds namespace `id`: a process (then its thread), a pin in our mount table, an fd.
+ * Returns a file to open it by and, where a process is a member, that process.
+ */
+function findNamespace(id: number, type: NsType | undefined): { type: NsType; file: string; pid?: number } | undefined {
+  const types = type ? [type] : kernelNsTypes();
+  const pids = numericDirs('/proc');
+  const match = (link: string | undefined): NsType | undefined => {
+    const ns = link ? parseNsLink(link) : undefined;
+    return ns && ns.id === id && types.includes(ns.type) ? ns.type : undefined;
+  };
+  for (const pid of pids) {
+    for (const t of types) {
+      if (match(readlinkOrUndefined(`/proc/${pid}/ns/${t}`))) return { type: t, file: `/proc/${pid}/ns/${t}`, pid };
+    }
+  }
+  for (const pid of pids) {
+    for (const tid of numericDirs(`/proc/${pid}/task`)) {
+      if (tid === pid) continue;
+      for (const t of types) {
+        const file = `/proc/${pid}/task/${tid}/ns/${t}`;
+        if (match(readlinkOrUndefined(file))) return { type: t, file };
+      }
+    }
+  }
+  // Pins in our mount namespace: nsfs mounts whose root names the namespace.
+  try {
+    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      const fields = line.split(' ');
+      const dash = fields.indexOf('-');
+      if (dash < 0 || fields[dash + 1] !== 'nsfs') continue;
+      const t = match(fields[3]);
+      if (t) return { type: t, file: fields[4].replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) };
+    }
+  } catch {
+    // no mountinfo: nothing pinned that we can see
+  }
+  for (const pid of pids) {
+    for (const fd of numericDirs(`/proc/${pid}/fd`)) {
+      const file = `/proc/${pid}/fd/${fd}`;
+      const t = match(readlinkOrUndefined(file));
+      if (t) return { type: t, file };
+    }
+  }
+  return undefined;
+}
+
+function fromNamespaceId(id: number, type: NsType | undefined): Target {
+  const found = findNamespace(id, type);
+  if (!found) throw new TsnsError(`no namespace ${type ? `${type}:[${id}]` : id} found (no process, thread, fd or pin holds it)`);
+  const target: Target = { files: { [found.type]: found.file }, description: `${found.type}:[${id}]`, named: [found.type] };
+  if (found.pid !== undefined) {
+    const startTime = processStartTime(found.pid);
+    if (startTime !== undefined) Object.assign(target, { pid: found.pid, startTime });
+  }
+  return target;
+}
+
+function pinNamed(name: string): Target | undefined {
+  const candidates = [join(NETNS_DIR, name), ...NS_TYPES.map((t) => join(PIN_DIR, t, name))];
+  const files: Target['files'] = {};
+  for (const path of candidates) {
+    let ns;
+    try {
+      ns = namespaceOfFile(path);
+    } catch {
+      continue;
+    }
+    if (ns && !files[ns.type]) files[ns.type] = path;
+  }
+  const named = NS_TYPES.filter((t) => files[t]);
+  return named.length ? { files, description: `pin ${name}`, named } : undefined;
+}
+
+function fromContainer(spec: string): Target {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { resolveContainer } = require('./scan/containers') as typeof import('./scan/containers');
+  const c = resolveContainer(spec);
+  const target = fromPid(c.pid, `container ${c.name}`);
+  target.container = { id: c.id, name: c.name };
+  return target;
+}
+
+/**
+ * Resolve TARGET. Errors are TsnsErrors with one line for the user. Synchronous today; callers await
+ * it, so a resolver that needs an asynchronous scan can replace it without touching them.
+ */
+export function resolveTarget(spec: string): Promise<Target> | Target {
+  return resolveTargetSync(spec);
+}
+
+export function resolveTargetSync(spec: string): Target {
+  if (spec === '') throw new TsnsError('empty target');
+  if (/^\d+$/.test(spec)) {
+    const n = Number(spec);
+    if (!Number.isSafeInteger(n)) throw new TsnsError(`invalid target: '${spec}'`);
+    if (n === 0) throw new TsnsError(`no process with PID 0`);
+    return n > PID_MAX_LIMIT ? fromNamespaceId(n, undefined) : fromPid(n);
+  }
+  const nsId = /^(\w+):\[?(\d+)\]?$/.exec(spec);
+  if (nsId && isNsType(nsId[1])) return fromNamespaceId(Number(nsId[2]), nsId[1]);
+  if (spec.includes('/')) {
+    const st = statOrUndefined(spec);
+    if (!st) throw new TsnsError(`${spec}: no such file or directory`);
+    return st.isDirectory() ? fromPinDirectory(spec) : fromFile(spec);
+  }
+  const pin = pinNamed(spec);
+  if (pin) return pin;
+  const st = statOrUndefined(spec);
+  if (st) return st.isDirectory() ? fromPinDirectory(spec) : fromFile(spec);
+  try {
+    return fromContainer(spec);
+  } catch (err) {
+    if (err instanceof TsnsError && err.message.startsWith('no such container')) {
+      throw new TsnsError(`no such target '${spec}': not a PID, namespace id, namespace file, pin or container`);
+    }
+    throw err;
+  }
+}
+
+function statOrUndefined(path: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
