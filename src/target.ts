@@ -6,9 +6,9 @@
  *
  * Resolution only reads /proc and the host's files; it loads no native code, so it stays cheap.
  */
-import { closeSync, constants as fsConstants, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { NS_TYPES, NsType, isNsType } from './sys/constants';
+import { NS_TYPES, NsType, isNsType, nsTypeOfFlag } from './sys/constants';
 import { TsnsError } from './sys/errors';
 
 export interface Target {
@@ -77,7 +77,14 @@ export function namespaceOfFile(path: string): { type: NsType; id: number } | un
     throw new TsnsError(`cannot open ${path}: ${(err as Error).message}`);
   }
   try {
-    return parseNsLink(readlinkSync(`/proc/self/fd/${fd}`));
+    const ns = parseNsLink(readlinkSync(`/proc/self/fd/${fd}`));
+    if (ns) return ns;
+    // A pin (nsfs bind mount) reads back as its own path, not `type:[inode]`: ask the file itself.
+    if (fstatSync(fd).dev !== statSync('/proc/self/ns/net').dev) return undefined;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { nsGetNstype } = require('./sys/libc') as typeof import('./sys/libc');
+    const type = nsTypeOfFlag(nsGetNstype(fd));
+    return type ? { type, id: fstatSync(fd).ino } : undefined;
   } finally {
     closeSync(fd);
   }
