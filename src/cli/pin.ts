@@ -6,7 +6,7 @@ import { parseCommandLine, OptionSpecs } from './args';
 import { NS_TYPES, isNsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { pinAll, pinNamespace } from '../pin';
-import { resolvePinTarget } from '../pin/target';
+import { resolveTarget } from '../target';
 
 const usage = `Usage:
   tsns pin [options] TARGET TYPE PATH|NAME
@@ -48,7 +48,7 @@ export async function run(args: string[]): Promise<number> {
   if (values.all) {
     if (words.length !== 2) throw new TsnsError(`usage: tsns pin TARGET --all DIR; try 'tsns pin --help'`);
     const [spec, dir] = words;
-    const target = await resolvePinTarget(spec);
+    const target = await resolveTarget(spec);
     const { pins, skipped } = pinAll(target.files, dir);
     for (const p of pins) say(`${p.alreadyPinned ? 'already pinned' : 'pinned'} ${p.type}:[${p.ns}] on ${p.path}`);
     for (const s of skipped) say(`skipped ${s.type}: ${s.reason}`);
@@ -57,7 +57,7 @@ export async function run(args: string[]): Promise<number> {
   if (words.length !== 3) throw new TsnsError(`usage: tsns pin TARGET TYPE PATH|NAME; try 'tsns pin --help'`);
   const [spec, type, dest] = words;
   if (!isNsType(type)) throw new TsnsError(`unknown namespace type '${type}' (one of ${NS_TYPES.join(', ')})`);
-  const target = await resolvePinTarget(spec);
+  const target = await resolveTarget(spec);
   const file = target.files[type];
   if (!file) throw new TsnsError(`${target.description} has no ${type} namespace to pin`);
   const p = pinNamespace(file, type, dest);

@@ -282,7 +282,7 @@ function makePin(tx: Transaction, plan: PlannedPin, table: MountEntry[]): PinRes
   } catch (err) {
     if (err instanceof SysError && err.code === 'EINVAL' && ns.type === 'mnt')
       throw new TsnsError(
-        `the kernel refused to pin ${nsLabel('mnt', ns.inode)} on ${file} (EINVAL): a mount namespace can only be pinned by a process in an older mount namespace, on a mount that does not propagate`,
+        `the kernel refused to pin ${nsLabel('mnt', ns.inode)} on ${file} (EINVAL): the kernel pins a mount namespace only for a caller in an older mount namespace, and only on a mount that does not propagate`,
       );
     if (err instanceof SysError && err.code === 'EPERM') throw new TsnsError(`cannot pin onto ${file}: ${describeErrno(err.errno)} (mounting needs CAP_SYS_ADMIN)`);
     throw new TsnsError(`cannot pin onto ${file}: ${message(err)}`);

@@ -1,0 +1,437 @@
+/**
+ * tsns pin / unpin / pins on real namespaces: made with unshare, pinned, every process killed, then
+ * still listed, entered with the installed nsenter (and ip netns), unpinned and gone. Every refusal is
+ * checked against the mount table and the file system before and after.
+ */
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { tsnsAsNobody, NOBODY_UID } from './helpers/nobody';
+import { NETNS_RUN_DIR, PIN_RUN_DIR, isPinName, resolvePinDestination } from '../src/pin';
+import { parseMountinfo } from '../src/pin/mountinfo';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const TSNS = path.join(repoRoot, 'bin', 'tsns');
+const PINNED_TYPES = ['uts', 'net', 'ipc', 'mnt'] as const;
+const HOSTNAME = 'tsns-pin-test';
+const NET_ADDRESS = '10.123.45.67';
+
+function run(argv: string[]): SpawnSyncReturns<string> {
+  return spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 20000 });
+}
+
+function tsns(...args: string[]): SpawnSyncReturns<string> {
+  return run([process.execPath, TSNS, ...args]);
+}
+
+function ok(r: SpawnSyncReturns<string>): string {
+  assert.equal(r.status, 0, `exit ${r.status} signal ${r.signal}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function nsInode(pid: number | 'self', type: string): number {
+  const m = /\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/ns/${type}`));
+  assert.ok(m);
+  return Number(m[1]);
+}
+
+function mountinfo() {
+  return parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+}
+
+function mountedAt(p: string) {
+  return mountinfo().filter((m) => m.mountPoint === p);
+}
+
+interface PinsRow {
+  path: string;
+  type: string;
+  ns: number;
+  nprocs: number;
+}
+
+function pinsJson(...args: string[]): PinsRow[] {
+  return (JSON.parse(ok(tsns('pins', '-J', ...args))) as { pins: PinsRow[] }).pins;
+}
+
+function sleepMs(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A process in new uts, net, ipc, mnt (and optionally more) namespaces, each marked so a pin can be recognised. */
+interface Holder {
+  proc: ChildProcess;
+  /** unshare's child (--fork): the process inside the namespaces. */
+  pid: number;
+}
+
+const holders: Holder[] = [];
+
+async function startHolder(markDir: string, extra: string[] = []): Promise<Holder> {
+  // Markers: a hostname (uts), an address on lo (net), a message queue (ipc), a tmpfs with a file that
+  // only this mount namespace sees (mnt).
+  const script = [
+    `hostname ${HOSTNAME}`,
+    `ip addr add ${NET_ADDRESS}/32 dev lo`,
+    'ipcmk -Q >/dev/null',
+    `mount -t tmpfs tsns-pin-mark "$0"`,
+    `touch "$0/inside"`,
+    'echo ready',
+    'exec sleep 1000',
+  ].join(' && ');
+  const proc = spawn('unshare', ['--uts', '--net', '--ipc', '--mount', '--propagation=private', ...extra, '--fork', 'sh', '-c', script, markDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr?.on('data', (d) => (stderr += d));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    proc.stdout?.on('data', (d) => {
+      out += d;
+      if (out.includes('ready')) resolve();
+    });
+    proc.on('exit', (code) => reject(new Error(`holder exited ${code}: ${stderr}`)));
+  });
+  const unsharePid = proc.pid as number;
+  const children = fs.readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim().split(/\s+/);
+  assert.equal(children.length, 1);
+  const holder = { proc, pid: Number(children[0]) };
+  holders.push(holder);
+  return holder;
+}
+
+/** Kill every process of the holder and wait until none is left. */
+async function killHolder(h: Holder): Promise<void> {
+  for (const pid of [h.pid, h.proc.pid as number]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  if (h.proc.exitCode === null && h.proc.signalCode === null) await new Promise((resolve) => h.proc.once('exit', resolve));
+  for (let i = 0; i < 200 && fs.existsSync(`/proc/${h.pid}/ns`); i++) {
+    try {
+      fs.readlinkSync(`/proc/${h.pid}/ns/uts`);
+    } catch {
+      break; // a zombie has no namespaces left
+    }
+    await sleepMs(10);
+  }
+}
+
+/** Everything a pin operation could change: nsfs mounts anywhere, any mount under the test and pin directories, and the files there. */
+function snapshot(dirs: string[]): { mounts: string[]; files: string[] } {
+  const mounts = mountinfo()
+    .filter((m) => m.fsType === 'nsfs' || dirs.some((d) => m.mountPoint === d || m.mountPoint.startsWith(d + '/')))
+    .map((m) => `${m.mountId} ${m.mountPoint} ${m.fsType} ${m.root} ${m.shared ?? '-'}`);
+  const files: string[] = [];
+  const walk = (p: string) => {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      return;
+    }
+    files.push(`${p} ${st.mode.toString(8)} ${st.size}`);
+    if (st.isDirectory()) for (const e of fs.readdirSync(p).sort()) walk(path.join(p, e));
+  };
+  for (const d of dirs) walk(d);
+  return { mounts, files };
+}
+
+function assertOneTsnsLine(r: SpawnSyncReturns<string>, pattern: RegExp): void {
+  assert.notEqual(r.status, 0, `expected failure, got exit 0: ${r.stdout}`);
+  assert.equal(r.signal, null);
+  const lines = r.stderr.split('\n').filter(Boolean);
+  assert.equal(lines.length, 1, `one line expected on stderr, got: ${r.stderr}`);
+  assert.match(lines[0], /^tsns: /);
+  assert.match(lines[0], pattern);
+  assert.equal(r.stdout, '');
+}
+
+describe('tsns pin, unpin, pins', function () {
+  this.timeout(30000);
+  let testDir: string;
+  let markDir: string;
+  const names: string[] = [];
+  const uniqueName = (what: string) => {
+    const n = `tsns-test-${what}-${process.pid}`;
+    names.push(n);
+    return n;
+  };
+  const watched = () => [testDir, NETNS_RUN_DIR, PIN_RUN_DIR];
+
+  before(() => {
+    testDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsns-pin-'));
+    fs.chmodSync(testDir, 0o755);
+    // Mount namespaces can only be pinned where mounts do not propagate: make the test directory a
+    // private mount of its own, as unshare(1) documents for --mount=FILE (/ is shared on systemd hosts).
+    ok(run(['mount', '--bind', testDir, testDir]));
+    ok(run(['mount', '--make-private', testDir]));
+    markDir = path.join(testDir, 'mark');
+    fs.mkdirSync(markDir);
+  });
+
+  afterEach(async () => {
+    while (holders.length) await killHolder(holders.pop() as Holder);
+  });
+
+  after(() => {
+    // Unmount everything under the test directory (deepest first), the named pins, then remove files.
+    const under = mountinfo()
+      .filter((m) => m.mountPoint.startsWith(testDir + '/'))
+      .sort((a, b) => b.mountPoint.length - a.mountPoint.length || b.mountId - a.mountId);
+    for (const m of under) run(['umount', '-l', m.mountPoint]);
+    run(['umount', '-l', testDir]);
+    fs.rmSync(testDir, { recursive: true, force: true });
+    for (const name of names) {
+      for (const p of [path.join(NETNS_RUN_DIR, name), ...['uts', 'ipc', 'mnt', 'net'].map((t) => path.join(PIN_RUN_DIR, t, name))]) {
+        while (mountedAt(p).length) run(['umount', '-l', p]);
+        fs.rmSync(p, { force: true });
+      }
+    }
+  });
+
+  describe('library', () => {
+    it('maps a bare NAME to /run/netns (net) or /run/tsns/TYPE, and a path to itself', () => {
+      assert.equal(resolvePinDestination('net', 'blue'), '/run/netns/blue');
+      assert.equal(resolvePinDestination('uts', 'blue'), '/run/tsns/uts/blue');
+      assert.equal(resolvePinDestination('mnt', 'blue'), '/run/tsns/mnt/blue');
+      assert.equal(resolvePinDestination('net', './blue'), path.resolve('blue'));
+      assert.equal(resolvePinDestination('ipc', '/x/y'), '/x/y');
+      assert.equal(isPinName('..'), false);
+      assert.throws(() => resolvePinDestination('bogus' as 'net', 'x'), /unknown namespace type 'bogus'/);
+    });
+  });
+
+  describe('lifecycle: pin, kill every process, still listed and enterable, unpin, gone', () => {
+    const enterChecks: Record<(typeof PINNED_TYPES)[number], { nsenter: string[]; expect: RegExp }> = {
+      uts: { nsenter: ['hostname'], expect: new RegExp(`^${HOSTNAME}$`, 'm') },
+      net: { nsenter: ['ip', '-o', 'addr', 'show', 'dev', 'lo'], expect: new RegExp(NET_ADDRESS.replace(/\./g, '\\.')) },
+      ipc: { nsenter: ['ipcs', '-q'], expect: /^0x[0-9a-f]+ +\d+ +root/m },
+      mnt: { nsenter: ['ls', 'MARK'], expect: /^inside$/m },
+    };
+
+    for (const type of PINNED_TYPES) {
+      it(`${type}`, async () => {
+        const h = await startHolder(markDir);
+        const ns = nsInode(h.pid, type);
+        assert.notEqual(ns, nsInode('self', type));
+        const file = path.join(testDir, `pin-${type}`);
+        ok(tsns('pin', String(h.pid), type, file));
+        assert.equal(fs.statSync(file).ino, ns);
+        const before = pinsJson('-t', type).find((p) => p.path === file);
+        assert.ok(before && before.nprocs >= 1, 'listed with its processes while they live');
+
+        await killHolder(h);
+        assert.deepEqual(
+          pinsJson('-t', type).find((p) => p.path === file),
+          { path: file, type, ns, nprocs: 0 },
+        );
+        const raw = ok(tsns('pins', '-r', '-n', '-t', type)).split('\n');
+        assert.ok(raw.includes(`${file} ${type} ${ns} 0`), raw.join('\n'));
+
+        const check = enterChecks[type];
+        const cmd = check.nsenter.map((w) => (w === 'MARK' ? markDir : w));
+        const inside = ok(run(['nsenter', `--${type === 'mnt' ? 'mount' : type}=${file}`, ...cmd]));
+        assert.match(inside, check.expect);
+        assert.doesNotMatch(ok(run(cmd)), check.expect, 'the marker is not visible outside the namespace');
+
+        ok(tsns('unpin', file));
+        assert.equal(mountedAt(file).length, 0, 'mount gone');
+        assert.equal(fs.existsSync(file), false, 'file removed');
+        assert.equal(pinsJson().find((p) => p.ns === ns), undefined);
+      });
+    }
+
+    it('net by NAME: /run/netns as ip netns sets it up, usable through ip netns exec', async () => {
+      const h = await startHolder(markDir);
+      const name = uniqueName('net');
+      const ns = nsInode(h.pid, 'net');
+      ok(tsns('pin', String(h.pid), 'net', name));
+      await killHolder(h);
+      const file = path.join(NETNS_RUN_DIR, name);
+      const dirMount = mountedAt(NETNS_RUN_DIR).pop();
+      assert.ok(dirMount && dirMount.shared !== undefined, '/run/netns is a shared mount point, as ip netns makes it');
+      assert.ok(ok(run(['ip', 'netns', 'list'])).split('\n').some((l) => l.split(' ')[0] === name));
+      assert.match(ok(run(['ip', 'netns', 'exec', name, 'ip', '-o', 'addr', 'show', 'dev', 'lo'])), new RegExp(NET_ADDRESS.replace(/\./g, '\\.')));
+      assert.deepEqual(
+        pinsJson('-t', 'net').find((p) => p.path === file),
+        { path: file, type: 'net', ns, nprocs: 0 },
+      );
+      ok(tsns('unpin', name));
+      assert.equal(fs.existsSync(file), false);
+      assert.equal(mountedAt(file).length, 0);
+      assert.ok(!ok(run(['ip', 'netns', 'list'])).split('\n').some((l) => l.split(' ')[0] === name));
+    });
+
+    it('mnt by NAME: /run/tsns/mnt is a private mount of its own', async () => {
+      const h = await startHolder(markDir);
+      const name = uniqueName('mnt');
+      ok(tsns('pin', String(h.pid), 'mnt', name));
+      await killHolder(h);
+      const dirMount = mountedAt(path.join(PIN_RUN_DIR, 'mnt')).pop();
+      assert.ok(dirMount, '/run/tsns/mnt is a mount point');
+      assert.equal(dirMount.shared, undefined, 'and not shared');
+      const file = path.join(PIN_RUN_DIR, 'mnt', name);
+      assert.match(ok(run(['nsenter', `--mount=${file}`, 'ls', markDir])), /^inside$/m);
+      ok(tsns('unpin', '-t', 'mnt', name));
+      assert.equal(fs.existsSync(file), false);
+    });
+
+    it('uts by NAME, and pinning the same namespace again changes nothing', async () => {
+      const h = await startHolder(markDir);
+      const name = uniqueName('uts');
+      ok(tsns('pin', String(h.pid), 'uts', name));
+      const file = path.join(PIN_RUN_DIR, 'uts', name);
+      const before = snapshot(watched());
+      ok(tsns('pin', String(h.pid), 'uts', file));
+      ok(tsns('pin', file, 'uts', name)); // a pin as TARGET
+      assert.deepEqual(snapshot(watched()), before);
+      await killHolder(h);
+      assert.equal(ok(run(['nsenter', `--uts=${file}`, 'hostname'])).trim(), HOSTNAME);
+      ok(tsns('unpin', file));
+      assert.equal(fs.existsSync(file), false);
+    });
+
+    it('--all DIR pins every namespace of the target as DIR/<type>', async () => {
+      const h = await startHolder(markDir, ['--pid', '--cgroup', '--time', '--user', '--map-root-user']);
+      const dir = path.join(testDir, 'all');
+      fs.mkdirSync(dir);
+      ok(tsns('pin', String(h.pid), '--all', dir));
+      const types = ['mnt', 'net', 'ipc', 'user', 'pid', 'uts', 'cgroup', 'time'];
+      const expected = Object.fromEntries(types.map((t) => [t, nsInode(h.pid, t)]));
+      await killHolder(h);
+      assert.deepEqual(fs.readdirSync(dir).sort(), [...types].sort());
+      for (const t of types) assert.equal(fs.statSync(path.join(dir, t)).ino, expected[t], t);
+      const listed = pinsJson().filter((p) => p.path.startsWith(dir + '/'));
+      assert.equal(listed.length, 8);
+      for (const p of listed) assert.equal(p.ns, expected[p.type]);
+      assert.equal(ok(run(['nsenter', `--uts=${path.join(dir, 'uts')}`, 'hostname'])).trim(), HOSTNAME);
+      ok(tsns('unpin', ...types.map((t) => path.join(dir, t))));
+      assert.deepEqual(fs.readdirSync(dir), []);
+    });
+  });
+
+  describe('refusals: one tsns: line, non-zero exit, mount table and files unchanged', () => {
+    let h: Holder;
+    let taken: string;
+    let sharedDir: string;
+    let plainFile: string;
+    let openDir: string;
+
+    beforeEach(async () => {
+      h = await startHolder(markDir);
+      taken = path.join(testDir, 'taken');
+      if (!fs.existsSync(taken)) ok(tsns('pin', String(process.pid), 'uts', taken));
+      sharedDir = path.join(testDir, 'shared');
+      if (!fs.existsSync(sharedDir)) {
+        // A shared mount with a peer: a mount namespace pinned here would propagate.
+        fs.mkdirSync(sharedDir);
+        fs.mkdirSync(path.join(testDir, 'peer'));
+        ok(run(['mount', '-t', 'tmpfs', 'tsns-pin-shared', sharedDir]));
+        ok(run(['mount', '--make-shared', sharedDir]));
+        ok(run(['mount', '--bind', sharedDir, path.join(testDir, 'peer')]));
+      }
+      plainFile = path.join(testDir, 'plain');
+      fs.writeFileSync(plainFile, '');
+      openDir = path.join(testDir, 'open');
+      fs.mkdirSync(openDir, { recursive: true });
+      fs.chmodSync(openDir, 0o1777);
+    });
+
+    function refuse(args: string[], pattern: RegExp, asNobody = false): void {
+      const before = snapshot(watched());
+      const r = asNobody ? tsnsAsNobody(args) : tsns(...args);
+      assertOneTsnsLine(r, pattern);
+      assert.deepEqual(snapshot(watched()), before);
+    }
+
+    it('no such target', () => {
+      refuse(['pin', '2147483', 'uts', path.join(testDir, 'x')], /no process with PID/);
+      refuse(['pin', 'no-such-pin-name', 'uts', path.join(testDir, 'x')], /no such target/);
+      refuse(['pin', '/etc/hostname', 'uts', path.join(testDir, 'x')], /not a namespace file/);
+      refuse(['pin', taken, 'net', path.join(testDir, 'x')], /has no net namespace|is a uts namespace/);
+    });
+
+    it('no such type', () => {
+      refuse(['pin', String(h.pid), 'bogus', path.join(testDir, 'x')], /unknown namespace type 'bogus'/);
+    });
+
+    it('parent directory missing, PATH a directory', () => {
+      refuse(['pin', String(h.pid), 'uts', path.join(testDir, 'nodir', 'x')], /no such directory/);
+      refuse(['pin', String(h.pid), 'uts', openDir], /is a directory/);
+      refuse(['pin', String(h.pid), '--all', path.join(testDir, 'nodir')], /no such directory/);
+    });
+
+    it('PATH already a pin of another namespace', () => {
+      refuse(['pin', String(h.pid), 'uts', taken], /already a pin of uts:\[\d+\]/);
+      refuse(['pin', String(h.pid), 'net', taken], /already a pin of uts:\[\d+\]/);
+    });
+
+    it('--all is all or nothing', () => {
+      const dir = path.join(testDir, 'partial');
+      fs.mkdirSync(path.join(dir, 'ipc'), { recursive: true });
+      refuse(['pin', String(h.pid), '--all', dir], /ipc is a directory/);
+      assert.deepEqual(fs.readdirSync(dir), ['ipc']);
+    });
+
+    it('a mount namespace on a shared mount, or the caller’s own', () => {
+      refuse(['pin', String(h.pid), 'mnt', path.join(sharedDir, 'm')], /shared mount.*loop/);
+      refuse(['pin', String(h.pid), '--all', sharedDir], /shared mount/);
+      refuse(['pin', String(process.pid), 'mnt', path.join(testDir, 'm')], /own mount namespace/);
+    });
+
+    it('a mount namespace the kernel refuses (older than the caller’s): named-pin directory set-up undone', () => {
+      const name = uniqueName('older');
+      const existed = fs.existsSync(path.join(PIN_RUN_DIR, 'mnt'));
+      // Inside a new mount namespace the host's is older: the kernel says EINVAL after tsns made
+      // /run/tsns/mnt; the count of its mounts before and after, printed from in there, must agree.
+      const script = `b=$(grep -c ' ${PIN_RUN_DIR}' /proc/self/mountinfo); "$@"; rc=$?; a=$(grep -c ' ${PIN_RUN_DIR}' /proc/self/mountinfo); echo "$b $a" >&2; exit $rc`;
+      const r = run(['unshare', '--mount', '--propagation=private', 'sh', '-c', script, 'sh', process.execPath, TSNS, 'pin', String(process.pid), 'mnt', name]);
+      assert.notEqual(r.status, 0);
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 2, r.stderr);
+      assert.match(lines[0], /^tsns: the kernel refused to pin mnt:\[\d+\]/);
+      const [b, a] = lines[1].split(' ');
+      assert.equal(a, b, 'no mount left behind in that mount namespace');
+      assert.equal(fs.existsSync(path.join(PIN_RUN_DIR, 'mnt', name)), false);
+      assert.equal(fs.existsSync(path.join(PIN_RUN_DIR, 'mnt')), existed);
+    });
+
+    it('no privilege (user nobody)', () => {
+      // Someone else's namespace: not even readable.
+      refuse(['pin', String(h.pid), 'uts', path.join(openDir, 'n1')], /Permission denied/, true);
+      // Its own namespace: readable, but mounting needs CAP_SYS_ADMIN.
+      const mine = spawn('setpriv', [`--reuid=${NOBODY_UID}`, `--regid=${NOBODY_UID}`, '--clear-groups', 'sleep', '1000'], { stdio: 'ignore' });
+      try {
+        for (let i = 0; i < 100 && fs.statSync(`/proc/${mine.pid}`).uid !== NOBODY_UID; i++) spawnSync('sleep', ['0.01']);
+        refuse(['pin', String(mine.pid), 'uts', path.join(openDir, 'n2')], /CAP_SYS_ADMIN/, true);
+        refuse(['pin', String(mine.pid), 'net', 'tsns-test-nobody'], /CAP_SYS_ADMIN/, true);
+      } finally {
+        mine.kill('SIGKILL');
+      }
+      refuse(['unpin', taken], /CAP_SYS_ADMIN/, true);
+    });
+
+    it('unpin of anything but an nsfs mount unmounts nothing', () => {
+      refuse(['unpin', plainFile], /not a mount point/);
+      refuse(['unpin', sharedDir], /tmpfs mount, not a namespace pin/);
+      refuse(['unpin', taken, plainFile], /not a mount point/);
+      refuse(['unpin', taken, sharedDir], /not a namespace pin/);
+      refuse(['unpin', path.join(testDir, 'nothing-here')], /no such file/);
+      refuse(['unpin', 'tsns-no-such-pin'], /no pin named/);
+      refuse(['unpin', '/proc'], /proc mount, not a namespace pin/);
+      refuse(['unpin'], /no pin given/);
+      assert.equal(mountedAt(taken).length, 1, 'the valid pin given with a bad one is still there');
+    });
+
+    it('pins: bad type or column', () => {
+      refuse(['pins', '-t', 'bogus'], /unknown namespace type/);
+      refuse(['pins', '-o', 'PATH,BOGUS'], /unknown column/);
+    });
+  });
+});
