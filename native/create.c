@@ -1,0 +1,111 @@
+/* tsns-stage, the creating half (PROTOCOL.md phases 3 and 4): unshare, mount propagation, the sync
+ * handshake with the TypeScript side, and what the new namespaces' first process sets up before exec
+ * (its own root, /proc, hostname). stage.c calls in here; nothing here prints but one `tsns:` line. */
+#include "stage.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+/* The sync socket stays open across the fork when the TypeScript side asked for a second round: a new
+ * pid namespace only has a pid_for_children file worth pinning once its first process exists. */
+static int pending_sync_fd = -1;
+
+static unsigned long propagation_flag(const char *name)
+{
+	if (strcmp(name, "private") == 0)
+		return MS_PRIVATE;
+	if (strcmp(name, "shared") == 0)
+		return MS_SHARED;
+	if (strcmp(name, "slave") == 0)
+		return MS_SLAVE;
+	stage_die(false, "unsupported propagation mode: %s", name);
+}
+
+/* Tell the TypeScript side where we are (one byte), wait for its answer. EOF or a refusal: it has
+ * already printed why, so leave quietly. */
+static char sync_round(int fd, char hello)
+{
+	char answer;
+	ssize_t n;
+
+	do
+		n = write(fd, &hello, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(STAGE_EXIT_FAILURE);
+	do
+		n = read(fd, &answer, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1 || (answer != '1' && answer != '2'))
+		_exit(STAGE_EXIT_FAILURE);
+	return answer;
+}
+
+static bool joins_something(const struct plan *p)
+{
+	if (p->pidfd_pid || p->nsof_mask || p->user_parent)
+		return true;
+	for (int i = 0; i < STAGE_NS_COUNT; i++)
+		if (p->ns_path[i])
+			return true;
+	return false;
+}
+
+void create_namespaces(const struct plan *p)
+{
+	if (p->unshare_mask && unshare(p->unshare_mask) < 0)
+		stage_die(true, "unshare failed");
+
+	if ((p->unshare_mask & CLONE_NEWNS) && p->propagation &&
+	    mount("none", "/", NULL, MS_REC | propagation_flag(p->propagation), NULL) < 0)
+		stage_die(true, "cannot change root filesystem propagation");
+
+	if (p->sync_fd < 0)
+		return;
+
+	/* An unprivileged TypeScript side can write our uid_map, setgroups and timens_offsets, and
+	 * newuidmap accepts us, only while /proc/SELF belongs to our uid: that needs dumpable. Nothing was
+	 * joined, so there is nobody to hide from; with joins we stay non-dumpable (root only). */
+	bool dumpable = !joins_something(p);
+	if (dumpable && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		stage_die(true, "prctl(PR_SET_DUMPABLE)");
+
+	char answer = sync_round(p->sync_fd, 'U');
+
+	if (dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		stage_die(true, "prctl(PR_SET_DUMPABLE)");
+
+	if (answer == '2' && p->fork)
+		pending_sync_fd = p->sync_fd;
+	else
+		close(p->sync_fd);
+}
+
+void create_setup_child(const struct plan *p)
+{
+	if (pending_sync_fd >= 0) {
+		/* We are the first process of the new pid namespace: its pid_for_children can be pinned. */
+		sync_round(pending_sync_fd, 'F');
+		close(pending_sync_fd);
+		pending_sync_fd = -1;
+	}
+
+	if (p->mount_proc) {
+		/* Unless / was just made private, keep the new proc mount from propagating back out of
+		 * this mount namespace through a shared mount at DIR (EINVAL: DIR is no mount point). */
+		if ((!p->propagation || strcmp(p->propagation, "private") != 0) &&
+		    mount("none", p->mount_proc, NULL, MS_REC | MS_PRIVATE, NULL) < 0 && errno != EINVAL)
+			stage_die(true, "cannot change %s filesystem propagation", p->mount_proc);
+		if (mount("proc", p->mount_proc, "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
+			stage_die(true, "mount proc on %s failed", p->mount_proc);
+	}
+
+	if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
+		stage_die(true, "sethostname %s failed", p->hostname);
+}

@@ -1,0 +1,226 @@
+/**
+ * What `tsns run` was asked to do, checked as a whole before anything is created: the options of
+ * util-linux 2.42 unshare(1) plus --hostname. Every refusal is a TsnsError (one `tsns:` line).
+ */
+import { constants as osConstants } from 'node:os';
+import path from 'node:path';
+import { NS_TYPES, NsType } from '../sys/constants';
+import { TsnsError } from '../sys/errors';
+import { IdRange, kernelRanges, mergeSingle, parseIdRange, resolveId, subordinateRange } from './ids';
+
+export type Propagation = 'private' | 'shared' | 'slave' | 'unchanged';
+export type Setgroups = 'allow' | 'deny';
+
+/** Options as the user gives them (the library's input; the CLI fills it from argv). */
+export interface RunOptions {
+  /** Namespaces to create; a string is a file to pin the new namespace on. */
+  namespaces?: Partial<Record<NsType, true | string>>;
+  fork?: boolean;
+  /** Mount a new proc here (true: /proc); implies a mount namespace. */
+  mountProc?: true | string;
+  propagation?: Propagation;
+  mapRootUser?: boolean;
+  mapCurrentUser?: boolean;
+  /** Map the caller's uid/gid to this id or name inside. */
+  mapUser?: string | number;
+  mapGroup?: string | number;
+  /** `inner:outer:count`, or `auto`, `subids`, `all` as in unshare 2.42. */
+  mapUsers?: string[];
+  mapGroups?: string[];
+  mapAuto?: boolean;
+  setgroups?: Setgroups;
+  /** Signal (name or number) the command gets when tsns dies; true: SIGKILL. Implies fork. */
+  killChild?: true | string | number;
+  /** Pass SIGTERM and SIGINT on to the command. Implies fork. */
+  forwardSignals?: boolean;
+  root?: string;
+  wd?: string;
+  setuid?: string | number;
+  setgid?: string | number;
+  keepCaps?: boolean;
+  /** Offsets in seconds for the new time namespace. */
+  monotonic?: number | string;
+  boottime?: number | string;
+  /** Hostname of the new UTS namespace; implies --uts. */
+  hostname?: string;
+  /** Command and arguments; default $SHELL, else /bin/sh. */
+  command?: string[];
+}
+
+/** The checked, resolved form the plan is built from. */
+export interface RunSpec {
+  unshare: NsType[];
+  pins: Partial<Record<NsType, string>>;
+  fork: boolean;
+  mountProc?: string;
+  propagation: Propagation;
+  /** Lines for /proc/PID/uid_map and gid_map, and whether they need newuidmap/newgidmap. */
+  uidMap?: IdRange[];
+  gidMap?: IdRange[];
+  /** Multi-range maps go through newuidmap/newgidmap when the caller is not root, as unshare does. */
+  uidMapHelper: boolean;
+  gidMapHelper: boolean;
+  /** gid_map is one id (-r, -c, --map-group without ranges): setgroups is denied first, as unshare does. */
+  singleGidMap: boolean;
+  setgroups?: Setgroups;
+  killChild?: number;
+  forwardSignals: boolean;
+  root?: string;
+  wd?: string;
+  uid?: number;
+  gid?: number;
+  keepCaps: boolean;
+  monotonic?: bigint;
+  boottime?: bigint;
+  hostname?: string;
+  command: string[];
+  /** No command given: $SHELL runs as a login shell (argv[0] "-sh"), as unshare's exec_shell. */
+  defaultShell: boolean;
+}
+
+/** A signal by name (KILL, SIGKILL, kill) or number. */
+export function parseSignal(value: string | number): number {
+  const text = String(value);
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    if (n >= 1 && n <= 64) return n;
+  } else {
+    const name = text.toUpperCase().replace(/^SIG/, '');
+    const n = (osConstants.signals as Record<string, number>)[`SIG${name}`];
+    if (n !== undefined) return n;
+  }
+  throw new TsnsError(`unknown signal: ${text}`);
+}
+
+function parseOffset(value: number | string, what: string): bigint {
+  const text = String(value).trim();
+  if (!/^[+-]?\d+$/.test(text)) throw new TsnsError(`failed to parse ${what} offset: '${text}'`);
+  const n = BigInt(text);
+  if (n > 2n ** 63n - 1n || n < -(2n ** 63n)) throw new TsnsError(`failed to parse ${what} offset: '${text}'`);
+  return n;
+}
+
+function idRanges(kind: 'user' | 'group', values: string[], euid: number): IdRange[] {
+  const ranges: IdRange[] = [];
+  for (const v of values) {
+    if (v === 'auto') ranges.push(subordinateRange(kind, euid));
+    else if (v === 'subids') ranges.push(subordinateRange(kind, euid, true));
+    else if (v === 'all') ranges.push(...kernelRanges(kind));
+    else ranges.push(parseIdRange(v));
+  }
+  return ranges;
+}
+
+/** Check and resolve everything; nothing is created here. */
+export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = process.env): RunSpec {
+  const euid = process.geteuid?.() ?? 0;
+  const egid = process.getegid?.() ?? 0;
+  const requested = new Map<NsType, true | string>();
+  for (const [type, value] of Object.entries(o.namespaces ?? {}) as [NsType, true | string | undefined][]) {
+    if (!NS_TYPES.includes(type)) throw new TsnsError(`unknown namespace type '${type}'`);
+    if (value === undefined) continue;
+    if (value !== true && value === '') throw new TsnsError(`--${type}: empty file name`);
+    requested.set(type, value);
+  }
+  const want = (type: NsType) => {
+    if (!requested.has(type)) requested.set(type, true);
+  };
+
+  const mountProc = o.mountProc === undefined ? undefined : o.mountProc === true ? '/proc' : o.mountProc;
+  if (mountProc !== undefined) want('mnt');
+  if (o.hostname !== undefined) {
+    if (o.hostname === '' || Buffer.byteLength(o.hostname) > 64) throw new TsnsError(`invalid hostname '${o.hostname}'`);
+    want('uts');
+  }
+
+  // Id maps, resolved as unshare 2.42 resolves them (later -r/-c/--map-user win over earlier: here an
+  // explicit --map-user/--map-group wins over -r/-c).
+  let mapUser: number | undefined;
+  let mapGroup: number | undefined;
+  if (o.mapRootUser) [mapUser, mapGroup] = [0, 0];
+  if (o.mapCurrentUser) [mapUser, mapGroup] = [euid, egid];
+  if (o.mapUser !== undefined) mapUser = resolveId('user', String(o.mapUser));
+  if (o.mapGroup !== undefined) mapGroup = resolveId('group', String(o.mapGroup));
+  const userRanges = idRanges('user', [...(o.mapAuto ? ['auto'] : []), ...(o.mapUsers ?? [])], euid);
+  const groupRanges = idRanges('group', [...(o.mapAuto ? ['auto'] : []), ...(o.mapGroups ?? [])], euid);
+  const mapsSomething = mapUser !== undefined || mapGroup !== undefined || userRanges.length > 0 || groupRanges.length > 0;
+  if (mapsSomething) want('user');
+
+  let uidMap: IdRange[] | undefined;
+  let gidMap: IdRange[] | undefined;
+  if (userRanges.length) uidMap = mergeWithSingle(userRanges, mapUser, euid);
+  else if (mapUser !== undefined) uidMap = [{ inner: mapUser, outer: euid, count: 1 }];
+  if (groupRanges.length) gidMap = mergeWithSingle(groupRanges, mapGroup, egid);
+  else if (mapGroup !== undefined) gidMap = [{ inner: mapGroup, outer: egid, count: 1 }];
+
+  const setgroups = o.setgroups;
+  if (setgroups !== undefined && setgroups !== 'allow' && setgroups !== 'deny') throw new TsnsError(`unsupported --setgroups argument '${String(setgroups)}'`);
+  if (setgroups !== undefined && !requested.has('user')) throw new TsnsError('--setgroups needs a new user namespace (--user)');
+  // An unprivileged single-gid map is only accepted once setgroups is denied (Linux 3.19+).
+  if (setgroups === 'allow' && mapGroup !== undefined && !groupRanges.length) {
+    throw new TsnsError('options --setgroups=allow and --map-group (or -r, -c) are mutually exclusive');
+  }
+
+  const propagation = o.propagation ?? 'private';
+  if (!['private', 'shared', 'slave', 'unchanged'].includes(propagation)) throw new TsnsError(`unsupported propagation mode: ${String(propagation)}`);
+
+  const killChild = o.killChild === undefined ? undefined : o.killChild === true ? osConstants.signals.SIGKILL : parseSignal(o.killChild);
+  const forwardSignals = o.forwardSignals === true;
+  const fork = o.fork === true || killChild !== undefined || forwardSignals;
+
+  const monotonic = o.monotonic === undefined ? undefined : parseOffset(o.monotonic, 'monotonic');
+  const boottime = o.boottime === undefined ? undefined : parseOffset(o.boottime, 'boottime');
+  if ((monotonic !== undefined || boottime !== undefined) && !requested.has('time')) {
+    throw new TsnsError('options --monotonic and --boottime require a new time namespace (--time)');
+  }
+
+  const pins: Partial<Record<NsType, string>> = {};
+  const seen = new Map<string, NsType>();
+  for (const [type, value] of requested) {
+    if (value === true) continue;
+    const file = path.resolve(value);
+    if ((type === 'pid' || type === 'time') && !fork) throw new TsnsError(`--${type}=${value}: a persistent ${type} namespace needs --fork`);
+    const other = seen.get(file);
+    if (other) throw new TsnsError(`${value}: given for both --${other} and --${type}`);
+    seen.set(file, type);
+    pins[type] = file;
+  }
+
+  const uid = o.setuid === undefined ? undefined : resolveId('user', String(o.setuid));
+  const gid = o.setgid === undefined ? undefined : resolveId('group', String(o.setgid));
+
+  const command = o.command && o.command.length ? o.command : [env.SHELL || '/bin/sh'];
+  if (o.root !== undefined && o.root === '') throw new TsnsError('--root: empty directory name');
+  if (o.wd !== undefined && o.wd === '') throw new TsnsError('--wd: empty directory name');
+
+  return {
+    unshare: NS_TYPES.filter((t) => requested.has(t)),
+    pins,
+    fork,
+    mountProc,
+    propagation,
+    uidMap,
+    gidMap,
+    uidMapHelper: userRanges.length > 0 && euid !== 0,
+    gidMapHelper: groupRanges.length > 0 && euid !== 0,
+    singleGidMap: groupRanges.length === 0 && mapGroup !== undefined,
+    setgroups,
+    killChild,
+    forwardSignals,
+    root: o.root,
+    wd: o.wd,
+    uid,
+    gid,
+    // unshare(1) raises the ambient set only for a new user namespace.
+    keepCaps: o.keepCaps === true && requested.has('user'),
+    monotonic,
+    boottime,
+    hostname: o.hostname,
+    command,
+    defaultShell: !(o.command && o.command.length),
+  };
+}
+
+function mergeWithSingle(ranges: IdRange[], single: number | undefined, outer: number): IdRange[] {
+  return mergeSingle(ranges, single === undefined ? undefined : { inner: single, outer });
+}

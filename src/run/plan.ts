@@ -1,0 +1,51 @@
+/**
+ * RunSpec -> the words of a tsns-stage plan (native/PROTOCOL.md). The stage creates; the TypeScript
+ * side writes maps, time offsets and pins during the `sync` handshake (src/run/setup.ts).
+ */
+import path from 'node:path';
+import { RunSpec } from './options';
+
+/** The fd the stage gets the sync socket on (spawn's stdio[3]). */
+export const SYNC_FD = 3;
+
+/** True when the stage must stop after unsharing and let us set things up from outside. */
+export function needsSync(spec: RunSpec): boolean {
+  return (
+    spec.uidMap !== undefined ||
+    spec.gidMap !== undefined ||
+    spec.setgroups !== undefined ||
+    spec.monotonic !== undefined ||
+    spec.boottime !== undefined ||
+    Object.keys(spec.pins).length > 0
+  );
+}
+
+export interface StagePlan {
+  words: string[];
+  argv: string[];
+  sync: boolean;
+}
+
+export function buildPlan(spec: RunSpec): StagePlan {
+  const words: string[] = [];
+  if (spec.unshare.length) words.push(`unshare=${spec.unshare.join(',')}`);
+  if (spec.unshare.includes('mnt') && spec.propagation !== 'unchanged') words.push(`propagation=${spec.propagation}`);
+  const sync = needsSync(spec);
+  if (sync) words.push(`sync=${SYNC_FD}`);
+  if (spec.fork) words.push('fork');
+  if (spec.killChild !== undefined) words.push(`kill-child=${spec.killChild}`);
+  if (spec.forwardSignals) words.push('forward-signals');
+  // unshare(1) changes root before mounting proc, so DIR is inside the new root; so does the stage.
+  if (spec.root !== undefined) words.push(`chroot=${path.resolve(spec.root)}`);
+  if (spec.mountProc !== undefined) words.push(`mount-proc=${spec.mountProc}`);
+  if (spec.hostname !== undefined) words.push(`hostname=${spec.hostname}`);
+  // -w is resolved after the new root, as unshare's chdir after chroot.
+  if (spec.wd !== undefined) words.push(`wdns=${spec.wd}`);
+  // unshare(1) keeps the ids the maps give unless -S/-G ask for others.
+  words.push('preserve-credentials');
+  if (spec.gid !== undefined) words.push(`gid=${spec.gid}`);
+  if (spec.uid !== undefined) words.push(`uid=${spec.uid}`);
+  if (spec.keepCaps) words.push('keep-caps');
+  if (spec.defaultShell) words.push(`argv0=-${path.basename(spec.command[0])}`);
+  return { words, argv: spec.command, sync };
+}

@@ -1,0 +1,133 @@
+/**
+ * Start native/tsns-stage with a plan, answer its sync handshake, and wait for it while standing in for
+ * the command the way unshare(1)'s own process would: Node stays the parent (JavaScript cannot fork),
+ * so the signals sent to tsns are handled as unshare handles them.
+ *
+ * Handshake on fd 3 (a socketpair from spawn's 'pipe'): the stage writes `U` after unshare; we set up
+ * ids, clocks and pins and answer `1` (go), `2` (go, and ask again after fork: a pid pin needs the
+ * namespace's first process) or `0` (refused: the stage exits 125 silently; we report). A second round
+ * is the forked child's `F`, answered `1` or `0`.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import path from 'node:path';
+import { Socket } from 'node:net';
+import { isatty } from 'node:tty';
+import { TsnsError } from '../sys/errors';
+import { StagePlan } from './plan';
+import { NamespaceSetup } from './setup';
+
+/** native/tsns-stage, from dist/src/run or src/run alike. */
+export function stagePath(): string {
+  for (const up of ['../../..', '../..']) {
+    const candidate = path.resolve(__dirname, up, 'native', 'tsns-stage');
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new TsnsError('the exec stage native/tsns-stage is not built: run `make -C native` (or `npm run build`) in the tsns checkout');
+}
+
+export interface StageEnd {
+  /** Exit code of the stage (the command's, or 125/126/127), or null when it died by a signal. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when our side of the handshake refused; it is the error to report. */
+  error?: TsnsError;
+}
+
+export interface SignalPolicy {
+  /** Passed on to the stage while it runs. */
+  forward: NodeJS.Signals[];
+  /** Ignored while it runs. */
+  ignore: NodeJS.Signals[];
+}
+
+/**
+ * unshare(1)'s parent, mirrored:
+ * - no fork: tsns stands for the command (unshare would have exec'd it): signals sent to tsns go on to
+ *   it, except the terminal's SIGINT/SIGQUIT, which already reached it (we share its process group);
+ * - fork with --forward-signals: SIGTERM and SIGINT go on (the stage passes them to the child);
+ * - fork without: SIGINT and SIGTERM are ignored (2.42 blocks them: no "impatient parent").
+ * With a terminal and fork, the stage gives the command its own foreground process group, so ^C and
+ * ^\ reach the command only.
+ */
+export function signalPolicy(fork: boolean, forwardSignals: boolean): SignalPolicy {
+  const terminal = isatty(0) || isatty(1) || isatty(2);
+  if (!fork) {
+    const forward: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGALRM'];
+    if (!terminal) forward.push('SIGINT', 'SIGQUIT');
+    return { forward, ignore: terminal ? ['SIGINT', 'SIGQUIT'] : [] };
+  }
+  if (forwardSignals) return { forward: ['SIGTERM', 'SIGINT'], ignore: terminal ? ['SIGQUIT'] : [] };
+  return { forward: [], ignore: terminal ? ['SIGINT', 'SIGTERM', 'SIGQUIT'] : ['SIGINT', 'SIGTERM'] };
+}
+
+function answerHandshake(child: ChildProcess, sock: Socket, setup: NamespaceSetup, fail: (err: TsnsError) => void): void {
+  let round = 0;
+  sock.on('error', () => {
+    // The stage died mid-handshake: its exit tells the rest.
+  });
+  sock.on('data', (chunk: Buffer) => {
+    for (const byte of chunk) {
+      const pid = child.pid as number;
+      let answer = '1';
+      try {
+        if (byte === 0x55 /* U */ && round === 0) {
+          setup.afterUnshare(pid);
+          if (setup.needsSecondRound) answer = '2';
+        } else if (byte === 0x46 /* F */ && round === 1) {
+          setup.afterFork(pid);
+        } else {
+          throw new TsnsError(`internal error: unexpected byte 0x${byte.toString(16)} from the stage`);
+        }
+      } catch (err) {
+        answer = '0';
+        fail(err instanceof TsnsError ? err : new TsnsError((err as Error).message));
+      }
+      round++;
+      sock.write(answer);
+      if (answer === '0' || (round === 1 && answer === '1') || round === 2) sock.end();
+    }
+  });
+}
+
+/** Run the stage; resolves when it has ended. */
+export function runStage(plan: StagePlan, setup: NamespaceSetup, policy: SignalPolicy, env: NodeJS.ProcessEnv = process.env): Promise<StageEnd> {
+  const stage = stagePath();
+  return new Promise((resolve) => {
+    let error: TsnsError | undefined;
+    const child = spawn(stage, [...plan.words, '--', ...plan.argv], {
+      stdio: plan.sync ? ['inherit', 'inherit', 'inherit', 'pipe'] : ['inherit', 'inherit', 'inherit'],
+      env,
+    });
+    const handlers = new Map<NodeJS.Signals, () => void>();
+    const forward = (sig: NodeJS.Signals) => () => {
+      try {
+        if (child.pid) process.kill(child.pid, sig);
+      } catch {
+        // already gone
+      }
+    };
+    for (const sig of policy.forward) handlers.set(sig, forward(sig));
+    for (const sig of policy.ignore) handlers.set(sig, () => {});
+    for (const [sig, h] of handlers) process.on(sig, h);
+    const done = (end: StageEnd) => {
+      for (const [sig, h] of handlers) process.removeListener(sig, h);
+      resolve(end);
+    };
+    child.once('error', (err) => {
+      done({ code: 1, signal: null, error: new TsnsError(`cannot run ${stage}: ${err.message}`) });
+    });
+    child.once('exit', (code, signal) => done({ code, signal, error }));
+    if (plan.sync) {
+      answerHandshake(child, child.stdio[3] as Socket, setup, (err) => {
+        error ??= err;
+      });
+    }
+  });
+}
+
+/** Signal number of a name (for the exit code 128+N shells use). */
+export function signalNumber(sig: NodeJS.Signals): number {
+  return (osConstants.signals as Record<string, number>)[sig] ?? 0;
+}
