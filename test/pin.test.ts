@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tsnsAsNobody, NOBODY_UID } from './helpers/nobody';
-import { NETNS_RUN_DIR, PIN_RUN_DIR, isPinName, resolvePinDestination } from '../src/pin';
+import { NETNS_RUN_DIR, PIN_RUN_DIR, checkPinDestination, isPinName, listPins, pinNamespace, resolvePinDestination, unpin } from '../src/pin';
 import { parseMountinfo } from '../src/pin/mountinfo';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -77,7 +77,9 @@ async function startHolder(markDir: string, extra: string[] = []): Promise<Holde
     `ip addr add ${NET_ADDRESS}/32 dev lo`,
     'ipcmk -Q >/dev/null',
     `mount -t tmpfs tsns-pin-mark "$0"`,
-    `touch "$0/inside"`,
+    `touch "$0/inside" "$0/hidden-pin"`,
+    // A pin only this mount namespace sees (for tsns pins --all-mounts).
+    `mount --bind /proc/self/ns/uts "$0/hidden-pin"`,
     'echo ready',
     'exec sleep 1000',
   ].join(' && ');
@@ -156,6 +158,7 @@ describe('tsns pin, unpin, pins', function () {
   this.timeout(30000);
   let testDir: string;
   let markDir: string;
+  let sharedDir: string;
   const names: string[] = [];
   const uniqueName = (what: string) => {
     const n = `tsns-test-${what}-${process.pid}`;
@@ -164,7 +167,12 @@ describe('tsns pin, unpin, pins', function () {
   };
   const watched = () => [testDir, NETNS_RUN_DIR, PIN_RUN_DIR];
 
+  // Named-pin directories the tests may make; removed afterwards if they did not exist before.
+  const managedDirs = [NETNS_RUN_DIR, path.join(PIN_RUN_DIR, 'mnt'), path.join(PIN_RUN_DIR, 'uts'), path.join(PIN_RUN_DIR, 'net'), PIN_RUN_DIR];
+  const preexisting = new Set<string>();
+
   before(() => {
+    for (const d of managedDirs) if (fs.existsSync(d)) preexisting.add(d);
     testDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsns-pin-'));
     fs.chmodSync(testDir, 0o755);
     // Mount namespaces can only be pinned where mounts do not propagate: make the test directory a
@@ -173,6 +181,13 @@ describe('tsns pin, unpin, pins', function () {
     ok(run(['mount', '--make-private', testDir]));
     markDir = path.join(testDir, 'mark');
     fs.mkdirSync(markDir);
+    // A shared mount with a peer: a mount namespace pinned there would propagate.
+    sharedDir = path.join(testDir, 'shared');
+    fs.mkdirSync(sharedDir);
+    fs.mkdirSync(path.join(testDir, 'peer'));
+    ok(run(['mount', '-t', 'tmpfs', 'tsns-pin-shared', sharedDir]));
+    ok(run(['mount', '--make-shared', sharedDir]));
+    ok(run(['mount', '--bind', sharedDir, path.join(testDir, 'peer')]));
   });
 
   afterEach(async () => {
@@ -193,6 +208,11 @@ describe('tsns pin, unpin, pins', function () {
         fs.rmSync(p, { force: true });
       }
     }
+    for (const d of managedDirs) {
+      if (preexisting.has(d) || !fs.existsSync(d) || fs.readdirSync(d).length) continue;
+      while (mountedAt(d).length) run(['umount', '-l', d]);
+      fs.rmdirSync(d);
+    }
   });
 
   describe('library', () => {
@@ -204,6 +224,33 @@ describe('tsns pin, unpin, pins', function () {
       assert.equal(resolvePinDestination('ipc', '/x/y'), '/x/y');
       assert.equal(isPinName('..'), false);
       assert.throws(() => resolvePinDestination('bogus' as 'net', 'x'), /unknown namespace type 'bogus'/);
+    });
+
+    it('checkPinDestination refuses what pinNamespace would, creating nothing', () => {
+      const before = snapshot(watched());
+      assert.equal(checkPinDestination('uts', path.join(testDir, 'free')), path.join(testDir, 'free'));
+      assert.equal(checkPinDestination('net', 'tsns-check-only'), path.join(NETNS_RUN_DIR, 'tsns-check-only'));
+      assert.throws(() => checkPinDestination('uts', path.join(testDir, 'nodir', 'x')), /no such directory/);
+      assert.throws(() => checkPinDestination('uts', testDir), /is a directory/);
+      assert.throws(() => checkPinDestination('mnt', path.join(sharedDir, 'm')), /on a shared mount/);
+      assert.equal(checkPinDestination('uts', path.join(sharedDir, 'm')), path.join(sharedDir, 'm'));
+      assert.deepEqual(snapshot(watched()), before);
+    });
+
+    it('pinNamespace, listPins and unpin in-process', async () => {
+      const h = await startHolder(markDir);
+      const file = path.join(testDir, 'lib-ipc');
+      const result = pinNamespace(`/proc/${h.pid}/ns/ipc`, 'ipc', file);
+      assert.deepEqual(result, { path: file, type: 'ipc', ns: nsInode(h.pid, 'ipc'), alreadyPinned: false, createdFile: true });
+      await killHolder(h);
+      const listed = listPins({ types: ['ipc'] }).find((p) => p.path === file);
+      assert.ok(listed);
+      assert.equal(listed.nprocs, 0);
+      assert.equal(listed.mountNamespace, nsInode('self', 'mnt'));
+      assert.throws(() => pinNamespace(`/proc/self/ns/uts`, 'ipc', path.join(testDir, 'lib-x')), /is a uts namespace, not ipc/);
+      assert.equal(fs.existsSync(path.join(testDir, 'lib-x')), false);
+      assert.equal(unpin(file).removedFile, true);
+      assert.equal(fs.existsSync(file), false);
     });
   });
 
@@ -297,6 +344,21 @@ describe('tsns pin, unpin, pins', function () {
       assert.equal(fs.existsSync(file), false);
     });
 
+    it('pins --all-mounts also lists pins in other mount namespaces', async () => {
+      const h = await startHolder(markDir);
+      const hidden = path.join(markDir, 'hidden-pin');
+      const expected = { path: hidden, type: 'uts', ns: nsInode(h.pid, 'uts'), mntns: nsInode(h.pid, 'mnt') };
+      assert.equal(pinsJson().find((p) => p.path === hidden), undefined, 'not in our mount table');
+      const all = (JSON.parse(ok(tsns('pins', '-A', '-J', '-o', 'PATH,TYPE,NS,MNTNS'))) as { pins: (typeof expected)[] }).pins;
+      assert.deepEqual(
+        all.find((p) => p.path === hidden),
+        expected,
+      );
+      const table = ok(tsns('pins', '--all-mounts', '-t', 'uts'));
+      assert.match(table.split('\n')[0], /^PATH +TYPE +NS +NPROCS +MNTNS$/);
+      assert.ok(table.split('\n').some((l) => l.startsWith(hidden + ' ') && l.endsWith(` ${expected.mntns}`)), table);
+    });
+
     it('--all DIR pins every namespace of the target as DIR/<type>', async () => {
       const h = await startHolder(markDir, ['--pid', '--cgroup', '--time', '--user', '--map-root-user']);
       const dir = path.join(testDir, 'all');
@@ -319,7 +381,6 @@ describe('tsns pin, unpin, pins', function () {
   describe('refusals: one tsns: line, non-zero exit, mount table and files unchanged', () => {
     let h: Holder;
     let taken: string;
-    let sharedDir: string;
     let plainFile: string;
     let openDir: string;
 
@@ -327,15 +388,6 @@ describe('tsns pin, unpin, pins', function () {
       h = await startHolder(markDir);
       taken = path.join(testDir, 'taken');
       if (!fs.existsSync(taken)) ok(tsns('pin', String(process.pid), 'uts', taken));
-      sharedDir = path.join(testDir, 'shared');
-      if (!fs.existsSync(sharedDir)) {
-        // A shared mount with a peer: a mount namespace pinned here would propagate.
-        fs.mkdirSync(sharedDir);
-        fs.mkdirSync(path.join(testDir, 'peer'));
-        ok(run(['mount', '-t', 'tmpfs', 'tsns-pin-shared', sharedDir]));
-        ok(run(['mount', '--make-shared', sharedDir]));
-        ok(run(['mount', '--bind', sharedDir, path.join(testDir, 'peer')]));
-      }
       plainFile = path.join(testDir, 'plain');
       fs.writeFileSync(plainFile, '');
       openDir = path.join(testDir, 'open');

@@ -119,13 +119,14 @@ function nsLabel(type: string, inode: number): string {
 /** What is at the destination now, decided before anything changes. */
 type DestinationState = { kind: 'missing' } | { kind: 'file' } | { kind: 'same-pin' };
 
-function inspectDestination(file: string, ns: OpenNamespace, table: MountEntry[]): DestinationState {
+function inspectDestination(file: string, ns: OpenNamespace | undefined, table: MountEntry[]): DestinationState {
   const st = lstatOrUndefined(file);
+  if (st?.isDirectory()) throw new TsnsError(`${file} is a directory; a pin must be a file (use --all DIR to pin into a directory)`);
   const mounted = mountAt(table, file);
   if (mounted) {
     const root = nsfsRoot(mounted);
     if (root) {
-      if (root.inode === ns.inode && root.type === ns.type) return { kind: 'same-pin' };
+      if (ns && root.inode === ns.inode && root.type === ns.type) return { kind: 'same-pin' };
       throw new TsnsError(`${file} is already a pin of ${nsLabel(root.type, root.inode)}; unpin it first`);
     }
     throw new TsnsError(`${file} is a mount point (${mounted.fsType}); refusing to cover it with a pin`);
@@ -134,8 +135,8 @@ function inspectDestination(file: string, ns: OpenNamespace, table: MountEntry[]
   if (st.isSymbolicLink()) throw new TsnsError(`${file} is a symbolic link; give the path it points to`);
   if (st.isDirectory()) throw new TsnsError(`${file} is a directory; a pin must be a file (use --all DIR to pin into a directory)`);
   // An nsfs file that mountinfo did not show (a mount made in a way this table cannot see).
-  if (st.dev === ns.dev) {
-    if (st.ino === ns.inode) return { kind: 'same-pin' };
+  if (st.dev === nsfsDevice()) {
+    if (ns && st.ino === ns.inode) return { kind: 'same-pin' };
     throw new TsnsError(`${file} is already a namespace file; unpin it first`);
   }
   if (!st.isFile()) throw new TsnsError(`${file} is not a regular file`);
@@ -203,6 +204,11 @@ function requireMountPrivilege(what: string): void {
   if (!hasSysAdmin()) throw new TsnsError(`${what} needs CAP_SYS_ADMIN (mount privilege): ${describeErrno(1)}`);
 }
 
+/** Device number of nsfs (every namespace file has it). */
+function nsfsDevice(): number {
+  return fs.statSync('/proc/self/ns/net').dev;
+}
+
 function ownMountNamespace(): number {
   return fs.statSync('/proc/self/ns/mnt').ino;
 }
@@ -215,16 +221,23 @@ interface PlannedPin {
   state: DestinationState;
 }
 
-/** Every check for one pin, nothing changed. */
-function planPin(ns: OpenNamespace, dest: string, table: MountEntry[]): PlannedPin {
-  const managedDir = pinDirectory(ns.type);
+interface PlannedDestination {
+  file: string;
+  parent: string;
+  managed: boolean;
+  state: DestinationState;
+}
+
+/** Every check of a destination for a pin of `type` (of namespace `ns`, when known), nothing changed. */
+function planDestination(type: NsType, dest: string, table: MountEntry[], ns?: OpenNamespace): PlannedDestination {
+  const managedDir = pinDirectory(type);
   // Named-pin directories are made on demand, so compare them as far as they exist (/var/run -> /run).
   const managed = realpathLoose(path.dirname(path.resolve(dest))) === realpathLoose(managedDir);
   const target = canonical(dest, managed);
   const file = target.parentExists ? target.file : path.join(managedDir, path.basename(target.file));
   const state = inspectDestination(file, ns, table);
-  if (ns.type === 'mnt' && state.kind !== 'same-pin') {
-    if (ns.inode === ownMountNamespace())
+  if (type === 'mnt' && state.kind !== 'same-pin') {
+    if (ns && ns.inode === ownMountNamespace())
       throw new TsnsError(
         `cannot pin ${nsLabel('mnt', ns.inode)}: it is this process's own mount namespace, and a pin inside the namespace it holds would loop (the kernel refuses it)`,
       );
@@ -237,7 +250,23 @@ function planPin(ns: OpenNamespace, dest: string, table: MountEntry[]): PlannedP
         );
     }
   }
-  return { ns, file, parent: target.parent, managed, state };
+  return { file, parent: target.parent, managed, state };
+}
+
+/**
+ * Check, changing nothing, that a namespace of `type` could be pinned at `pathOrName` (a path or bare
+ * NAME): the parent directory exists (or is a named-pin directory), the path is not a directory, not a
+ * symlink, not a mount point or pin, and for mnt not on a shared mount. Returns the path the pin would
+ * have. For callers that create the namespace only after this (tsns run --net=FILE), so that bad input
+ * fails before anything exists; pinNamespace repeats every check.
+ */
+export function checkPinDestination(type: NsType, pathOrName: string): string {
+  return planDestination(type, resolvePinDestination(type, pathOrName), readMountinfo()).file;
+}
+
+/** Every check for one pin, nothing changed. */
+function planPin(ns: OpenNamespace, dest: string, table: MountEntry[]): PlannedPin {
+  return { ns, ...planDestination(ns.type, dest, table, ns) };
 }
 
 function safeRealpath(p: string): string {
