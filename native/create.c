@@ -96,6 +96,10 @@ void create_setup_child(const struct plan *p)
 		pending_sync_fd = -1;
 	}
 
+	/* unshare(1) -R: the new root by path, now that it resolves in the new mount namespace. */
+	if (p->chroot && (chroot(p->chroot) != 0 || chdir("/") != 0))
+		stage_die(true, "cannot change root directory to %s", p->chroot);
+
 	if (p->mount_proc) {
 		/* Unless / was just made private, keep the new proc mount from propagating back out of
 		 * this mount namespace through a shared mount at DIR (EINVAL: DIR is no mount point). */

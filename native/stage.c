@@ -82,7 +82,7 @@ __attribute__((weak)) void create_namespaces(const struct plan *p)
 
 __attribute__((weak)) void create_setup_child(const struct plan *p)
 {
-	if (p->mount_proc || p->hostname)
+	if (p->mount_proc || p->hostname || p->chroot)
 		stage_die(false, "creating namespaces is not supported by this build of the stage");
 }
 
@@ -181,6 +181,8 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 			p->mount_proc = v;
 		else if ((v = value_of(w, "hostname")))
 			p->hostname = v;
+		else if ((v = value_of(w, "chroot")))
+			p->chroot = v;
 		else if (strcmp(w, "preserve-credentials") == 0)
 			p->preserve_credentials = true;
 		else if (strcmp(w, "keep-caps") == 0)
@@ -551,7 +553,9 @@ static void set_credentials(const struct plan *p, const struct opened *o)
 	if (p->keep_caps)
 		prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
 	if (do_gid) {
-		if (setgroups(0, NULL) != 0 && (o->setgroups_errno || !o->user_ns))
+		/* In a user namespace (joined or created) whose setgroups says deny, there are no groups to drop. */
+		bool in_userns = o->user_ns || (p->unshare_mask & CLONE_NEWUSER);
+		if (setgroups(0, NULL) != 0 && (o->setgroups_errno || !in_userns))
 			stage_die(true, "setgroups");
 		if (setgid(p->gid) != 0)
 			stage_die(true, "setgid %u", (unsigned)p->gid);

@@ -27,6 +27,7 @@ struct plan {
 	bool forward_signals;
 	const char *mount_proc;        /* DIR or NULL */
 	const char *hostname;          /* or NULL */
+	const char *chroot;            /* chroot=DIR: new root by path, after unshare (create.c), or NULL */
 	/* credentials */
 	bool preserve_credentials, keep_caps;
 	bool have_uid, have_gid;
