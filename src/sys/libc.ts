@@ -30,6 +30,7 @@ interface Bindings {
   close: Fn;
   execve: Fn;
   prctl: Fn;
+  fcntl: Fn;
 }
 
 let bound: Bindings | undefined;
@@ -53,6 +54,8 @@ function libc(): Bindings {
     close: lib.func('int close(int fd)'),
     execve: lib.func('int execve(const char *path, const char **argv, const char **envp)'),
     prctl: lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+    // fcntl is variadic; F_GETFD/F_SETFD take an int, passed like a fixed argument on x86_64/aarch64.
+    fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
   };
   return bound;
 }
@@ -120,6 +123,21 @@ export function close(fd: number): void {
 
 export function prctl(option: number, a2 = 0, a3 = 0, a4 = 0, a5 = 0): number {
   return check(libc().prctl(option, a2, a3, a4, a5), 'prctl');
+}
+
+const F_GETFD = 1;
+const F_SETFD = 2;
+const FD_CLOEXEC = 1;
+
+/**
+ * Let fd survive execve. Node marks fds 0-15 (stdio included) close-on-exec at start-up
+ * (uv_disable_stdio_inheritance), so execve would otherwise leave the new program without stdio.
+ * An fd that is not open is skipped.
+ */
+export function clearCloexec(fd: number): void {
+  const flags = Number(libc().fcntl(fd, F_GETFD, 0));
+  if (flags < 0) return;
+  if (flags & FD_CLOEXEC) check(libc().fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC), 'fcntl', String(fd));
 }
 
 /** Replace this Node process with another program (only returns by throwing). */
