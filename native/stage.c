@@ -153,6 +153,12 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 			if (idx < 0 || !colon[1])
 				bad_word(w);
 			p->ns_path[idx] = colon + 1;
+		} else if ((v = value_of(w, "ns-id"))) {
+			const char *colon = strchr(v, ':');
+			int idx = colon ? ns_index(v, (size_t)(colon - v)) : -1;
+			if (idx < 0)
+				bad_word(w);
+			p->ns_id[idx] = (unsigned long long)parse_long(w, colon + 1, 1, LONG_MAX);
 		} else if (strcmp(w, "user-parent") == 0)
 			p->user_parent = true;
 		else if ((v = value_of(w, "root")))
@@ -228,6 +234,7 @@ static void reset_signals(void)
 
 struct opened {
 	int pidfd;
+	int nsof_mask;         /* the plan's, less user when user-parent replaced it by a file */
 	int ns_fd[STAGE_NS_COUNT];
 	bool joined[STAGE_NS_COUNT];
 	int root_fd, wd_fd, cgroup_fd;
@@ -296,8 +303,13 @@ static void open_all(const struct plan *p, struct opened *o)
 		if (o->ns_fd[i] < 0)
 			stage_die(true, "cannot open %s", p->ns_path[i]);
 		check_nstype(o->ns_fd[i], i, p->ns_path[i]);
+		struct stat st;
+		if (p->ns_id[i] && (fstat(o->ns_fd[i], &st) != 0 || st.st_ino != p->ns_id[i]))
+			stage_die(false, "%s is no longer %s:[%llu]", p->ns_path[i], stage_ns_types[i].name, p->ns_id[i]);
 	}
+	o->nsof_mask = p->nsof_mask;
 	if (p->user_parent) {
+		o->nsof_mask &= ~CLONE_NEWUSER;
 		int child = o->ns_fd[USER_INDEX];
 		if (child < 0) {
 			child = ioctl(o->pidfd, PIDFD_GET_USER_NAMESPACE, 0);
@@ -351,7 +363,7 @@ static void join_file(struct opened *o, int i, bool report)
 
 static void join_all(const struct plan *p, struct opened *o)
 {
-	bool want_user = o->ns_fd[USER_INDEX] >= 0 || (p->nsof_mask & CLONE_NEWUSER) || o->user_ns;
+	bool want_user = o->ns_fd[USER_INDEX] >= 0 || (o->nsof_mask & CLONE_NEWUSER) || o->user_ns;
 	/* As nsenter: drop supplementary groups while still privileged outside; an error counts only if
 	 * it fails inside as well. */
 	if (want_user && !p->preserve_credentials && setgroups(0, NULL) != 0)
@@ -367,9 +379,9 @@ static void join_all(const struct plan *p, struct opened *o)
 	/* An unprivileged caller gets its rights for the rest from the user namespace: join it first. */
 	if (geteuid() != 0)
 		join_file(o, USER_INDEX, true);
-	if (p->nsof_mask) {
+	if (o->nsof_mask) {
 		/* One atomic setns through the pidfd; the kernel installs the user namespace first. */
-		if (setns(o->pidfd, p->nsof_mask) != 0) {
+		if (setns(o->pidfd, o->nsof_mask) != 0) {
 			if (errno == ESRCH)
 				stage_die(false, "process %d is gone", (int)p->pidfd_pid);
 			stage_die(true, "cannot join the namespaces of process %d", (int)p->pidfd_pid);
@@ -522,7 +534,7 @@ static void set_place(const struct plan *p, struct opened *o)
 	if (p->wdns && chdir(p->wdns) != 0)
 		stage_die(true, "cannot change directory to %s", p->wdns);
 	/* A working directory outside the (new) root would hand the command a way out (CVE-2024-21626). */
-	if (o->joined[0] || (p->nsof_mask & CLONE_NEWNS) || p->root) {
+	if (o->joined[0] || (o->nsof_mask & CLONE_NEWNS) || p->root) {
 		char buf[PATH_MAX];
 		if (!getcwd(buf, sizeof buf) && errno == ENOENT)
 			stage_die(false, "the working directory is outside the root");
@@ -568,6 +580,8 @@ static void set_credentials(const struct plan *p, const struct opened *o)
 
 /* ---- phase 6: exec ---- */
 
+static int exec_search(const char *program, char **argv);
+
 static void __attribute__((noreturn)) exec_program(const struct plan *p)
 {
 	unsigned first_cloexec = 3 + (unsigned)p->keep_fds;
@@ -584,12 +598,66 @@ static void __attribute__((noreturn)) exec_program(const struct plan *p)
 	const char *program = p->argv[0];
 	if (p->argv0)
 		p->argv[0] = (char *)p->argv0;
-	execvp(program, p->argv);
-	int err = errno;
-	dprintf(STDERR_FILENO, "tsns: %s: %s\n", program, strerror(err));
+	int err = exec_search(program, p->argv);
+	dprintf(STDERR_FILENO, "tsns: %s: %s\n", program,
+		err == ENOENT && !strchr(program, '/') ? "command not found" : strerror(err));
 	_exit(err == ENOENT ? 127 : 126);
 }
 
+extern char **environ;
+
+/* execve, falling back to sh for a script without #! (as execvp does). Returns errno. */
+static int try_exec(const char *path, char **argv)
+{
+	execve(path, argv, environ);
+	int err = errno;
+	if (err == ENOEXEC) {
+		int n = 0;
+		while (argv[n])
+			n++;
+		char *sh_argv[n + 2];
+		sh_argv[0] = "sh";
+		sh_argv[1] = (char *)path;
+		for (int i = 1; i <= n; i++)
+			sh_argv[i + 1] = argv[i];
+		execve("/bin/sh", sh_argv, environ);
+	}
+	return err;
+}
+
+/* execvp's search, except that a PATH directory we may not search (the host's, seen from a user
+ * namespace that does not map its owner) means "not there", not "not executable": a command that
+ * is nowhere gets 127, one that exists but cannot run gets 126. Returns errno. */
+static int exec_search(const char *program, char **argv)
+{
+	if (strchr(program, '/'))
+		return try_exec(program, argv);
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+	int found_err = ENOENT;
+	size_t plen = strlen(program);
+	while (*path) {
+		size_t dlen = strcspn(path, ":");
+		char full[PATH_MAX];
+		if (dlen + 1 + plen + 1 <= sizeof full) {
+			if (dlen)
+				memcpy(full, path, dlen);
+			else
+				full[dlen++] = '.';
+			full[dlen] = '/';
+			memcpy(full + dlen + 1, program, plen + 1);
+			int err = try_exec(full, argv);
+			struct stat st;
+			if (err != ENOENT && err != ENOTDIR && stat(full, &st) == 0)
+				found_err = err; /* it is there but would not run: remember, keep looking */
+		}
+		path += strcspn(path, ":");
+		if (*path == ':')
+			path++;
+	}
+	return found_err;
+}
 int main(int argc, char **argv)
 {
 	/* From here to exec, no process in the target may ptrace us or open our /proc files. */

@@ -16,6 +16,7 @@ struct plan {
 	const char *pid_start;         /* pid-start=TICKS: starttime the PID must still have, or NULL */
 	int nsof_mask;                 /* nsof=...: CLONE_NEW* mask joined through the pidfd */
 	const char *ns_path[STAGE_NS_COUNT]; /* ns=TYPE:PATH, indexed like stage_ns_types[] */
+	unsigned long long ns_id[STAGE_NS_COUNT]; /* ns-id=TYPE:INODE the opened file must have, 0 = any */
 	bool user_parent;
 	const char *root, *wd, *wdns, *cgroup_procs;
 	/* create */

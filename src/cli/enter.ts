@@ -1,0 +1,146 @@
+/**
+ * `tsns enter [TARGET] [options] [-- COMMAND [ARG...]]`: nsenter's options (util-linux 2.42), a
+ * container, namespace id or pin as TARGET. Parses, builds the plan, execs the native stage.
+ */
+import { OptionSpecs, OptionValue, parseCommandLine, parseNumber } from './args';
+import { NS_TYPES, NsType } from '../sys/constants';
+import { TsnsError } from '../sys/errors';
+import { EnterOptions, needsTarget } from '../enter/plan';
+import { enter } from '../enter';
+
+const SPECS: OptionSpecs = {
+  all: { short: 'a', kind: 'boolean' },
+  target: { short: 't', kind: 'string' },
+  mount: { short: 'm', kind: 'optional' },
+  uts: { short: 'u', kind: 'optional' },
+  ipc: { short: 'i', kind: 'optional' },
+  net: { short: 'n', kind: 'optional' },
+  pid: { short: 'p', kind: 'optional' },
+  cgroup: { short: 'C', kind: 'optional' },
+  user: { short: 'U', kind: 'optional' },
+  time: { short: 'T', kind: 'optional' },
+  'user-parent': { kind: 'boolean' },
+  setuid: { short: 'S', kind: 'string' },
+  setgid: { short: 'G', kind: 'string' },
+  'preserve-credentials': { kind: 'boolean' },
+  'keep-caps': { kind: 'boolean' },
+  root: { short: 'r', kind: 'optional' },
+  wd: { short: 'w', kind: 'optional' },
+  wdns: { short: 'W', kind: 'string' },
+  env: { short: 'e', kind: 'boolean' },
+  'no-fork': { short: 'F', kind: 'boolean' },
+  'join-cgroup': { short: 'c', kind: 'boolean' },
+  'preserve-fds': { kind: 'string' },
+  help: { short: 'h', kind: 'boolean' },
+};
+
+const OPTION_OF_TYPE: Record<NsType, string> = { mnt: 'mount', uts: 'uts', ipc: 'ipc', net: 'net', pid: 'pid', cgroup: 'cgroup', user: 'user', time: 'time' };
+
+const USAGE = `Usage: tsns enter [TARGET] [options] [--] [COMMAND [ARG...]]
+
+Run a program in the namespaces of a process, a container, a namespace id or a pin.
+TARGET: PID, container name or id, namespace id (4026532180, net:[4026532180]), a namespace file or
+pin directory path, or a pin name (/run/netns/NAME, /run/tsns/TYPE/NAME). Default COMMAND: $SHELL.
+
+Options:
+ -a, --all                 enter every namespace of the target not already shared (default with no -m..-T)
+ -t, --target PID          target process (instead of TARGET)
+ -m, --mount[=FILE]        enter the mount namespace
+ -u, --uts[=FILE]          enter the UTS namespace (hostname etc)
+ -i, --ipc[=FILE]          enter the System V IPC namespace
+ -n, --net[=FILE]          enter the network namespace
+ -p, --pid[=FILE]          enter the pid namespace (forks, unless -F)
+ -C, --cgroup[=FILE]       enter the cgroup namespace
+ -U, --user[=FILE]         enter the user namespace
+     --user-parent         enter the parent of the user namespace
+ -T, --time[=FILE]         enter the time namespace
+ -S, --setuid UID|follow   set uid in the entered namespaces
+ -G, --setgid GID|follow   set gid in the entered namespaces
+     --preserve-credentials  do not touch uids or gids
+     --keep-caps           keep the capabilities granted in the user namespace
+ -r, --root[=DIR]          set the root directory (the target's without DIR)
+ -w, --wd[=DIR]            set the working directory (the target's without DIR)
+ -W, --wdns DIR            set the working directory inside the namespace
+ -e, --env                 use the environment of the target process
+ -F, --no-fork             do not fork before running COMMAND
+ -c, --join-cgroup         join the cgroup of the target process
+     --preserve-fds N      pass fds 3..3+N-1 to COMMAND too (only 0-2 otherwise)
+ -h, --help                show this help
+`;
+
+function idOption(value: OptionValue | undefined, name: string): number | 'follow' | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  if (text === 'follow') return 'follow';
+  const n = parseNumber(text, name);
+  if (n > 0xfffffffe) throw new TsnsError(`invalid ${name}: '${text}'`);
+  return n;
+}
+
+function dirOption(value: OptionValue | undefined): true | string | undefined {
+  if (value === undefined) return undefined;
+  return value === true ? true : String(value);
+}
+
+/** argv -> EnterOptions. Exported for tests. */
+export function parseEnterArgs(args: string[]): EnterOptions & { help?: boolean } {
+  // First pass: options up to the first positional. Whether that positional is TARGET or the
+  // command depends on the options (no TARGET when -t is given or every namespace is a file).
+  const first = parseCommandLine(args, SPECS, { stopAfterPositionals: 0 });
+  let values = first.values;
+  let command = first.rest;
+  const options = toOptions(values);
+  if (values.help) return { help: true };
+  if (!first.dashdash && needsTarget(options) && command.length > 0) {
+    const [target, ...restArgs] = command;
+    const second = parseCommandLine(restArgs, SPECS, { stopAfterPositionals: 0 });
+    values = { ...values, ...second.values };
+    command = second.rest;
+    if (values.help) return { help: true };
+    return { ...toOptions(values), target, command };
+  }
+  return { ...options, command };
+}
+
+function toOptions(values: Record<string, OptionValue | undefined>): EnterOptions {
+  const namespaces: Partial<Record<NsType, true | string>> = {};
+  for (const type of NS_TYPES) {
+    const v = values[OPTION_OF_TYPE[type]];
+    if (v === undefined) continue;
+    if (v === '') throw new TsnsError(`option '--${OPTION_OF_TYPE[type]}=' needs a file`);
+    namespaces[type] = v === true ? true : String(v);
+  }
+  const preserveFds = values['preserve-fds'] === undefined ? undefined : parseNumber(String(values['preserve-fds']), '--preserve-fds');
+  return {
+    all: values.all === true,
+    targetPid: values.target === undefined ? undefined : parsePid(String(values.target)),
+    namespaces,
+    setuid: idOption(values.setuid, 'uid'),
+    setgid: idOption(values.setgid, 'gid'),
+    preserveCredentials: values['preserve-credentials'] === true,
+    keepCaps: values['keep-caps'] === true,
+    root: dirOption(values.root),
+    wd: dirOption(values.wd),
+    wdns: values.wdns === undefined ? undefined : String(values.wdns),
+    env: values.env === true,
+    noFork: values['no-fork'] === true,
+    joinCgroup: values['join-cgroup'] === true,
+    userParent: values['user-parent'] === true,
+    preserveFds,
+  };
+}
+
+function parsePid(text: string): number {
+  const pid = parseNumber(text, 'PID');
+  if (pid === 0) throw new TsnsError(`invalid PID: '${text}'`);
+  return pid;
+}
+
+export function run(args: string[]): number {
+  const options = parseEnterArgs(args);
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  return enter(options);
+}

@@ -1,0 +1,58 @@
+/**
+ * `tsns enter` as a library: build the plan in TypeScript, then let the single-threaded native stage
+ * carry it out. enter() replaces this Node process with the stage (execve), so no Node parent stays
+ * behind: the stage forks only where the PID namespace needs it, and then it is the waiting parent
+ * that mirrors the command's status and forwards signals.
+ */
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { resolve } from 'node:path';
+import { TsnsError } from '../sys/errors';
+import { EnterOptions, EnterPlan, buildEnterPlan } from './plan';
+
+export { buildEnterPlan, needsTarget } from './plan';
+export type { EnterOptions, EnterPlan } from './plan';
+
+/** native/tsns-stage of this checkout or package (dist/src/enter -> ../../../native). */
+export function stagePath(): string {
+  return process.env.TSNS_STAGE || resolve(__dirname, '..', '..', '..', 'native', 'tsns-stage');
+}
+
+/** The stage binary, or a one-line error that says how to build it. */
+export function requireStage(): string {
+  const path = stagePath();
+  try {
+    accessSync(path, fsConstants.X_OK);
+  } catch {
+    throw new TsnsError(`the exec stage ${path} is not built; run 'npm run build' (needs make and a C compiler)`);
+  }
+  return path;
+}
+
+/** The stage's full argv for a plan. */
+export function stageArgv(plan: EnterPlan): string[] {
+  return ['tsns-stage', ...plan.words, '--', ...plan.argv];
+}
+
+/**
+ * Replace this process with the stage running the plan. Only returns by throwing (the stage
+ * missing, or execve refused). Whatever happens after the exec — a join refused, the command's exit
+ * status or death signal — is the stage's to report, as this process.
+ */
+export function execPlan(plan: EnterPlan): never {
+  const stage = requireStage();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { clearCloexec, execve } = require('../sys/libc') as typeof import('../sys/libc');
+  try {
+    // Node marked stdio (and every inherited fd below 16) close-on-exec at start-up; the stage and
+    // the command need 0-2, and 3..3+N-1 with --preserve-fds N. The stage closes the rest itself.
+    for (let fd = 0; fd < 3 + plan.keepFds; fd++) clearCloexec(fd);
+    return execve(stage, stageArgv(plan), plan.env);
+  } catch (err) {
+    throw new TsnsError(`cannot run the exec stage ${stage}: ${(err as Error).message}`);
+  }
+}
+
+/** Enter: build the plan and exec it. Never returns normally. */
+export function enter(options: EnterOptions): never {
+  return execPlan(buildEnterPlan(options));
+}

@@ -1,0 +1,286 @@
+/**
+ * From what the user asked (`tsns enter` options, or the library's EnterOptions) to the stage's plan:
+ * argv words for native/tsns-stage (see native/PROTOCOL.md), the command and its environment.
+ * Everything that can be refused is refused here, before any namespace is touched.
+ */
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { NS_TYPES, NsType } from '../sys/constants';
+import { TsnsError } from '../sys/errors';
+import { Target, kernelNsTypes, namespaceOfFile, resolveTargetSync } from '../target';
+
+export interface EnterOptions {
+  /** TARGET: PID, container, namespace id, namespace file, pin directory or pin name. */
+  target?: string;
+  /** -t/--target PID (nsenter's form). */
+  targetPid?: number;
+  /** -a/--all: every namespace of the target, except those the caller already shares. */
+  all?: boolean;
+  /** -m -u -i -n -p -C -U -T: `true` = the target's, a string = that namespace file. */
+  namespaces?: Partial<Record<NsType, true | string>>;
+  /** -S/--setuid, -G/--setgid: an id, or 'follow' (the target process's, as seen inside). */
+  setuid?: number | 'follow';
+  setgid?: number | 'follow';
+  preserveCredentials?: boolean;
+  keepCaps?: boolean;
+  /** -r/--root, -w/--wd: `true` = the target's, a string = that directory. */
+  root?: true | string;
+  wd?: true | string;
+  /** -W/--wdns: a directory inside the entered mount namespace. */
+  wdns?: string;
+  /** -e/--env: the target process's environment instead of ours. */
+  env?: boolean;
+  /** -F/--no-fork. */
+  noFork?: boolean;
+  /** -c/--join-cgroup. */
+  joinCgroup?: boolean;
+  /** --user-parent: the parent of the target's user namespace. */
+  userParent?: boolean;
+  /** --preserve-fds N: fds 3..3+N-1 reach the command too. */
+  preserveFds?: number;
+  /** COMMAND [ARG...]; default $SHELL (else /bin/sh) as a login shell, as nsenter. */
+  command?: string[];
+  /** The environment the command gets (default process.env, or the target's with `env`). */
+  environment?: NodeJS.ProcessEnv;
+}
+
+export interface EnterPlan {
+  /** Words for the stage, before `--`. */
+  words: string[];
+  /** PROGRAM [ARG...] after `--`. */
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  /** fds above 2 the command keeps (--preserve-fds). */
+  keepFds: number;
+  /** Namespaces joined, with where from (for --verbose-like reporting and tests). */
+  joins: Partial<Record<NsType, string>>;
+  target?: Target;
+}
+
+/** True when the options need a TARGET (a process) to be named: something is taken from it. */
+export function needsTarget(o: EnterOptions): boolean {
+  if (o.targetPid !== undefined) return false;
+  const ns = o.namespaces ?? {};
+  const requested = NS_TYPES.filter((t) => ns[t] !== undefined);
+  if (requested.length === 0 || o.all) return true;
+  if (requested.some((t) => ns[t] === true)) return true;
+  if (o.root === true || o.wd === true || o.env || o.joinCgroup) return true;
+  if (o.setuid === 'follow' || o.setgid === 'follow') return true;
+  if (o.userParent && typeof ns.user !== 'string') return true;
+  return false;
+}
+
+function readlinkOrUndefined(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The environment of a process, from /proc/PID/environ (read on the host, before any join). */
+function processEnvironment(pid: number): NodeJS.ProcessEnv {
+  let raw: string;
+  try {
+    raw = readFileSync(`/proc/${pid}/environ`, 'utf8');
+  } catch (err) {
+    throw new TsnsError(`cannot read the environment of process ${pid}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const env: NodeJS.ProcessEnv = {};
+  for (const entry of raw.split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
+}
+
+/** /proc/PID/status's effective uid or gid (as the host sees it). */
+function processId(pid: number, field: 'Uid' | 'Gid'): number {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    throw new TsnsError(`no process with PID ${pid}`);
+  }
+  const m = new RegExp(`^${field}:\\s+\\d+\\s+(\\d+)`, 'm').exec(status);
+  if (!m) throw new TsnsError(`cannot read the ${field === 'Uid' ? 'uid' : 'gid'} of process ${pid}`);
+  return Number(m[1]);
+}
+
+/** A host id as the target's user namespace names it (uid_map/gid_map read from the host). */
+function idInside(pid: number, hostId: number, map: 'uid_map' | 'gid_map'): number {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/${map}`, 'utf8');
+  } catch {
+    return hostId;
+  }
+  for (const line of text.trim().split('\n')) {
+    const [inside, outside, count] = line.trim().split(/\s+/).map(Number);
+    if (hostId >= outside && hostId < outside + count) return hostId - outside + inside;
+  }
+  throw new TsnsError(`id ${hostId} of process ${pid} has no mapping in its user namespace`);
+}
+
+function cgroupProcsOf(pid: number): string {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  } catch {
+    throw new TsnsError(`no process with PID ${pid}`);
+  }
+  const unified = text.split('\n').find((l) => l.startsWith('0::'));
+  try {
+    statSync('/sys/fs/cgroup/cgroup.controllers');
+  } catch {
+    throw new TsnsError('--join-cgroup is only supported in cgroup v2');
+  }
+  if (!unified) throw new TsnsError(`process ${pid} is in no cgroup v2 cgroup`);
+  return `/sys/fs/cgroup${unified.slice(3).replace(/\/$/, '')}/cgroup.procs`;
+}
+
+function processOf(target: Target | undefined, what: string): number {
+  if (target?.pid === undefined) throw new TsnsError(`${what} needs a target process (${target ? `${target.description} has none` : 'give TARGET or -t PID'})`);
+  return target.pid;
+}
+
+/** Build the plan: resolve the target, decide the joins, validate everything. Throws TsnsError. */
+export function buildEnterPlan(o: EnterOptions): EnterPlan {
+  const ns = o.namespaces ?? {};
+  if (o.wd !== undefined && o.wdns !== undefined) throw new TsnsError('--wd and --wdns are mutually exclusive');
+  if (o.preserveFds !== undefined && (!Number.isInteger(o.preserveFds) || o.preserveFds < 0)) {
+    throw new TsnsError(`invalid --preserve-fds: '${o.preserveFds}'`);
+  }
+  if (o.target !== undefined && o.targetPid !== undefined) throw new TsnsError('give either TARGET or --target, not both');
+
+  let target: Target | undefined;
+  if (o.targetPid !== undefined) {
+    target = resolveTargetSync(String(o.targetPid));
+    if (target.pid === undefined) throw new TsnsError(`no process with PID ${o.targetPid}`);
+  } else if (o.target !== undefined) {
+    target = resolveTargetSync(o.target);
+  } else if (needsTarget(o)) {
+    throw new TsnsError('no target: give TARGET (PID, container, namespace id or pin), -t PID, or every namespace as --TYPE=FILE');
+  }
+
+  const available = kernelNsTypes();
+  const joins: Partial<Record<NsType, string>> = {};
+  const fromProcess = new Set<NsType>();
+  const fromFile: Partial<Record<NsType, string>> = {};
+
+  const takeFromTarget = (type: NsType): void => {
+    if (target?.named?.includes(type) || (target && target.pid === undefined)) {
+      const file = target.files[type];
+      if (!file) throw new TsnsError(`${target.description} has no ${type} namespace; name one with --${longName(type)}=FILE`);
+      fromFile[type] = file;
+    } else if (target?.pid !== undefined) {
+      fromProcess.add(type);
+    } else {
+      throw new TsnsError(`--${longName(type)} needs a target or =FILE`);
+    }
+  };
+
+  const requested = NS_TYPES.filter((t) => ns[t] !== undefined);
+  for (const type of requested) {
+    if (!available.includes(type)) throw new TsnsError(`this kernel has no ${type} namespaces`);
+    const v = ns[type];
+    if (typeof v === 'string') {
+      const found = namespaceOfFile(v);
+      if (!found) throw new TsnsError(`${v} is not a namespace file`);
+      if (found.type !== type) throw new TsnsError(`${v} is not a ${type} namespace (it is ${found.type})`);
+      fromFile[type] = v;
+    } else {
+      takeFromTarget(type);
+    }
+  }
+
+  // --all, or nothing named: every namespace of the target that is not already ours. A namespace id
+  // or pin target with nothing named means just its own namespaces.
+  if (o.all || requested.length === 0) {
+    const candidates = !o.all && target?.named ? target.named : available;
+    for (const type of candidates) {
+      if (ns[type] !== undefined) continue;
+      const theirs = target?.named?.includes(type) || target?.pid === undefined ? undefined : readlinkOrUndefined(`/proc/${target.pid}/ns/${type}`);
+      const file = target?.files[type];
+      if (theirs === undefined && !file && target?.pid === undefined) continue;
+      const link = theirs ?? (file ? linkOfFile(file) : undefined);
+      if (link !== undefined && link === readlinkOrUndefined(`/proc/self/ns/${type}`)) continue;
+      takeFromTarget(type);
+    }
+  }
+
+  if (o.userParent && !fromFile.user && !fromProcess.has('user')) takeFromTarget('user');
+
+  const words: string[] = [];
+  const joinTypes = NS_TYPES.filter((t) => fromProcess.has(t) || fromFile[t]);
+  if (joinTypes.length === 0) {
+    throw new TsnsError(o.all || requested.length === 0 ? `${target?.description ?? 'the target'} shares every namespace with tsns already: nothing to enter` : 'no namespace specified');
+  }
+  if (fromProcess.size > 0 || o.root === true || o.wd === true) {
+    const pid = processOf(target, 'joining a process');
+    words.push(`pidfd=${pid}`);
+    if (target?.startTime !== undefined) words.push(`pid-start=${target.startTime}`);
+  }
+  if (fromProcess.size > 0) {
+    words.push(`nsof=${NS_TYPES.filter((t) => fromProcess.has(t)).join(',')}`);
+    for (const t of fromProcess) joins[t] = `${target?.description}`;
+  }
+  for (const t of NS_TYPES) {
+    const file = fromFile[t];
+    if (!file) continue;
+    words.push(`ns=${t}:${file}`);
+    const id = linkOfFile(file);
+    const parsed = id ? /\[(\d+)\]/.exec(id) : null;
+    if (parsed && file.startsWith('/proc/')) words.push(`ns-id=${t}:${parsed[1]}`);
+    joins[t] = file;
+  }
+  if (o.userParent) words.push('user-parent');
+
+  if (o.root !== undefined) words.push(`root=${o.root === true ? `/proc/${processOf(target, '--root')}/root` : o.root}`);
+  if (o.wd !== undefined) words.push(`wd=${o.wd === true ? `/proc/${processOf(target, '--wd')}/cwd` : o.wd}`);
+  if (o.wdns !== undefined) {
+    if (o.wdns === '') throw new TsnsError('--wdns needs a directory');
+    words.push(`wdns=${o.wdns}`);
+  }
+  if (o.joinCgroup) words.push(`cgroup-procs=${cgroupProcsOf(processOf(target, '--join-cgroup'))}`);
+
+  const joiningUser = joinTypes.includes('user');
+  if (o.preserveCredentials) words.push('preserve-credentials');
+  if (o.setuid !== undefined) {
+    const pid = o.setuid === 'follow' ? processOf(target, '--setuid follow') : 0;
+    const uid = o.setuid === 'follow' ? (joiningUser ? idInside(pid, processId(pid, 'Uid'), 'uid_map') : processId(pid, 'Uid')) : o.setuid;
+    words.push(`uid=${uid}`);
+  }
+  if (o.setgid !== undefined) {
+    const pid = o.setgid === 'follow' ? processOf(target, '--setgid follow') : 0;
+    const gid = o.setgid === 'follow' ? (joiningUser ? idInside(pid, processId(pid, 'Gid'), 'gid_map') : processId(pid, 'Gid')) : o.setgid;
+    words.push(`gid=${gid}`);
+  }
+  if (o.keepCaps) words.push('keep-caps');
+
+  if (joinTypes.includes('pid') && !o.noFork) words.push('fork', 'forward-signals');
+  if (o.preserveFds) words.push(`keep-fds=${o.preserveFds}`);
+
+  const env = o.env ? processEnvironment(processOf(target, '--env')) : (o.environment ?? process.env);
+  let argv = o.command && o.command.length > 0 ? o.command : undefined;
+  if (!argv) {
+    const shell = env.SHELL || '/bin/sh';
+    argv = [shell];
+    words.push(`argv0=-${basename(shell)}`);
+  }
+  return { words, argv, env, keepFds: o.preserveFds ?? 0, joins, target };
+}
+
+function linkOfFile(path: string): string | undefined {
+  try {
+    const ns = namespaceOfFile(path);
+    return ns ? `${ns.type}:[${ns.id}]` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const LONG: Record<NsType, string> = { mnt: 'mount', uts: 'uts', ipc: 'ipc', net: 'net', pid: 'pid', user: 'user', cgroup: 'cgroup', time: 'time' };
+export function longName(type: NsType): string {
+  return LONG[type];
+}
