@@ -344,6 +344,17 @@ describe('tsns pin, unpin, pins', function () {
       assert.equal(fs.existsSync(file), false);
     });
 
+    it('an existing file is pinned over, and kept (with its content) by unpin', async () => {
+      const h = await startHolder(markDir);
+      const file = path.join(testDir, 'existing');
+      fs.writeFileSync(file, 'keep me\n');
+      ok(tsns('pin', String(h.pid), 'uts', file));
+      assert.equal(fs.statSync(file).ino, nsInode(h.pid, 'uts'));
+      ok(tsns('unpin', file));
+      assert.equal(fs.readFileSync(file, 'utf8'), 'keep me\n');
+      fs.unlinkSync(file);
+    });
+
     it('pins --all-mounts also lists pins in other mount namespaces', async () => {
       const h = await startHolder(markDir);
       const hidden = path.join(markDir, 'hidden-pin');
@@ -417,6 +428,14 @@ describe('tsns pin, unpin, pins', function () {
       refuse(['pin', String(h.pid), 'uts', path.join(testDir, 'nodir', 'x')], /no such directory/);
       refuse(['pin', String(h.pid), 'uts', openDir], /is a directory/);
       refuse(['pin', String(h.pid), '--all', path.join(testDir, 'nodir')], /no such directory/);
+    });
+
+    it('PATH a symbolic link, a mount point, not a regular file', () => {
+      const link = path.join(testDir, 'link');
+      if (!fs.existsSync(link)) fs.symlinkSync(plainFile, link);
+      refuse(['pin', String(h.pid), 'uts', link], /symbolic link/);
+      refuse(['pin', String(h.pid), 'uts', '/dev/null'], /not a regular file/);
+      refuse(['pin', String(h.pid), 'uts', '/proc'], /is a directory/);
     });
 
     it('PATH already a pin of another namespace', () => {

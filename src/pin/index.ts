@@ -72,6 +72,9 @@ export function pinDirectory(type: NsType): string {
   return type === 'net' ? NETNS_RUN_DIR : path.join(PIN_RUN_DIR, type);
 }
 
+/** open(2) O_PATH (same value on x86_64 and aarch64); Node does not export it. */
+const O_PATH = 0o10000000;
+
 function code(err: unknown): string | undefined {
   return (err as { code?: string } | null)?.code;
 }
@@ -294,27 +297,38 @@ function makePin(tx: Transaction, plan: PlannedPin, table: MountEntry[]): PinRes
   const result: PinResult = { path: file, type: ns.type, ns: ns.inode, alreadyPinned: plan.state.kind === 'same-pin', createdFile: false };
   if (result.alreadyPinned) return result;
   if (plan.managed) prepareManagedDirectory(tx, ns.type, table);
+  // The mount goes onto an fd of the very file checked (or created), never a path resolved again: a
+  // symlink or directory swapped in meanwhile cannot redirect it.
+  let destFd: number;
   if (plan.state.kind === 'missing') {
-    let fd: number;
     try {
       // As iproute2: O_EXCL, mode 0 (what counts is the mode of the nsfs file mounted on top).
-      fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0);
+      destFd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0);
     } catch (err) {
       throw new TsnsError(`cannot create ${file}: ${message(err)}`);
     }
-    fs.closeSync(fd);
     tx.did(() => fs.unlinkSync(file));
     result.createdFile = true;
+  } else {
+    try {
+      destFd = fs.openSync(file, O_PATH | fs.constants.O_NOFOLLOW);
+    } catch (err) {
+      throw new TsnsError(`cannot open ${file}: ${message(err)}`);
+    }
   }
   try {
-    libc.mount(`/proc/self/fd/${ns.fd}`, file, 'none', MS_BIND);
+    if (!fs.fstatSync(destFd).isFile()) throw new TsnsError(`${file} is no longer a regular file; not pinned`);
+    libc.mount(`/proc/self/fd/${ns.fd}`, `/proc/self/fd/${destFd}`, 'none', MS_BIND);
   } catch (err) {
+    if (err instanceof TsnsError) throw err;
     if (err instanceof SysError && err.code === 'EINVAL' && ns.type === 'mnt')
       throw new TsnsError(
         `the kernel refused to pin ${nsLabel('mnt', ns.inode)} on ${file} (EINVAL): the kernel pins a mount namespace only for a caller in an older mount namespace, and only on a mount that does not propagate`,
       );
     if (err instanceof SysError && err.code === 'EPERM') throw new TsnsError(`cannot pin onto ${file}: ${describeErrno(err.errno)} (mounting needs CAP_SYS_ADMIN)`);
     throw new TsnsError(`cannot pin onto ${file}: ${message(err)}`);
+  } finally {
+    fs.closeSync(destFd);
   }
   tx.did(() => libc.umount2(file, MNT_DETACH | UMOUNT_NOFOLLOW));
   // Trust but verify: the path must now show the namespace we opened.
