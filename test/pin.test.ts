@@ -286,6 +286,8 @@ describe('tsns pin, unpin, pins', function () {
         const inside = ok(run(['nsenter', `--${type === 'mnt' ? 'mount' : type}=${file}`, ...cmd]));
         assert.match(inside, check.expect);
         assert.doesNotMatch(ok(run(cmd)), check.expect, 'the marker is not visible outside the namespace');
+        assert.match(ok(tsns('enter', `--${type === 'mnt' ? 'mount' : type}=${file}`, ...cmd)), check.expect, 'tsns enter --TYPE=PATH');
+        assert.match(ok(tsns('enter', file, ...cmd)), check.expect, 'tsns enter PATH');
 
         ok(tsns('unpin', file));
         assert.equal(mountedAt(file).length, 0, 'mount gone');
@@ -305,6 +307,7 @@ describe('tsns pin, unpin, pins', function () {
       assert.ok(dirMount && dirMount.shared !== undefined, '/run/netns is a shared mount point, as ip netns makes it');
       assert.ok(ok(run(['ip', 'netns', 'list'])).split('\n').some((l) => l.split(' ')[0] === name));
       assert.match(ok(run(['ip', 'netns', 'exec', name, 'ip', '-o', 'addr', 'show', 'dev', 'lo'])), new RegExp(NET_ADDRESS.replace(/\./g, '\\.')));
+      assert.match(ok(tsns('enter', name, 'ip', '-o', 'addr', 'show', 'dev', 'lo')), new RegExp(NET_ADDRESS.replace(/\./g, '\\.')), 'tsns enter NAME');
       assert.deepEqual(
         pinsJson('-t', 'net').find((p) => p.path === file),
         { path: file, type: 'net', ns, nprocs: 0 },
@@ -325,6 +328,7 @@ describe('tsns pin, unpin, pins', function () {
       assert.equal(dirMount.shared, undefined, 'and not shared');
       const file = path.join(PIN_RUN_DIR, 'mnt', name);
       assert.match(ok(run(['nsenter', `--mount=${file}`, 'ls', markDir])), /^inside$/m);
+      assert.match(ok(tsns('enter', name, 'ls', markDir)), /^inside$/m, 'tsns enter NAME');
       ok(tsns('unpin', '-t', 'mnt', name));
       assert.equal(fs.existsSync(file), false);
     });
@@ -340,6 +344,7 @@ describe('tsns pin, unpin, pins', function () {
       assert.deepEqual(snapshot(watched()), before);
       await killHolder(h);
       assert.equal(ok(run(['nsenter', `--uts=${file}`, 'hostname'])).trim(), HOSTNAME);
+      assert.equal(ok(tsns('enter', name, 'hostname')).trim(), HOSTNAME, 'tsns enter NAME');
       ok(tsns('unpin', file));
       assert.equal(fs.existsSync(file), false);
     });
