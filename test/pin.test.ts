@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tsnsAsNobody, NOBODY_UID } from './helpers/nobody';
+import { startContainer, stopAllContainers } from './fixtures/runc';
 import { NETNS_RUN_DIR, PIN_RUN_DIR, checkPinDestination, isPinName, listPins, pinNamespace, resolvePinDestination, unpin } from '../src/pin';
 import { parseMountinfo } from '../src/pin/mountinfo';
 
@@ -192,6 +193,7 @@ describe('tsns pin, unpin, pins', function () {
 
   afterEach(async () => {
     while (holders.length) await killHolder(holders.pop() as Holder);
+    stopAllContainers();
   });
 
   after(() => {
@@ -358,6 +360,28 @@ describe('tsns pin, unpin, pins', function () {
       ok(tsns('unpin', file));
       assert.equal(fs.readFileSync(file, 'utf8'), 'keep me\n');
       fs.unlinkSync(file);
+    });
+
+    it('a container and a namespace id as TARGET; the pin outlives the container', () => {
+      const c = startContainer({ hostname: 'tsns-pin-box' });
+      const uts = nsInode(c.pid, 'uts');
+      const net = nsInode(c.pid, 'net');
+      const utsFile = path.join(testDir, 'container-uts');
+      const netFile = path.join(testDir, 'container-net');
+      ok(tsns('pin', c.id, 'uts', utsFile));
+      ok(tsns('pin', `net:[${net}]`, 'net', netFile));
+      c.stop();
+      assert.equal(ok(run(['nsenter', `--uts=${utsFile}`, 'hostname'])).trim(), 'tsns-pin-box');
+      const listed = pinsJson().filter((p) => p.path === utsFile || p.path === netFile);
+      assert.deepEqual(
+        listed.map((p) => [p.type, p.ns, p.nprocs]).sort(),
+        [
+          ['net', net, 0],
+          ['uts', uts, 0],
+        ],
+      );
+      ok(tsns('unpin', utsFile, netFile));
+      assert.equal(fs.existsSync(utsFile) || fs.existsSync(netFile), false);
     });
 
     it('pins --all-mounts also lists pins in other mount namespaces', async () => {
