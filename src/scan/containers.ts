@@ -18,7 +18,10 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TsnsError } from '../sys/errors';
+import type { Source } from './index';
+import type { NsType } from '../sys/constants';
 import type { ScanModel } from './model';
+import { parseNsLink } from './sources/nsfs';
 
 export interface ContainerInfo {
   id: string;
@@ -334,25 +337,27 @@ export function resolveContainer(nameOrId: string): ContainerInfo {
 }
 
 /**
- * Fill Namespace.container: the container whose init process is the namespace's topmost member —
- * a member process whose parent is not a member (a container's init has its runtime or shim, outside
- * the container, as parent). When several containers' inits qualify (a pod's containers sharing the
- * pause container's network namespace), the oldest init wins (lowest start time, then lowest pid).
+ * Fill Namespace.container: the container whose init process is the namespace's topmost member, that
+ * is, a member whose parent process is not in the namespace (a container's init has its runtime or
+ * shim, outside the container, or PID 1 after re-parenting, as parent). A parent whose namespace
+ * cannot be read (PID 1 here, even for root) counts as being in the initial namespaces, as kthreadd
+ * (PID 2) shows them. When several containers' inits qualify (a pod's containers joining the pause
+ * container's network namespace), the oldest init wins (lowest start time, then lowest PID).
  * Namespaces with no member process (held by a thread, fd, socket or pin only) get none.
  * Returns the containers it considered, for `--container` filtering.
  */
 export function markContainers(model: ScanModel): ContainerInfo[] {
   const states = listStateContainers();
   const known = new Set(states.map((c) => c.id));
-  // Cgroup candidates: heads of mount namespaces (every OCI container has its own).
-  const mntMembers = new Map<number, Set<number>>();
-  for (const ns of model.namespaces.values()) if (ns.type === 'mnt') mntMembers.set(ns.id, new Set(ns.pids));
+  // Cgroup candidates: the oldest member (lowest PID) of each mount namespace but the host's, since
+  // every OCI container has its own mount namespace and its init is normally its first process.
   const candidates: { pid: number; ppid: number }[] = [];
-  const hostMnt = model.processes.get(1)?.ns.mnt ?? ownMnt();
-  for (const p of model.processes.values()) {
-    const mnt = p.ns.mnt;
-    if (mnt === undefined || mnt === hostMnt) continue;
-    if (!mntMembers.get(mnt)?.has(p.ppid)) candidates.push(p);
+  const hostMnt = initialNamespace(model, 'mnt');
+  for (const ns of model.namespaces.values()) {
+    if (ns.type !== 'mnt' || ns.id === hostMnt || ns.pids.length === 0) continue;
+    const pid = ns.pids[0];
+    const ppid = model.processes.get(pid)?.ppid ?? procStat(pid)?.ppid;
+    if (ppid !== undefined) candidates.push({ pid, ppid });
   }
   const containers = [...states, ...cgroupContainers(candidates, known)];
   const byInit = new Map<number, ContainerInfo>();
@@ -367,15 +372,15 @@ export function markContainers(model: ScanModel): ContainerInfo[] {
     }
     return s;
   };
+  const ppidOf = new Map<number, number>();
+  for (const c of containers) ppidOf.set(c.pid, model.processes.get(c.pid)?.ppid ?? procStat(c.pid)?.ppid ?? 0);
   for (const ns of model.namespaces.values()) {
     let best: ContainerInfo | undefined;
-    let members: Set<number> | undefined;
     for (const pid of ns.pids) {
       const c = byInit.get(pid);
       if (!c) continue;
-      members ??= new Set(ns.pids);
-      const ppid = model.processes.get(pid)?.ppid ?? 0;
-      if (members.has(ppid)) continue; // inside the namespace, not its top
+      const parentNs = namespaceOf(model, ppidOf.get(pid) ?? 0, ns.type) ?? initialNamespace(model, ns.type);
+      if (parentNs === ns.id) continue; // its parent is in it too: not the namespace's top
       if (!best || start(c.pid) < start(best.pid) || (start(c.pid) === start(best.pid) && c.pid < best.pid)) best = c;
     }
     if (best) ns.container = best.name;
@@ -383,11 +388,24 @@ export function markContainers(model: ScanModel): ContainerInfo[] {
   return containers;
 }
 
-function ownMnt(): number | undefined {
+/** Namespace of `type` that process `pid` is in (from the scan, else its link), if readable. */
+function namespaceOf(model: ScanModel, pid: number, type: NsType): number | undefined {
+  if (pid <= 0) return undefined;
+  const fromScan = model.processes.get(pid)?.ns[type];
+  if (fromScan !== undefined) return fromScan;
   try {
-    const link = readlinkSync('/proc/self/ns/mnt');
-    return Number(link.slice(link.indexOf('[') + 1, -1));
+    return parseNsLink(readlinkSync(`/proc/${pid}/ns/${type}`))?.id;
   } catch {
     return undefined;
   }
 }
+
+/** The initial namespace of `type`: kthreadd's (PID 2 is always in them), else our own. */
+function initialNamespace(model: ScanModel, type: NsType): number | undefined {
+  return namespaceOf(model, 2, type) ?? namespaceOf(model, process.pid, type);
+}
+
+/** Source, last: the CONTAINER column. */
+export const containerSource: Source = (model) => {
+  markContainers(model);
+};

@@ -1,0 +1,179 @@
+/**
+ * The hierarchy: owning user namespace (NS_GET_USERNS) of every namespace found, and parent
+ * (NS_GET_PARENT) of every user and pid namespace, walked up until the chain leaves our view (EPERM at
+ * the top of the caller's own user namespace tree). Ancestors no process is in — the user namespace of
+ * a rootless container's outer layer, a pid namespace between two nested ones — appear with source
+ * `owner` or `parent`, so `-T owner` and `-T parent` show whole trees.
+ *
+ * Also fills ownerUid: NS_GET_OWNER_UID for user namespaces; for the others, their owner's creator, so
+ * that USER means something for a namespace no process is in.
+ */
+import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
+import { NS_TYPES, type NsType } from '../../sys/constants';
+import { nsGetOwnerUid, nsGetParent, nsGetUserns } from '../../sys/libc';
+import type { Source } from '../index';
+import type { Namespace, ScanModel } from '../model';
+import { holdNamespace } from './nsfs';
+
+/** Paths through which a namespace that no process is in can be opened (an fd's /proc/PID/fd/N, a
+ *  thread's /proc/PID/task/TID/ns/TYPE), registered by the sources that found them. */
+const openPaths = new WeakMap<ScanModel, Map<number, string[]>>();
+
+export function registerOpenPath(model: ScanModel, id: number, path: string): void {
+  let m = openPaths.get(model);
+  if (!m) openPaths.set(model, (m = new Map()));
+  const list = m.get(id);
+  if (!list) m.set(id, [path]);
+  else if (list.length < 4) list.push(path);
+}
+
+/** Namespaces already walked in this model (so each is asked once). */
+const walked = new WeakMap<ScanModel, Set<number>>();
+
+function walkedSet(model: ScanModel): Set<number> {
+  let s = walked.get(model);
+  if (!s) walked.set(model, (s = new Set()));
+  return s;
+}
+
+/** ioctl -> related namespace's inode (fd closed again); undefined when outside our view. */
+function related(fd: number, ask: (fd: number) => number): { fd: number; id: number } | undefined {
+  let rfd: number;
+  try {
+    rfd = ask(fd);
+  } catch {
+    return undefined; // EPERM: above the caller's user namespace; ENOTTY/EINVAL: no such relation
+  }
+  try {
+    return { fd: rfd, id: fstatSync(rfd).ino };
+  } catch {
+    closeSync(rfd);
+    return undefined;
+  }
+}
+
+/** Sources that mean "found only as an ancestor": such a namespace also records the other relation. */
+function foundOnlyAsRelative(ns: Namespace): boolean {
+  for (const s of ns.sources) if (s !== 'parent' && s !== 'owner') return false;
+  return true;
+}
+
+/**
+ * Fill owner/parent/ownerUid of `ns` from an open fd of it, and walk on to relatives not yet in the
+ * model (adding them when their type is in `wanted`). Does not close `fd`.
+ */
+export function walkFromFd(model: ScanModel, ns: Namespace, fd: number, wanted: ReadonlySet<NsType>): void {
+  const done = walkedSet(model);
+  if (done.has(ns.id)) return;
+  done.add(ns.id);
+  let ownerCreator: number | undefined; // NS_GET_OWNER_UID of the owner, when it is not in the model
+  // 0: no such relative, or it lies outside our view (the model's convention, as lsns prints it).
+  const follow = (ask: (fd: number) => number, type: NsType, source: 'owner' | 'parent'): number => {
+    const r = related(fd, ask);
+    if (!r) return 0;
+    try {
+      let rel = model.namespaces.get(r.id);
+      if (rel && foundOnlyAsRelative(rel)) rel.sources.add(source);
+      if (!rel && wanted.has(type)) rel = holdNamespace(model, type, r.id, source);
+      // Walking a relative now, through the fd in hand, saves opening it by path later.
+      if (rel && !done.has(r.id)) walkFromFd(model, rel, r.fd, wanted);
+      if (!rel && source === 'owner') {
+        try {
+          ownerCreator = nsGetOwnerUid(r.fd);
+        } catch {
+          /* not ours to ask */
+        }
+      }
+      return r.id;
+    } finally {
+      closeSync(r.fd);
+    }
+  };
+  if (ns.owner === undefined) ns.owner = follow(nsGetUserns, 'user', 'owner');
+  else if (ns.owner !== 0 && !model.namespaces.has(ns.owner)) follow(nsGetUserns, 'user', 'owner');
+  if (ns.type === 'user' || ns.type === 'pid') {
+    if (ns.parent === undefined) ns.parent = follow(nsGetParent, ns.type, 'parent');
+    else if (ns.parent !== 0 && !model.namespaces.has(ns.parent)) follow(nsGetParent, ns.type, 'parent');
+  } else if (ns.parent === undefined) {
+    ns.parent = 0; // only user and pid namespaces have parents
+  }
+  if (ns.ownerUid === undefined) {
+    if (ns.type === 'user') {
+      try {
+        ns.ownerUid = nsGetOwnerUid(fd);
+      } catch {
+        /* not ours to ask */
+      }
+    } else if (ns.owner) {
+      ns.ownerUid = model.namespaces.get(ns.owner)?.ownerUid ?? ownerCreator;
+    }
+  }
+}
+
+/** st_dev of nsfs: a registered path must be a namespace file before we open it. */
+let nsfsDev: number | undefined;
+
+/**
+ * Open a path that should be the namespace file `id` — a pin's mount point, possibly inside another
+ * mount namespace (/proc/PID/root/PATH), which its owner could swap for a FIFO or a device between our
+ * read of mountinfo and the open. So: stat first (nsfs device and the expected inode), open
+ * non-blocking with no controlling tty, and check the inode again on the fd.
+ */
+function openChecked(path: string, id: number): number | undefined {
+  nsfsDev ??= statSync('/proc/self/ns/net').dev;
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st || st.ino !== id || st.dev !== nsfsDev) return undefined;
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  if (fstatSync(fd).ino === id) return fd;
+  closeSync(fd);
+  return undefined;
+}
+
+function openNamespace(model: ScanModel, ns: Namespace): number | undefined {
+  // A member's /proc/PID/ns/TYPE; else whatever way in the holder sources registered.
+  for (const pid of ns.pids.slice(0, 4)) {
+    try {
+      const fd = openSync(`/proc/${pid}/ns/${ns.type}`, 'r');
+      // The process may have moved to another namespace since the scan read its link.
+      if (fstatSync(fd).ino === ns.id) return fd;
+      closeSync(fd);
+    } catch {
+      /* gone: try the next member */
+    }
+  }
+  for (const path of openPaths.get(model)?.get(ns.id) ?? []) {
+    try {
+      const fd = openChecked(path, ns.id);
+      if (fd !== undefined) return fd;
+    } catch {
+      /* gone: try the next way in */
+    }
+  }
+  return undefined;
+}
+
+/** Walk owner and parent chains from every namespace in the model; add ancestors of `wanted` types. */
+export function addHierarchy(model: ScanModel, wanted: ReadonlySet<NsType> = new Set(NS_TYPES)): void {
+  const done = walkedSet(model);
+  const known = (rel: number | undefined): boolean => rel !== undefined && (rel === 0 || model.namespaces.has(rel));
+  for (const ns of [...model.namespaces.values()]) {
+    if (done.has(ns.id)) continue;
+    const complete =
+      known(ns.owner) && ns.ownerUid !== undefined && (ns.type !== 'user' && ns.type !== 'pid' ? true : known(ns.parent));
+    if (complete) continue; // another source (or an earlier walk) already answered
+    const fd = openNamespace(model, ns);
+    if (fd === undefined) continue;
+    try {
+      walkFromFd(model, ns, fd, wanted);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  // ownerUid of non-user namespaces whose owner was walked after them.
+  for (const ns of model.namespaces.values()) {
+    if (ns.ownerUid === undefined && ns.owner) ns.ownerUid = model.namespaces.get(ns.owner)?.ownerUid;
+  }
+}
+
+/** Source: the hierarchy walk (sources `parent`, `owner`). Runs after every holder source. */
+export const hierarchySource: Source = (model, options) => addHierarchy(model, new Set(options.types));

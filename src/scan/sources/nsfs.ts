@@ -1,0 +1,113 @@
+/**
+ * nsfs bind mounts ("pins") in every mount namespace, plus the small helpers the other holder sources
+ * (tasks, fds, sockets, hierarchy) share: parsing "net:[4026531840]" and adding a namespace that no
+ * process is in.
+ *
+ * Each mount namespace's mount table is read once, through one of its member processes
+ * (/proc/PID/mountinfo shows the mount namespace of PID), so pins made inside a container or an
+ * `unshare -m` are found, not only the caller's. A mount namespace with no process in it (itself held by
+ * an fd or a pin) has no mountinfo to read; its pins stay unseen.
+ */
+import { readFileSync, readlinkSync } from 'node:fs';
+import { isNsType, NS_TYPES, type NsType } from '../../sys/constants';
+import type { Source } from '../index';
+import type { Namespace, NsSource, ScanModel } from '../model';
+import { registerOpenPath } from './hierarchy';
+
+/** "net:[4026531840]" (a /proc/PID/ns link, an nsfs fd's link, an nsfs mount's root) -> type and inode. */
+export function parseNsLink(link: string): { type: NsType; id: number } | undefined {
+  const open = link.indexOf(':[');
+  if (open < 0 || link.charCodeAt(link.length - 1) !== 93 /* ] */) return undefined;
+  const type = link.slice(0, open);
+  const id = Number(link.slice(open + 2, -1));
+  if (!isNsType(type) || !Number.isSafeInteger(id) || id <= 0) return undefined;
+  return { type, id };
+}
+
+/**
+ * The namespace `id`, created when the scan has not met it yet (then with no member process).
+ * `holder` becomes its PID column when it has no member (the lowest holder wins).
+ */
+export function holdNamespace(model: ScanModel, type: NsType, id: number, source: NsSource, holder?: number): Namespace {
+  let ns = model.namespaces.get(id);
+  if (!ns) {
+    ns = { id, type, pids: [], sources: new Set(), nsfs: [] };
+    model.namespaces.set(id, ns);
+  }
+  ns.sources.add(source);
+  if (holder !== undefined && ns.pids.length === 0 && (ns.pid === undefined || holder < ns.pid)) ns.pid = holder;
+  return ns;
+}
+
+/** Undo /proc/PID/mountinfo's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash). */
+export function unescapeMountPath(s: string): string {
+  return s.includes('\\') ? s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8))) : s;
+}
+
+/** nsfs mounts in one mountinfo text: mount point and the namespace mounted there. */
+export function nsfsMountsOf(mountinfo: string): { path: string; type: NsType; id: number }[] {
+  const out: { path: string; type: NsType; id: number }[] = [];
+  if (!mountinfo.includes(' - nsfs ')) return out;
+  for (const line of mountinfo.split('\n')) {
+    const sep = line.indexOf(' - nsfs ');
+    if (sep < 0) continue;
+    // ID PARENT MAJ:MIN ROOT MOUNTPOINT ...: for nsfs, ROOT is the namespace ("net:[4026532296]").
+    const f = line.slice(0, sep).split(' ');
+    const ns = parseNsLink(f[3] ?? '');
+    if (ns && f[4]) out.push({ path: unescapeMountPath(f[4]), ...ns });
+  }
+  return out;
+}
+
+function ownMountNamespace(model: ScanModel): number | undefined {
+  if (model.ownMountNamespace !== undefined) return model.ownMountNamespace;
+  try {
+    return parseNsLink(readlinkSync('/proc/self/ns/mnt'))?.id;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Add every nsfs mount of every mount namespace that has a process. NSFS lists each path once: a path
+ * in our own mount namespace first; a path seen only in another mount namespace keeps that namespace's
+ * inode (shown as "PATH (mnt:[N])"); copies of one of our own pins in other namespaces are not repeated.
+ */
+export function addNsfsMounts(model: ScanModel, wanted: ReadonlySet<NsType> = new Set(NS_TYPES)): void {
+  const own = ownMountNamespace(model);
+  const mountNamespaces: { id: number; pids: number[] }[] = [];
+  for (const ns of model.namespaces.values()) if (ns.type === 'mnt' && ns.pids.length > 0) mountNamespaces.push(ns);
+  // Ours first, so the same path elsewhere counts as a copy.
+  mountNamespaces.sort((a, b) => (a.id === own ? -1 : b.id === own ? 1 : a.id - b.id));
+  const ownPaths = new Set<string>(); // "inode path" seen in our own mount namespace
+  for (const mntns of mountNamespaces) {
+    let text: string | undefined;
+    let reader = 0;
+    // Any member shows the same table; the first that is still there and readable serves.
+    for (const pid of mntns.pids) {
+      try {
+        text = readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
+        reader = pid;
+        break;
+      } catch {
+        /* gone or unreadable: try the next member */
+      }
+    }
+    if (!text) continue;
+    for (const m of nsfsMountsOf(text)) {
+      if (!wanted.has(m.type)) continue;
+      const key = `${m.id} ${m.path}`;
+      if (mntns.id === own) ownPaths.add(key);
+      else if (ownPaths.has(key)) continue;
+      const ns = holdNamespace(model, m.type, m.id, 'nsfs');
+      if (!ns.nsfs.some((x) => x.path === m.path && x.mountNamespace === mntns.id)) {
+        ns.nsfs.push({ path: m.path, mountNamespace: mntns.id });
+        // The hierarchy source opens a pin no process is in through its path, seen from its namespace.
+        registerOpenPath(model, m.id, mntns.id === own ? m.path : `/proc/${reader}/root${m.path}`);
+      }
+    }
+  }
+}
+
+/** Source: pins in every mount namespace (source `nsfs`, the NSFS column). */
+export const nsfsSource: Source = (model, options) => addNsfsMounts(model, new Set(options.types));
