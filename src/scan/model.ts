@@ -14,15 +14,20 @@ export interface NsfsMount {
   mountNamespace: number;
 }
 
+/**
+ * A process (thread group leader). `ns` is read for every process; the other details are read only
+ * for the processes a caller asks for (ScanOptions.details, or readProcessDetails afterwards), because
+ * reading them for every process would double the cost of a scan. Undefined means "not read".
+ */
 export interface ProcessInfo {
   pid: number;
-  /** Parent PID; 0 when unknown (a process that vanished mid-scan) or for PID 1/kthreadd. */
-  ppid: number;
-  /** Real uid of the process (owner of /proc/PID). */
-  uid: number;
+  /** Parent PID (0 for PID 1 and kthreadd). */
+  ppid?: number;
+  /** Owner of /proc/PID, as lsns reports it: the effective uid, or 0 for a non-dumpable process. */
+  uid?: number;
   /** Full command line joined by spaces; the kernel thread name when it has none (as lsns). */
-  command: string;
-  /** Namespace inode per type, as /proc/PID/ns says. */
+  command?: string;
+  /** Namespace inode per type, as /proc/PID/ns says (a type whose link was unreadable is absent). */
   ns: Partial<Record<NsType, number>>;
 }
 
@@ -37,13 +42,16 @@ export interface Namespace {
   pid?: number;
   sources: Set<NsSource>;
   nsfs: NsfsMount[];
-  /** PNS: parent namespace (pid and user namespaces); undefined when unknown or outside our view. */
+  /** PNS: parent namespace (pid and user namespaces); 0 when it has none or it lies outside our view
+   *  (as lsns prints it); undefined when not read (ScanOptions.relations). */
   parent?: number;
-  /** ONS: owning user namespace. */
+  /** ONS: owning user namespace; 0 when outside our view; undefined when not read. */
   owner?: number;
-  /** For user namespaces: uid of the creator (NS_GET_OWNER_UID); else the uid of the owning user ns creator. */
+  /** uid shown for a namespace no process represents: the creator of a user namespace
+   *  (NS_GET_OWNER_UID), 0 for other types (lsns's "uid_fallback"). */
   ownerUid?: number;
-  /** NETNSID as the network subsystem numbers it (net only), null if unassigned. */
+  /** NETNSID as the network subsystem numbers it (net only): a number, null if unassigned,
+   *  undefined when unknown or not read (ScanOptions.netnsid). */
   netnsid?: number | null;
   /** The container whose init process is the namespace's topmost member, by name or id. */
   container?: string;
@@ -53,4 +61,6 @@ export interface ScanModel {
   /** Keyed by inode: nsfs inodes are unique across types on one host. */
   namespaces: Map<number, Namespace>;
   processes: Map<number, ProcessInfo>;
+  /** Inode of the mount namespace the scan ran in (whose mountinfo NSFS paths come from), if readable. */
+  ownMountNamespace?: number;
 }

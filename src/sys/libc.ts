@@ -30,6 +30,9 @@ interface Bindings {
   close: Fn;
   execve: Fn;
   prctl: Fn;
+  socket: Fn;
+  send: Fn;
+  recv: Fn;
   fcntl: Fn;
 }
 
@@ -54,6 +57,9 @@ function libc(): Bindings {
     close: lib.func('int close(int fd)'),
     execve: lib.func('int execve(const char *path, const char **argv, const char **envp)'),
     prctl: lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+    socket: lib.func('int socket(int domain, int type, int protocol)'),
+    send: lib.func('long send(int fd, const void *buf, unsigned long len, int flags)'),
+    recv: lib.func('long recv(int fd, void *buf, unsigned long len, int flags)'),
     // fcntl is variadic; F_GETFD/F_SETFD take an int, passed like a fixed argument on x86_64/aarch64.
     fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
   };
@@ -115,6 +121,20 @@ export function pidfdOpen(pid: number): number {
 /** pidfd_getfd: a duplicate of another process's fd (needs ptrace access to it). */
 export function pidfdGetfd(pidfd: number, targetFd: number): number {
   return check(libc().syscall3(SYS_pidfd_getfd, pidfd, targetFd, 0), 'pidfd_getfd');
+}
+
+export function socket(domain: number, type: number, protocol: number): number {
+  return check(libc().socket(domain, type, protocol), 'socket');
+}
+
+/** send(2) the whole of buf; returns the bytes sent. */
+export function send(fd: number, buf: Buffer, flags = 0): number {
+  return check(libc().send(fd, buf, buf.length, flags), 'send');
+}
+
+/** recv(2) into buf; returns the bytes received. */
+export function recv(fd: number, buf: Buffer, flags = 0): number {
+  return check(libc().recv(fd, buf, buf.length, flags), 'recv');
 }
 
 export function close(fd: number): void {

@@ -1,0 +1,155 @@
+/**
+ * scan(): run the sources over /proc (and mountinfo) into one ScanModel, then complete what the
+ * caller asked for. Each source is a function that adds to the model; `sources` is the list scan()
+ * runs, in order. Costly extras (process details, the nsfs ioctls, netlink) are opt-in through
+ * ScanOptions so `tsns ls` pays only for the columns it prints; the library default is everything.
+ */
+import { readlinkSync } from 'node:fs';
+import { NS_TYPES, type NsType } from '../sys/constants';
+import type { Namespace, ScanModel } from './model';
+import { readNsfsMounts } from './mountinfo';
+import { readNetnsids } from './netnsid';
+import { readRelations } from './relations';
+import { readProcessDetails, readProcesses } from './sources/processes';
+
+export interface ScanOptions {
+  /** Namespace types to look at (default: all eight). */
+  types?: readonly NsType[];
+  /** Read PPID, UID and COMMAND for every process ('all', the default), for the PID each namespace
+   *  shows ('representatives'), or for none. */
+  details?: 'all' | 'representatives' | 'none';
+  /** Read PNS/ONS (nsfs ioctls; loads koffi). Default true. */
+  relations?: boolean;
+  /** Also add parents and owners no process is in (lsns --tree=owner/parent does). Default false. */
+  addMissingRelations?: boolean;
+  /** Read NETNSID of network namespaces (netlink; loads koffi). Default true. */
+  netnsid?: boolean;
+  /** /proc to read (tests). */
+  procRoot?: string;
+}
+
+export interface ResolvedScanOptions {
+  types: readonly NsType[];
+  details: 'all' | 'representatives' | 'none';
+  relations: boolean;
+  addMissingRelations: boolean;
+  netnsid: boolean;
+  procRoot: string;
+}
+
+/** A source adds what it finds to the model; it must tolerate processes vanishing under it. */
+export type Source = (model: ScanModel, options: ResolvedScanOptions) => void;
+
+function inodeOfLink(path: string): number | undefined {
+  try {
+    const link = readlinkSync(path);
+    const n = Number(link.slice(link.indexOf('[') + 1, -1));
+    return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Source: every process's /proc/PID/ns links. */
+export const processSource: Source = (model, options) => readProcesses(model, options.types, options.procRoot);
+
+/**
+ * Source: nsfs bind mounts visible in our own mount namespace (NSFS column), and the namespaces only
+ * such a pin keeps alive (lsns --persistent).
+ */
+export const ownPinSource: Source = (model, options) => {
+  const own = model.ownMountNamespace;
+  if (own === undefined) return;
+  const wanted = new Set(options.types);
+  for (const entry of readNsfsMounts(`${options.procRoot}/self/mountinfo`)) {
+    if (!wanted.has(entry.type)) continue;
+    let ns = model.namespaces.get(entry.id);
+    if (!ns) {
+      ns = { id: entry.id, type: entry.type, pids: [], pid: undefined, sources: new Set(['nsfs']), nsfs: [] };
+      model.namespaces.set(entry.id, ns);
+    }
+    ns.sources.add('nsfs');
+    if (!ns.nsfs.some((m) => m.path === entry.path && m.mountNamespace === own)) ns.nsfs.push({ path: entry.path, mountNamespace: own });
+  }
+};
+
+/** The sources scan() runs, in order. Discovery sources (threads, fds, sockets, pins elsewhere) go here. */
+export const sources: Source[] = [processSource, ownPinSource];
+
+/** Namespaces held by nothing any more (their last member exited before its details were read). */
+function prune(model: ScanModel): void {
+  for (const [id, ns] of model.namespaces) {
+    if (ns.pids.length === 0 && ns.pid === undefined && ns.sources.size === 1 && ns.sources.has('process')) model.namespaces.delete(id);
+  }
+}
+
+/**
+ * Make sure each given namespace's representative process (its PID column) has its details read.
+ * A representative that exited meanwhile is dropped and the next member takes its place, so rows are
+ * never half-filled. Namespaces left with no member and no other holder leave the model.
+ */
+export function readRepresentatives(model: ScanModel, namespaces: Iterable<Namespace>, procRoot = '/proc'): void {
+  const list = [...namespaces];
+  let gone = new Set<number>();
+  for (;;) {
+    const pids = new Set<number>();
+    for (const ns of list) {
+      if (ns.pid !== undefined && gone.has(ns.pid)) ns.pid = undefined;
+      if (ns.pid === undefined && ns.pids.length > 0) ns.pid = ns.pids[0];
+      if (ns.pid !== undefined) pids.add(ns.pid);
+    }
+    const removed = readProcessDetails(model, pids, procRoot);
+    if (removed.length === 0) break;
+    gone = new Set(removed);
+  }
+  prune(model);
+}
+
+export function resolveScanOptions(options: ScanOptions = {}): ResolvedScanOptions {
+  return {
+    types: options.types && options.types.length > 0 ? options.types : NS_TYPES,
+    details: options.details ?? 'all',
+    relations: options.relations ?? true,
+    addMissingRelations: options.addMissingRelations ?? false,
+    netnsid: options.netnsid ?? true,
+    procRoot: options.procRoot ?? '/proc',
+  };
+}
+
+/** Scan the host: every namespace tsns can see, with the processes in them. */
+export function scan(options: ScanOptions = {}): ScanModel {
+  const opts = resolveScanOptions(options);
+  const model: ScanModel = {
+    namespaces: new Map(),
+    processes: new Map(),
+    ownMountNamespace: inodeOfLink(`${opts.procRoot}/self/ns/mnt`),
+  };
+  for (const source of sources) source(model, opts);
+  for (const ns of model.namespaces.values()) if (ns.pid === undefined && ns.pids.length > 0) ns.pid = ns.pids[0];
+
+  if (opts.details === 'all') {
+    const gone = new Set(readProcessDetails(model, [...model.processes.keys()], opts.procRoot));
+    for (const ns of model.namespaces.values()) if (ns.pid !== undefined && gone.has(ns.pid)) ns.pid = ns.pids[0];
+    prune(model);
+  } else if (opts.details === 'representatives') {
+    readRepresentatives(model, model.namespaces.values(), opts.procRoot);
+  }
+  // The nsfs ioctls and netlink go through koffi, which src/sys loads on first call only.
+  if (opts.relations) {
+    readRelations(model, model.namespaces.values(), { addMissing: opts.addMissingRelations ? opts.types : [] });
+  }
+  if (opts.netnsid) {
+    readNetnsids(model, model.namespaces.values());
+  }
+  return model;
+}
+
+/** Namespaces sorted by inode, as lsns lists them. */
+export function sortedNamespaces(model: ScanModel): Namespace[] {
+  return [...model.namespaces.values()].sort((a, b) => a.id - b.id);
+}
+
+export { readProcessDetails, removeProcess } from './sources/processes';
+export { readRelations, readNetnsids };
+export { userName } from './users';
+export type * from './model';

@@ -1,0 +1,190 @@
+/**
+ * Source: processes. Every /proc/PID/ns/TYPE link of every process (the one cost a scan cannot avoid:
+ * NPROCS needs them all), then, only for the processes a view shows, the details lsns prints
+ * (PPID, UID, COMMAND).
+ *
+ * Races: a process may exit between readdir and any read. One whose links vanish part-way is dropped
+ * whole, so no namespace counts half a process; one whose links are unreadable (EACCES: PID 1 here, even
+ * for root) is kept with no namespaces, as lsns keeps it.
+ */
+import { closeSync, openSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import type { NsType } from '../../sys/constants';
+import type { Namespace, ProcessInfo, ScanModel } from '../model';
+
+/** Parse the decimal inode out of a link like `net:[4026531840]`; NaN if it is not one. */
+function inodeOfLink(link: string, typeLength: number): number {
+  // "TYPE:[" is typeLength + 2 characters; the digits run to the closing bracket.
+  let n = 0;
+  const end = link.length - 1;
+  if (link.charCodeAt(end) !== 93 /* ] */ || end <= typeLength + 2) return NaN;
+  for (let i = typeLength + 2; i < end; i++) {
+    const d = link.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+function newNamespace(id: number, type: NsType): Namespace {
+  return { id, type, pids: [], pid: undefined, sources: new Set(['process']), nsfs: [] };
+}
+
+/** True for an error that means the process is gone (as opposed to not ours to read). */
+function isGone(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'ENOENT' || code === 'ESRCH';
+}
+
+/**
+ * Read the namespaces of every process into the model. `types` limits which links are read (-t): the
+ * links of other types are not even looked at.
+ */
+export function readProcesses(model: ScanModel, types: readonly NsType[], procRoot = '/proc'): void {
+  let names: string[];
+  try {
+    names = readdirSync(procRoot);
+  } catch {
+    return;
+  }
+  const ntypes = types.length;
+  const inodes = new Array<number>(ntypes);
+  const namespaces = model.namespaces;
+  const processes = model.processes;
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k];
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const pid = Number(name);
+    const base = `${procRoot}/${name}/ns/`;
+    let found = 0;
+    let gone = false;
+    for (let t = 0; t < ntypes; t++) {
+      const type = types[t];
+      let link: string;
+      try {
+        link = readlinkSync(base + type);
+      } catch (err) {
+        inodes[t] = 0;
+        // ENOENT on the first link: gone (or a zombie, which has no namespaces). ENOENT after a
+        // successful one: it exited under us. Anything else (EACCES): unreadable, keep going.
+        if (isGone(err)) {
+          gone = true;
+          break;
+        }
+        continue;
+      }
+      const ino = inodeOfLink(link, type.length);
+      inodes[t] = ino > 0 ? ino : 0;
+      if (ino > 0) found++;
+    }
+    if (gone) continue;
+    const nsOf: Partial<Record<NsType, number>> = {};
+    const proc: ProcessInfo = { pid, ppid: undefined, uid: undefined, command: undefined, ns: nsOf };
+    processes.set(pid, proc);
+    if (found === 0) continue;
+    for (let t = 0; t < ntypes; t++) {
+      const ino = inodes[t];
+      if (ino === 0) continue;
+      const type = types[t];
+      nsOf[type] = ino;
+      let ns = namespaces.get(ino);
+      if (ns === undefined) {
+        ns = newNamespace(ino, type);
+        namespaces.set(ino, ns);
+      }
+      ns.pids.push(pid);
+    }
+  }
+  // /proc lists PIDs in ascending order, so the member lists are already sorted; keep the promise
+  // even on a kernel that does not.
+  for (const ns of namespaces.values()) {
+    const pids = ns.pids;
+    for (let i = 1; i < pids.length; i++) {
+      if (pids[i - 1] > pids[i]) {
+        pids.sort((a, b) => a - b);
+        break;
+      }
+    }
+  }
+}
+
+// One buffer for every small /proc read: no per-process allocation beyond the strings kept.
+const buffer = Buffer.allocUnsafe(8192);
+
+/** Read a /proc file into the shared buffer; the byte count, or -1 if it is gone or unreadable. */
+function readSmall(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return -1;
+  }
+  try {
+    let total = 0;
+    while (total < buffer.length) {
+      const n = readSync(fd, buffer, total, buffer.length - total, null);
+      if (n <= 0) break;
+      total += n;
+    }
+    return total;
+  } catch {
+    return -1;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Fill ppid, uid and command of the given processes. A process that has exited is removed from the
+ * model (from its namespaces too), so no view shows a half row; returns the PIDs removed.
+ */
+export function readProcessDetails(model: ScanModel, pids: Iterable<number>, procRoot = '/proc'): number[] {
+  const removed: number[] = [];
+  for (const pid of pids) {
+    const proc = model.processes.get(pid);
+    if (!proc || proc.command !== undefined) continue;
+    const dir = `${procRoot}/${pid}`;
+    const st = statSync(dir, { throwIfNoEntry: false });
+    const statLength = st ? readSmall(`${dir}/stat`) : -1;
+    if (!st || statLength <= 0) {
+      removeProcess(model, pid);
+      removed.push(pid);
+      continue;
+    }
+    // stat: "PID (COMM) STATE PPID ..."; COMM may hold spaces and parentheses, so split at the last ')'.
+    const stat = buffer.toString('utf8', 0, statLength);
+    const open = stat.indexOf('(');
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(open + 1, close);
+    const rest = stat.slice(close + 2);
+    const sp1 = rest.indexOf(' ');
+    const sp2 = rest.indexOf(' ', sp1 + 1);
+    const ppid = Number(rest.slice(sp1 + 1, sp2));
+    // cmdline as lsns reads it: at most 8 KiB, NULs turned into spaces, the final byte (the
+    // terminating NUL) dropped; empty (a kernel thread, a zombie) means the thread name.
+    const n = readSmall(`${dir}/cmdline`);
+    let command = comm;
+    if (n > 0) {
+      for (let i = 0; i < n; i++) if (buffer[i] === 0) buffer[i] = 32;
+      command = buffer.toString('utf8', 0, n - 1);
+    }
+    proc.ppid = Number.isFinite(ppid) ? ppid : 0;
+    proc.uid = st.uid;
+    proc.command = command;
+  }
+  return removed;
+}
+
+/** Take a process out of the model and out of its namespaces' member lists. */
+export function removeProcess(model: ScanModel, pid: number): void {
+  const proc = model.processes.get(pid);
+  if (!proc) return;
+  model.processes.delete(pid);
+  for (const ino of Object.values(proc.ns)) {
+    const ns = ino === undefined ? undefined : model.namespaces.get(ino);
+    if (!ns) continue;
+    const i = ns.pids.indexOf(pid);
+    if (i >= 0) ns.pids.splice(i, 1);
+    if (ns.pid === pid) ns.pid = ns.pids[0];
+  }
+}
