@@ -125,10 +125,29 @@ async function killHolder(h: Holder): Promise<void> {
   }
 }
 
-/** Everything a pin operation could change: nsfs mounts anywhere, any mount under the test and pin directories, and the files there. */
+/** Namespaces a test could pin: the runner's and every live holder's, as nsfs mount roots ("uts:[N]"). */
+function ourNamespaces(): Set<string> {
+  const labels = new Set<string>();
+  for (const pid of [process.pid, ...holders.map((h) => h.pid)])
+    for (const type of ['mnt', 'net', 'ipc', 'user', 'pid', 'uts', 'cgroup', 'time']) {
+      try {
+        labels.add(fs.readlinkSync(`/proc/${pid}/ns/${type}`));
+      } catch {
+        // holder gone
+      }
+    }
+  return labels;
+}
+
+/**
+ * Everything a pin operation could change: any mount of our namespaces wherever it is, any mount under
+ * the test and pin directories, and the files there. (Not every nsfs mount on the host: other suites
+ * running at the same time make their own.)
+ */
 function snapshot(dirs: string[]): { mounts: string[]; files: string[] } {
+  const ours = ourNamespaces();
   const mounts = mountinfo()
-    .filter((m) => m.fsType === 'nsfs' || dirs.some((d) => m.mountPoint === d || m.mountPoint.startsWith(d + '/')))
+    .filter((m) => (m.fsType === 'nsfs' && ours.has(m.root)) || dirs.some((d) => m.mountPoint === d || m.mountPoint.startsWith(d + '/')))
     .map((m) => `${m.mountId} ${m.mountPoint} ${m.fsType} ${m.root} ${m.shared ?? '-'}`);
   const files: string[] = [];
   const walk = (p: string) => {
@@ -294,7 +313,7 @@ describe('tsns pin, unpin, pins', function () {
         ok(tsns('unpin', file));
         assert.equal(mountedAt(file).length, 0, 'mount gone');
         assert.equal(fs.existsSync(file), false, 'file removed');
-        assert.equal(pinsJson().find((p) => p.ns === ns), undefined);
+        assert.equal(pinsJson().find((p) => p.path === file), undefined, 'no longer listed');
       });
     }
 
