@@ -299,6 +299,16 @@ describe('tsns pin, unpin, pins', function () {
           pinsJson('-t', type).find((p) => p.path === file),
           { path: file, type, ns, nprocs: 0 },
         );
+        // tsns ls --persistent: the namespace with no process left, held by its pin.
+        const persistent = (
+          JSON.parse(ok(tsns('ls', '--persistent', '-J', '-t', type, '-o', 'NS,TYPE,NPROCS,NSFS,SOURCES'))) as {
+            namespaces: Array<{ ns: number; type: string; nprocs: number; nsfs: string | null; sources: string[] }>;
+          }
+        ).namespaces.find((n) => n.ns === ns);
+        assert.ok(persistent, 'listed by tsns ls --persistent');
+        assert.equal(persistent.nprocs, 0);
+        assert.ok((persistent.nsfs ?? '').split('\n').includes(file), `NSFS ${persistent.nsfs}`);
+        assert.ok(persistent.sources.includes('nsfs'));
         const raw = ok(tsns('pins', '-r', '-n', '-t', type)).split('\n');
         assert.ok(raw.includes(`${file} ${type} ${ns} 0`), raw.join('\n'));
 
@@ -314,6 +324,8 @@ describe('tsns pin, unpin, pins', function () {
         assert.equal(mountedAt(file).length, 0, 'mount gone');
         assert.equal(fs.existsSync(file), false, 'file removed');
         assert.equal(pinsJson().find((p) => p.path === file), undefined, 'no longer listed');
+        const after = JSON.parse(ok(tsns('ls', '--persistent', '-J', '-t', type, '-o', 'NS,NSFS'))) as { namespaces: Array<{ nsfs: string | null }> };
+        assert.ok(!after.namespaces.some((n) => (n.nsfs ?? '').split('\n').includes(file)), 'gone from tsns ls --persistent');
       });
     }
 
