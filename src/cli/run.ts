@@ -68,8 +68,11 @@ const nsOptions: Record<string, { short: string; type: NsType }> = {
   time: { short: 'T', type: 'time' },
 };
 
+// As in unshare's getopt string, the short forms take no file (`-mu` is --mount --uts); only the long
+// forms take `=FILE`. The short letters go to hidden boolean options ("-m" cannot be typed as a long name).
 const specs: OptionSpecs = {
-  ...Object.fromEntries(Object.entries(nsOptions).map(([name, o]) => [name, { short: o.short, kind: 'optional' as const }])),
+  ...Object.fromEntries(Object.keys(nsOptions).map((name) => [name, { kind: 'optional' as const }])),
+  ...Object.fromEntries(Object.values(nsOptions).map((o) => [`-${o.short}`, { short: o.short, kind: 'boolean' as const }])),
   fork: { short: 'f', kind: 'boolean' },
   'kill-child': { kind: 'optional' },
   'forward-signals': { kind: 'boolean' },
@@ -109,7 +112,7 @@ export function parseRunArgs(args: string[]): RunOptions | 'help' {
   if (v.help) return 'help';
   const namespaces: RunOptions['namespaces'] = {};
   for (const [name, o] of Object.entries(nsOptions)) {
-    const value = optionalValue(v[name]);
+    const value = optionalValue(v[name]) ?? (v[`-${o.short}`] === true ? true : undefined);
     if (value !== undefined) namespaces[o.type] = value;
   }
   return {

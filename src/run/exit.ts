@@ -13,10 +13,12 @@ const PR_SET_DUMPABLE = 4;
  * for the rare signal whose default action is not to die.
  */
 export function dieBySignal(sig: NodeJS.Signals): number {
-  process.removeAllListeners(sig);
-  const reset = () => {};
-  process.on(sig, reset);
-  process.removeListener(sig, reset);
+  if (sig !== 'SIGKILL' && sig !== 'SIGSTOP') {
+    process.removeAllListeners(sig);
+    const reset = () => {};
+    process.on(sig, reset);
+    process.removeListener(sig, reset);
+  }
   if (sig === 'SIGQUIT' || sig === 'SIGSEGV' || sig === 'SIGABRT' || sig === 'SIGBUS' || sig === 'SIGFPE' || sig === 'SIGILL' || sig === 'SIGSYS' || sig === 'SIGTRAP' || sig === 'SIGXCPU' || sig === 'SIGXFSZ') {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
