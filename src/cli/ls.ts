@@ -12,6 +12,7 @@ import { readProcessDetails } from '../scan/sources/processes';
 import type { Namespace, ScanModel } from '../scan/model';
 import { columns as allColumns, findColumn, parseColumnList, type Column, type RenderContext } from '../report/columns';
 import { readRelations } from '../scan/relations';
+import { resolveContainer } from '../scan/containers';
 import { readNetnsids } from '../scan/netnsid';
 import { namespaceRows, processRows, type RowSet, type TreeKind } from '../report/rows';
 import { renderText, type TextOptions } from '../report/table';
@@ -33,6 +34,7 @@ const specs: OptionSpecs = {
   tree: { short: 'T', kind: 'optional' },
   'list-columns': { short: 'H', kind: 'boolean' },
   color: { kind: 'optional' },
+  container: { kind: 'string' },
   help: { short: 'h', kind: 'boolean' },
   version: { short: 'V', kind: 'boolean' },
 };
@@ -57,6 +59,7 @@ Options:
  -t, --type <name>      namespace type (mnt, net, ipc, user, pid, uts, cgroup, time)
  -T, --tree[=<rel>]     use tree format (parent, owner, or process)
      --color[=<when>]   colorize output (auto, always, never); honours NO_COLOR and FORCE_COLOR
+     --container <name> namespaces of one container (name, id or unique id prefix)
 
  -H, --list-columns     list the available columns
  -h, --help             display this help
@@ -100,6 +103,7 @@ export interface LsPlan {
   tree: TreeKind;
   nsid?: number;
   task?: number;
+  container?: string;
   persistent: boolean;
   format: 'table' | 'raw' | 'json';
   noHeadings: boolean;
@@ -153,6 +157,7 @@ export function planLs(args: string[], isTTY: boolean): LsPlan | { help: true } 
     tree,
     nsid,
     task,
+    container: values.container !== undefined ? String(values.container) : undefined,
     persistent: values.persistent === true,
     format,
     noHeadings: values.noheadings === true,
@@ -190,6 +195,11 @@ export function collect(plan: LsPlan): { model: ScanModel; rows: RowSet } {
     filter = (ns) => mine.has(ns.id) && ns.pids.includes(plan.task as number);
   } else if (plan.persistent) {
     filter = (ns) => ns.pids.length === 0;
+  }
+  if (plan.container !== undefined) {
+    const name = resolveContainer(plan.container).name;
+    const inner = filter;
+    filter = (ns) => ns.container === name && (!inner || inner(ns));
   }
   if (wantRelations) {
     // A relation tree needs every namespace's links (and adds the parents/owners no process is in).

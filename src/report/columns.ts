@@ -3,7 +3,7 @@
  * what each column needs from the scan all come from here. A column is one `define(...)` line.
  */
 import { TsnsError } from '../sys/errors';
-import type { Namespace, ProcessInfo } from '../scan/model';
+import type { Namespace, NsSource, ProcessInfo } from '../scan/model';
 import { userName } from '../scan/users';
 
 /** One output line: a namespace, and the process it is shown with (none for a pin-only namespace). */
@@ -73,7 +73,10 @@ export function define(name: string, json: JsonType, help: string, value: Column
   return column;
 }
 
-const uidOf = (r: Row): number | undefined => (r.proc ? r.proc.uid : (r.ns.ownerUid ?? 0));
+const SOURCE_ORDER: readonly NsSource[] = ['process', 'task', 'fd', 'socket', 'nsfs', 'parent', 'owner'];
+
+// A namespace no process is in (held by a thread, fd, socket or pin) shows its owner's uid, not its holder's.
+const uidOf = (r: Row): number | undefined => (r.proc && r.ns.pids.length > 0 ? r.proc.uid : (r.ns.ownerUid ?? 0));
 
 function nsfsPaths(r: Row, ctx: RenderContext): string[] | null {
   if (r.ns.nsfs.length === 0) return null;
@@ -99,6 +102,8 @@ define('NETNSID', 'string', 'namespace ID as used by network subsystem', (r) => 
 define('NSFS', 'string', 'nsfs mountpoint (usually used network subsystem)', (r, ctx) => nsfsPaths(r, ctx)?.join(ctx.listSeparator) ?? null, { wrap: true });
 define('PNS', 'number', 'parent namespace identifier (inode number)', (r) => r.ns.parent ?? null, { hint: 10, needs: ['relations'] });
 define('ONS', 'number', 'owner namespace identifier (inode number)', (r) => r.ns.owner ?? null, { hint: 10, needs: ['relations'] });
+define('SOURCES', 'array', 'how the namespace is held: process, task, fd, socket, nsfs, parent, owner', (r) => SOURCE_ORDER.filter((k) => r.ns.sources.has(k)));
+define('CONTAINER', 'string', 'container whose init process is the topmost member', (r) => r.ns.container ?? null);
 
 export function findColumn(name: string): Column | undefined {
   const upper = name.toUpperCase();

@@ -11,6 +11,11 @@ import { readNsfsMounts } from './mountinfo';
 import { readNetnsids } from './netnsid';
 import { readRelations } from './relations';
 import { readProcessDetails, readProcesses } from './sources/processes';
+import { holderSource, holderStartSource } from './sources/fds';
+import { socketSource } from './sources/sockets';
+import { nsfsSource } from './sources/nsfs';
+import { hierarchySource } from './sources/hierarchy';
+import { containerSource } from './containers';
 
 export interface ScanOptions {
   /** Namespace types to look at (default: all eight). */
@@ -74,7 +79,7 @@ export const ownPinSource: Source = (model, options) => {
 };
 
 /** The sources scan() runs, in order. Discovery sources (threads, fds, sockets, pins elsewhere) go here. */
-export const sources: Source[] = [processSource, ownPinSource];
+export const sources: Source[] = [holderStartSource, processSource, ownPinSource, holderSource, socketSource, nsfsSource, hierarchySource, containerSource];
 
 /** Namespaces held by nothing any more (their last member exited before its details were read). */
 function prune(model: ScanModel): void {

@@ -1,0 +1,317 @@
+/**
+ * Namespaces lsns cannot see, made for real and found by `tsns ls`: one only a thread is in, one only
+ * an open fd holds (owned by a user namespace nobody created, itself held only as that owner), one only
+ * a socket holds, one pinned inside another mount namespace, and a user namespace that exists only as
+ * the parent of another. Each is checked for SOURCES, NPROCS, PID, USER, PNS, ONS and CONTAINER, and
+ * against the kernel's own view (/proc links, stat of the pin) rather than against tsns's code.
+ */
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const TSNS = path.join(repoRoot, 'bin', 'tsns');
+const KOFFI = require.resolve('koffi');
+const CLONE_NEWUTS = 0x04000000;
+const CLONE_NEWNET = 0x40000000;
+
+function tsns(...args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [TSNS, ...args], { encoding: 'utf8', timeout: 30000 });
+}
+
+function ok(r: SpawnSyncReturns<string>): string {
+  assert.equal(r.status, 0, `exit ${r.status} signal ${r.signal}: ${r.stderr}`);
+  assert.equal(r.stderr, '');
+  return r.stdout;
+}
+
+interface NsRow {
+  ns: number;
+  type: string;
+  nprocs: number;
+  pid: number | null;
+  user: string | null;
+  sources: string[];
+  container: string | null;
+  pns: number | null;
+  ons: number | null;
+  nsfs: string | null;
+  children?: NsRow[];
+}
+
+const COLUMNS = 'NS,TYPE,NPROCS,PID,USER,SOURCES,CONTAINER,PNS,ONS,NSFS';
+
+function lsJson(...args: string[]): NsRow[] {
+  return (JSON.parse(ok(tsns('ls', '-J', '-o', COLUMNS, ...args))) as { namespaces: NsRow[] }).namespaces;
+}
+
+function row(rows: NsRow[], id: number): NsRow {
+  const r = rows.find((x) => x.ns === id);
+  assert.ok(r, `namespace ${id} not listed`);
+  return r;
+}
+
+function inodeOfLink(link: string): number {
+  const m = /\[(\d+)\]$/.exec(link);
+  assert.ok(m, `not a namespace link: ${link}`);
+  return Number(m[1]);
+}
+
+function nsInode(pid: number | 'self', type: string): number {
+  return inodeOfLink(fs.readlinkSync(`/proc/${pid}/ns/${type}`));
+}
+
+const HOST_USER = nsInode('self', 'user');
+
+const children: ChildProcess[] = [];
+let tmp = '';
+
+function start(cmd: string, args: string[], options: { uid?: number; gid?: number } = {}): ChildProcess {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  children.push(child);
+  return child;
+}
+
+/** The first stdout line of a child (with a deadline), for fixtures that report what they made. */
+function firstLine(child: ChildProcess, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`${what}: no answer; stderr: ${err}`)), 15000);
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(out.slice(0, nl));
+      }
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${code ?? signal}): ${err}`));
+    });
+  });
+}
+
+async function until(what: string, cond: () => boolean, ms = 10000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      if (cond()) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function killAndWait(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+describe('holder sources: namespaces no process is in (real fixtures)', function () {
+  this.timeout(60000);
+
+  /** A Node process whose one worker thread unshared UTS: only that thread is in the new namespace. */
+  let threadHolder: ChildProcess;
+  let threadUts = 0;
+  let threadTid = 0;
+
+  /** A sleep holding fd 3 on a network namespace whose processes are gone; nobody owns its user ns. */
+  let fdHolder: ChildProcess;
+  let fdNet = 0;
+  let fdOwner = 0;
+
+  /** A Node process holding sockets made in a network namespace it left again. */
+  let socketHolder: ChildProcess;
+  let socketNet = 0;
+
+  /** A process keeping a private mount namespace alive, in which a UTS namespace is pinned. */
+  let mntHolder: ChildProcess;
+  let pinPath = '';
+  let pinnedUts = 0;
+  let pinMnt = 0;
+
+  /** sleep in a user namespace whose parent no process is in. */
+  let nested: ChildProcess;
+  let innerUser = 0;
+  let outerUser = 0;
+
+  let rows: NsRow[];
+
+  before(async function () {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsns-sources-'));
+
+    // Thread-only: unshare in a worker thread. Namespaces are per thread; /proc/PID/ns (the leader's
+    // view) does not change.
+    threadHolder = start(process.execPath, [
+      '-e',
+      `const { Worker } = require('node:worker_threads');
+       const w = new Worker(\`
+         const koffi = require(${JSON.stringify(KOFFI)});
+         const unshare = koffi.load('libc.so.6').func('int unshare(int)');
+         if (unshare(${CLONE_NEWUTS}) !== 0) throw new Error('unshare failed');
+         const fs = require('node:fs');
+         const tid = fs.readlinkSync('/proc/thread-self').split('/').pop();
+         require('node:worker_threads').parentPort.postMessage(tid + ' ' + fs.readlinkSync('/proc/thread-self/ns/uts'));
+         setInterval(() => {}, 1e6);\`, { eval: true });
+       w.on('message', (m) => console.log(m));
+       setInterval(() => {}, 1e6);`,
+    ]);
+    const [tid, utsLink] = (await firstLine(threadHolder, 'thread fixture')).split(' ');
+    threadTid = Number(tid);
+    threadUts = inodeOfLink(utsLink);
+
+    // fd-only: a network namespace in a user namespace made by nobody; a root sleep opens it as fd 3;
+    // then its only process is killed.
+    const creator = start('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '-Urn', 'sleep', '1000000']);
+    await until('unshare -Urn', () => nsInode(creator.pid as number, 'user') !== HOST_USER);
+    fdNet = nsInode(creator.pid as number, 'net');
+    fdOwner = nsInode(creator.pid as number, 'user');
+    fdHolder = start('sh', ['-c', `exec sleep 1000000 3</proc/${creator.pid}/ns/net`]);
+    await until('fd holder', () => fs.readlinkSync(`/proc/${fdHolder.pid}/fd/3`) === `net:[${fdNet}]`);
+    await killAndWait(creator);
+
+    // Socket-only: the main thread enters a new network namespace, makes two sockets there with plain
+    // socket(2), and goes back; no thread of anything is left in that namespace.
+    socketHolder = start(process.execPath, [
+      '-e',
+      `const koffi = require(${JSON.stringify(KOFFI)});
+       const lib = koffi.load('libc.so.6');
+       const unshare = lib.func('int unshare(int)');
+       const setns = lib.func('int setns(int, int)');
+       const socket = lib.func('int socket(int, int, int)');
+       const fs = require('node:fs');
+       const home = fs.openSync('/proc/thread-self/ns/net', 'r');
+       if (unshare(${CLONE_NEWNET}) !== 0) throw new Error('unshare failed');
+       const made = fs.readlinkSync('/proc/thread-self/ns/net');
+       if (socket(1, 2, 0) < 0 || socket(2, 2, 0) < 0) throw new Error('socket failed'); // AF_UNIX and AF_INET datagram
+       if (setns(home, ${CLONE_NEWNET}) !== 0) throw new Error('setns failed');
+       fs.closeSync(home);
+       console.log(made);
+       setInterval(() => {}, 1e6);`,
+    ]);
+    socketNet = inodeOfLink(await firstLine(socketHolder, 'socket fixture'));
+    assert.notEqual(nsInode(socketHolder.pid as number, 'net'), socketNet);
+
+    // A UTS namespace pinned (unshare --uts=FILE) inside a private mount namespace: invisible from ours.
+    pinPath = path.join(tmp, 'uts-pin');
+    fs.writeFileSync(pinPath, '');
+    mntHolder = start('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `unshare --uts=${pinPath} true && echo ready && exec sleep 1000000`]);
+    await firstLine(mntHolder, 'mount namespace fixture');
+    pinMnt = nsInode(mntHolder.pid as number, 'mnt');
+    pinnedUts = fs.statSync(`/proc/${mntHolder.pid}/root${pinPath}`).ino;
+    assert.notEqual(fs.statSync(pinPath).ino, pinnedUts, 'the pin must not be visible in our mount namespace');
+
+    // A user namespace with no process, only a child: the outer unshare execs the inner one.
+    nested = start('unshare', ['-Ur', 'sh', '-c', 'readlink /proc/self/ns/user; exec unshare -U sleep 1000000']);
+    outerUser = inodeOfLink(await firstLine(nested, 'nested user namespaces'));
+    await until('inner user namespace', () => nsInode(nested.pid as number, 'user') !== outerUser && fs.readlinkSync(`/proc/${nested.pid}/exe`).endsWith('sleep'));
+    innerUser = nsInode(nested.pid as number, 'user');
+
+    rows = lsJson();
+  });
+
+  after(async function () {
+    await Promise.all(children.map(killAndWait));
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('a namespace only a thread is in: SOURCES task, that thread\'s process as PID, NPROCS 0', function () {
+    assert.notEqual(nsInode(threadHolder.pid as number, 'uts'), threadUts, 'the leader must not be in it');
+    assert.equal(inodeOfLink(fs.readlinkSync(`/proc/${threadHolder.pid}/task/${threadTid}/ns/uts`)), threadUts);
+    const r = row(rows, threadUts);
+    assert.deepEqual(
+      { type: r.type, nprocs: r.nprocs, pid: r.pid, sources: r.sources, ons: r.ons, pns: r.pns, container: r.container, user: r.user },
+      { type: 'uts', nprocs: 0, pid: threadHolder.pid, sources: ['task'], ons: HOST_USER, pns: 0, container: null, user: 'root' },
+    );
+    // lsns (processes only) does not list it.
+    const lsns = spawnSync('lsns', ['-J', '-t', 'uts'], { encoding: 'utf8' });
+    assert.ok(!(JSON.parse(lsns.stdout) as { namespaces: { ns: number }[] }).namespaces.some((n) => n.ns === threadUts));
+  });
+
+  it('a namespace only an fd holds: SOURCES fd, holder as PID, USER from its owner (nobody), owner listed as owner', function () {
+    const r = row(rows, fdNet);
+    assert.deepEqual(
+      { type: r.type, nprocs: r.nprocs, pid: r.pid, sources: r.sources, ons: r.ons, pns: r.pns, user: r.user, container: r.container },
+      { type: 'net', nprocs: 0, pid: fdHolder.pid, sources: ['fd'], ons: fdOwner, pns: 0, user: 'nobody', container: null },
+    );
+    // Its owner has no process either: found as an owner, created by nobody, child of ours.
+    const owner = row(rows, fdOwner);
+    assert.deepEqual(
+      { type: owner.type, nprocs: owner.nprocs, pid: owner.pid, sources: owner.sources, pns: owner.pns, ons: owner.ons, user: owner.user },
+      { type: 'user', nprocs: 0, pid: null, sources: ['owner'], pns: HOST_USER, ons: HOST_USER, user: 'nobody' },
+    );
+  });
+
+  it('a namespace only a socket holds: SOURCES socket, holder as PID, NPROCS 0', function () {
+    const r = row(rows, socketNet);
+    assert.deepEqual(
+      { type: r.type, nprocs: r.nprocs, pid: r.pid, sources: r.sources, ons: r.ons, pns: r.pns, user: r.user, container: r.container },
+      { type: 'net', nprocs: 0, pid: socketHolder.pid, sources: ['socket'], ons: HOST_USER, pns: 0, user: 'root', container: null },
+    );
+  });
+
+  it('a pin inside another mount namespace: SOURCES nsfs, NSFS says which mount namespace', function () {
+    const r = row(rows, pinnedUts);
+    assert.deepEqual(
+      { type: r.type, nprocs: r.nprocs, pid: r.pid, sources: r.sources, nsfs: r.nsfs, ons: r.ons, pns: r.pns },
+      { type: 'uts', nprocs: 0, pid: null, sources: ['nsfs'], nsfs: `${pinPath} (mnt:[${pinMnt}])`, ons: HOST_USER, pns: 0 },
+    );
+    // The mount namespace holding the pin is itself listed, by its process.
+    assert.equal(row(rows, pinMnt).pid, mntHolder.pid);
+  });
+
+  it('a user namespace that is only a parent: SOURCES parent+owner, and PNS/ONS of its child point at it', function () {
+    const outer = row(rows, outerUser);
+    assert.deepEqual(
+      { type: outer.type, nprocs: outer.nprocs, pid: outer.pid, sources: outer.sources, pns: outer.pns, ons: outer.ons, user: outer.user },
+      { type: 'user', nprocs: 0, pid: null, sources: ['parent', 'owner'], pns: HOST_USER, ons: HOST_USER, user: 'root' },
+    );
+    const inner = row(rows, innerUser);
+    assert.deepEqual(
+      { nprocs: inner.nprocs, pid: inner.pid, sources: inner.sources, pns: inner.pns, ons: inner.ons },
+      { nprocs: 1, pid: nested.pid, sources: ['process'], pns: outerUser, ons: outerUser },
+    );
+  });
+
+  it('-T parent and -T owner put the process-less user namespace between ours and its child', function () {
+    for (const tree of ['parent', 'owner']) {
+      const top = lsJson('-t', 'user', `--tree=${tree}`);
+      const host = top.find((r) => r.ns === HOST_USER);
+      assert.ok(host?.children, `${tree}: our user namespace has no children`);
+      const outer = host.children.find((r) => r.ns === outerUser);
+      assert.ok(outer?.children, `${tree}: ${outerUser} not under ${HOST_USER}`);
+      assert.ok(outer.children.some((r) => r.ns === innerUser), `${tree}: ${innerUser} not under ${outerUser}`);
+    }
+  });
+
+  it('--persistent lists exactly the namespaces with no process among the fixtures', function () {
+    const persistent = new Set(lsJson('--persistent').map((r) => r.ns));
+    for (const id of [threadUts, fdNet, fdOwner, socketNet, pinnedUts, outerUser]) assert.ok(persistent.has(id), `${id} missing from -P`);
+    for (const id of [innerUser, pinMnt]) assert.ok(!persistent.has(id), `${id} has a process but is in -P`);
+  });
+
+  it('-t filters the holder sources too', function () {
+    const netOnly = lsJson('-t', 'net');
+    assert.ok(netOnly.every((r) => r.type === 'net'));
+    assert.ok(netOnly.some((r) => r.ns === fdNet) && netOnly.some((r) => r.ns === socketNet));
+  });
+
+  it('the same namespaces reach the library: scan() from dist', function () {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { scan } = require('../src/scan/index') as typeof import('../src/scan/index');
+    const model = scan({ details: 'none' });
+    assert.deepEqual([...(model.namespaces.get(threadUts)?.sources ?? [])], ['task']);
+    assert.deepEqual([...(model.namespaces.get(socketNet)?.sources ?? [])], ['socket']);
+    assert.equal(model.namespaces.get(pinnedUts)?.nsfs[0]?.mountNamespace, pinMnt);
+  });
+});
