@@ -125,13 +125,13 @@ async function killHolder(h: Holder): Promise<void> {
   }
 }
 
-/** Namespaces a test could pin: the runner's and every live holder's, as nsfs mount roots ("uts:[N]"). */
-function ourNamespaces(): Set<string> {
+/** Namespaces of the live holders, as nsfs mount roots ("uts:[N]"). */
+function holderNamespaces(): Set<string> {
   const labels = new Set<string>();
-  for (const pid of [process.pid, ...holders.map((h) => h.pid)])
+  for (const h of holders)
     for (const type of ['mnt', 'net', 'ipc', 'user', 'pid', 'uts', 'cgroup', 'time']) {
       try {
-        labels.add(fs.readlinkSync(`/proc/${pid}/ns/${type}`));
+        labels.add(fs.readlinkSync(`/proc/${h.pid}/ns/${type}`));
       } catch {
         // holder gone
       }
@@ -140,17 +140,23 @@ function ourNamespaces(): Set<string> {
 }
 
 /**
- * Everything a pin operation could change: any mount of our namespaces wherever it is, any mount under
- * the test and pin directories, and the files there. (Not every nsfs mount on the host: other suites
- * running at the same time make their own.)
+ * Everything a pin operation could change: the mounts and files under `trees` (walked), the mounts and
+ * files at `points` (named-pin directories and our pin names there), and any mount of a holder's
+ * namespace wherever it is. Only what this suite owns: other suites, or another run of this one, may be
+ * making pins of their own at the same time.
  */
-function snapshot(dirs: string[]): { mounts: string[]; files: string[] } {
-  const ours = ourNamespaces();
+function snapshot({ trees, points }: { trees: string[]; points: string[] }): { mounts: string[]; files: string[] } {
+  const ours = holderNamespaces();
   const mounts = mountinfo()
-    .filter((m) => (m.fsType === 'nsfs' && ours.has(m.root)) || dirs.some((d) => m.mountPoint === d || m.mountPoint.startsWith(d + '/')))
+    .filter(
+      (m) =>
+        (m.fsType === 'nsfs' && ours.has(m.root)) ||
+        points.includes(m.mountPoint) ||
+        trees.some((d) => m.mountPoint === d || m.mountPoint.startsWith(d + '/')),
+    )
     .map((m) => `${m.mountId} ${m.mountPoint} ${m.fsType} ${m.root} ${m.shared ?? '-'}`);
   const files: string[] = [];
-  const walk = (p: string) => {
+  const visit = (p: string, recurse: boolean) => {
     let st: fs.Stats;
     try {
       st = fs.lstatSync(p);
@@ -158,9 +164,10 @@ function snapshot(dirs: string[]): { mounts: string[]; files: string[] } {
       return;
     }
     files.push(`${p} ${st.mode.toString(8)} ${st.size}`);
-    if (st.isDirectory()) for (const e of fs.readdirSync(p).sort()) walk(path.join(p, e));
+    if (recurse && st.isDirectory()) for (const e of fs.readdirSync(p).sort()) visit(path.join(p, e), true);
   };
-  for (const d of dirs) walk(d);
+  for (const d of trees) visit(d, true);
+  for (const p of points) visit(p, false);
   return { mounts, files };
 }
 
@@ -185,7 +192,16 @@ describe('tsns pin, unpin, pins', function () {
     names.push(n);
     return n;
   };
-  const watched = () => [testDir, NETNS_RUN_DIR, PIN_RUN_DIR];
+  const ALL_TYPES = ['mnt', 'net', 'ipc', 'user', 'pid', 'uts', 'cgroup', 'time'];
+  const watched = () => ({
+    trees: [testDir],
+    points: [
+      NETNS_RUN_DIR,
+      PIN_RUN_DIR,
+      ...ALL_TYPES.map((t) => path.join(PIN_RUN_DIR, t)),
+      ...names.flatMap((n) => [path.join(NETNS_RUN_DIR, n), ...ALL_TYPES.map((t) => path.join(PIN_RUN_DIR, t, n))]),
+    ],
+  });
 
   // Named-pin directories the tests may make; removed afterwards if they did not exist before.
   const managedDirs = [NETNS_RUN_DIR, path.join(PIN_RUN_DIR, 'mnt'), path.join(PIN_RUN_DIR, 'uts'), path.join(PIN_RUN_DIR, 'net'), PIN_RUN_DIR];
@@ -224,7 +240,7 @@ describe('tsns pin, unpin, pins', function () {
     run(['umount', '-l', testDir]);
     fs.rmSync(testDir, { recursive: true, force: true });
     for (const name of names) {
-      for (const p of [path.join(NETNS_RUN_DIR, name), ...['uts', 'ipc', 'mnt', 'net'].map((t) => path.join(PIN_RUN_DIR, t, name))]) {
+      for (const p of [path.join(NETNS_RUN_DIR, name), ...ALL_TYPES.map((t) => path.join(PIN_RUN_DIR, t, name))]) {
         while (mountedAt(p).length) run(['umount', '-l', p]);
         fs.rmSync(p, { force: true });
       }
@@ -541,7 +557,7 @@ describe('tsns pin, unpin, pins', function () {
       try {
         for (let i = 0; i < 100 && fs.statSync(`/proc/${mine.pid}`).uid !== NOBODY_UID; i++) spawnSync('sleep', ['0.01']);
         refuse(['pin', String(mine.pid), 'uts', path.join(openDir, 'n2')], /CAP_SYS_ADMIN/, true);
-        refuse(['pin', String(mine.pid), 'net', 'tsns-test-nobody'], /CAP_SYS_ADMIN/, true);
+        refuse(['pin', String(mine.pid), 'net', uniqueName('nobody')], /CAP_SYS_ADMIN/, true);
       } finally {
         mine.kill('SIGKILL');
       }
