@@ -7,12 +7,11 @@ import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'node:child_pro
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { asNobody, NOBODY_UID, repoRoot } from './helpers/nobody';
+import { asNobody, repoRoot } from './helpers/nobody';
 import { mergeSingle, parseIdRange } from '../src/run/ids';
 
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
 const NS = ['mnt', 'uts', 'ipc', 'net', 'pid', 'user', 'cgroup', 'time'] as const;
-const SETPRIV = ['setpriv', `--reuid=${NOBODY_UID}`, `--regid=${NOBODY_UID}`, '--clear-groups', '--'];
 
 type Result = SpawnSyncReturns<string>;
 
@@ -40,7 +39,8 @@ function tsnsAsNobody(args: string[]): Result {
 }
 
 function unshareAsNobody(args: string[]): Result {
-  return run([...SETPRIV, 'unshare', ...args]);
+  // Through the same view as tsns (a private mount namespace when the checkout is out of nobody's reach).
+  return run([...nobody().prefix, 'unshare', ...args]);
 }
 
 function ok(r: Result, what = ''): string {
@@ -377,6 +377,12 @@ describe('tsns run', function () {
       assert.deepEqual(fs.readdirSync(tmp), []);
     });
 
+    it('--help prints the options and exits 0', () => {
+      const r = tsns(['--help']);
+      assert.equal(r.status, 0);
+      for (const o of ['--mount[=FILE]', '--kill-child[=SIGNAL]', '--map-auto', '--hostname NAME', '--boottime']) assert.ok(r.stdout.includes(o), o);
+    });
+
     it('a command that is missing or not executable: 127 / 126', () => {
       const r = tsns(['-u', '--', '/no/such/program']);
       assert.equal(r.status, 127);
@@ -486,6 +492,16 @@ describe('tsns run', function () {
       sameAsUnshare([...base, '-w', '/tmp'], 'nobody');
       sameAsUnshare([...base, '--kill-child', '-p'], 'nobody');
       assert.equal(ok(tsnsAsNobody([...base, '--forward-signals', '--', 'id', '-u'])), '0\n'); // not in 2.38
+      const mono = ok(tsnsAsNobody([...base, '-T', '--monotonic', '86400', '-f', '--', 'python3', '-c', 'import time; print(int(time.monotonic()))']));
+      assert.ok(Number(mono) >= 86400, mono);
+      const rootfs = path.join(tmp, 'rootfs');
+      fs.mkdirSync(path.join(rootfs, 'bin'), { recursive: true });
+      fs.mkdirSync(path.join(rootfs, 'proc'));
+      fs.copyFileSync('/bin/busybox', path.join(rootfs, 'bin', 'busybox'));
+      fs.chmodSync(path.join(rootfs, 'bin', 'busybox'), 0o755);
+      const inRoot = [...base, '-m', '-p', '-f', '--mount-proc', '-R', rootfs, '--', '/bin/busybox', 'sh', '-c', '/bin/busybox ls /; /bin/busybox id -u; /bin/busybox cat /proc/1/comm'];
+      assert.equal(ok(tsnsAsNobody(inRoot)), 'bin\nproc\n0\nbusybox\n');
+      assert.equal(ok(tsnsAsNobody(inRoot)), ok(unshareAsNobody(inRoot)));
       const out = ok(tsnsAsNobody([...base, '-T', '--boottime', '100000', '--', 'cut', '-d ', '-f1', '/proc/uptime']));
       const host = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
       assert.ok(Math.abs(Number(out) - host - 100000) < 10, out);
