@@ -43,7 +43,8 @@ export interface ContainerInfo {
 
 /** Directories under /run that never hold runtime state and can be large. */
 const SKIP_DIRS = new Set(['systemd', 'udev', 'netns', 'lock', 'log', 'shm', 'mount', 'initramfs', 'sendsigs.omit.d']);
-/** ROOT/ID/state.json under /run is at most 4 levels down (/run/containerd/runc/k8s.io/ID). */
+/** ROOT/ID/state.json is at most 4 levels below /run (/run/containerd/runc/k8s.io/ID) or below a
+ *  user's runtime directory (/run/user/UID/docker/runtime-runc/moby/ID). */
 const MAX_DEPTH = 4;
 
 const NAME_ANNOTATIONS = ['io.kubernetes.cri.container-name', 'io.kubernetes.container.name', 'nerdctl/name', 'io.podman.annotations.name'];
@@ -56,12 +57,12 @@ function readText(path: string): string | undefined {
   }
 }
 
-/** Field 22 of /proc/PID/stat (start time in clock ticks) and field 4 (ppid); undefined if gone. */
-export function procStat(pid: number): { ppid: number; start: number } | undefined {
+/** State, ppid and start time (clock ticks) from /proc/PID/stat; undefined if gone. */
+export function procStat(pid: number): { state: string; ppid: number; start: number } | undefined {
   const stat = readText(`/proc/${pid}/stat`);
   if (!stat) return undefined;
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { ppid: Number(f[1]), start: Number(f[19]) };
+  return { state: f[0], ppid: Number(f[1]), start: Number(f[19]) };
 }
 
 /** A runtime state directory found by the walk: ROOT/ID with its state file. */
@@ -88,7 +89,7 @@ export function findStateDirs(): StateDir[] {
       if (e.isFile() && (e.name === 'state.json' || e.name === 'status')) {
         // crun's status file sits next to a config.json; a bare "status" elsewhere is not state.
         if (e.name === 'status' && !entries.some((x) => x.name === 'config.json')) continue;
-        if (depth > 1) found.push({ dir, file: e.name });
+        if (depth > 1) found.push({ dir, file: e.name }); // ROOT/ID below the walk's start
         return;
       }
       if (e.isDirectory() && depth < MAX_DEPTH && !(depth === 0 && SKIP_DIRS.has(e.name))) {
@@ -97,9 +98,17 @@ export function findStateDirs(): StateDir[] {
     }
     if (subdirs) for (const name of subdirs) walk(join(dir, name), depth + 1);
   };
+  // Each user's runtime directory (/run/user/UID, $XDG_RUNTIME_DIR) mirrors /run for rootless
+  // engines (UID/runc/ID, UID/docker/runtime-runc/moby/ID), so it is walked as a root of its own.
+  seen.add('/run/user');
   walk('/run', 0);
+  try {
+    for (const uid of readdirSync('/run/user')) walk(join('/run/user', uid), 0);
+  } catch {
+    /* no per-user directories */
+  }
   const xdg = process.env.XDG_RUNTIME_DIR;
-  if (xdg && !xdg.startsWith('/run/')) walk(xdg, 1);
+  if (xdg) walk(xdg, 0);
   return found;
 }
 
@@ -185,7 +194,8 @@ function fromState(sd: StateDir): ContainerInfo | undefined {
   }
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   const live = procStat(pid);
-  if (!live || (start !== undefined && Number.isFinite(start) && live.start !== start)) return undefined;
+  if (!live || live.state === 'Z' || live.state === 'X') return undefined; // stopped
+  if (start !== undefined && Number.isFinite(start) && live.start !== start) return undefined; // PID reused
   const dockerish = sd.dir.includes('/docker/') || sd.dir.includes('/moby');
   return {
     id,

@@ -1,0 +1,226 @@
+/**
+ * Containers found with no engine running, on real runc containers (busybox-static rootfs): one with
+ * the host user namespace and a name annotation, one with its own user namespace (0 -> 100000), one
+ * whose runtime state lies outside /run (so only its docker-shaped cgroup names it), and state under a
+ * per-user root. Checked against `runc list`/`runc state` and /proc, through the resolver and `tsns ls`.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startContainer, stopAllContainers, USERNS_HOST_ID, type Container } from './fixtures/runc';
+import { containerOfCgroup, listContainers, resolveContainer } from '../src/scan/containers';
+import { TsnsError } from '../src/sys/errors';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const TSNS = path.join(repoRoot, 'bin', 'tsns');
+
+function tsns(...args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [TSNS, ...args], { encoding: 'utf8', timeout: 30000 });
+}
+
+interface NsRow {
+  ns: number;
+  type: string;
+  nprocs: number;
+  pid: number | null;
+  container: string | null;
+  pns: number | null;
+  ons: number | null;
+}
+
+function lsJson(...args: string[]): NsRow[] {
+  const r = tsns('ls', '-J', '-o', 'NS,TYPE,NPROCS,PID,CONTAINER,PNS,ONS', ...args);
+  assert.equal(r.status, 0, r.stderr);
+  return (JSON.parse(r.stdout) as { namespaces: NsRow[] }).namespaces;
+}
+
+function nsInode(pid: number | 'self', type: string): number {
+  return Number(/\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/ns/${type}`))?.[1]);
+}
+
+const TYPES = ['mnt', 'net', 'ipc', 'user', 'pid', 'uts', 'cgroup', 'time'];
+
+/** The namespaces of a container's init that the host does not share: the container's own. */
+function ownNamespaces(pid: number): Map<number, string> {
+  const own = new Map<number, string>();
+  for (const t of TYPES) {
+    const id = nsInode(pid, t);
+    if (id !== nsInode('self', t)) own.set(id, t);
+  }
+  return own;
+}
+
+describe('containers without an engine (real runc)', function () {
+  this.timeout(60000);
+  const tag = randomBytes(3).toString('hex');
+  const webName = `web-${tag}`;
+  let web: Container; // host user namespace, named by annotation
+  let rootless: Container; // own user namespace
+  let hidden: Container; // state outside /run; docker-shaped cgroup
+  let hiddenId = '';
+  let perUser: Container; // state under /run/user/0/runc
+  let perUserRoot = '';
+
+  before(function () {
+    web = startContainer({ annotations: { 'io.kubernetes.cri.container-name': webName } });
+    rootless = startContainer({ userns: true });
+    hiddenId = randomBytes(32).toString('hex');
+    hidden = startContainer({
+      id: `tsns-hidden-${tag}`,
+      root: path.join(os.tmpdir(), `tsns-runc-root-${tag}`),
+      cgroupsPath: `/tsns-test-${tag}/docker-${hiddenId}.scope`,
+    });
+    perUserRoot = `/run/user/0/tsns-test-${tag}/runc`;
+    perUser = startContainer({ root: perUserRoot, id: `tsns-peruser-${tag}` });
+  });
+
+  after(function () {
+    stopAllContainers();
+    fs.rmSync(path.dirname(perUserRoot), { recursive: true, force: true });
+  });
+
+  it('lists state-based containers as runc does: id, init pid, bundle, name from the annotation', function () {
+    const runcList = JSON.parse(spawnSync('runc', ['list', '--format', 'json'], { encoding: 'utf8' }).stdout || '[]') as {
+      id: string;
+      pid: number;
+      status: string;
+      bundle: string;
+    }[];
+    const mine = listContainers();
+    for (const c of [web, rootless]) {
+      const fromRunc = runcList.find((x) => x.id === c.id);
+      assert.ok(fromRunc && fromRunc.status === 'running');
+      const found = mine.find((x) => x.id === c.id);
+      assert.ok(found, `${c.id} not found`);
+      assert.deepEqual(
+        { pid: found.pid, bundle: found.bundle, runtime: found.runtime, source: found.source },
+        { pid: fromRunc.pid, bundle: fromRunc.bundle, runtime: 'runc', source: 'state' },
+      );
+    }
+    assert.equal(mine.find((x) => x.id === web.id)?.name, webName);
+    assert.equal(mine.find((x) => x.id === rootless.id)?.name, rootless.id);
+  });
+
+  it('discovers a runtime root it was not told about (/run/user/0/...)', function () {
+    const found = listContainers().find((x) => x.id === perUser.id);
+    assert.ok(found, 'per-user root not discovered');
+    assert.equal(found.pid, perUser.pid);
+    assert.equal(found.source, 'state');
+  });
+
+  it('finds a container with no readable state by the container id in its cgroup path', function () {
+    const found = listContainers().find((x) => x.id === hiddenId);
+    assert.ok(found, 'cgroup-only container not found');
+    assert.deepEqual({ pid: found.pid, runtime: found.runtime, source: found.source }, { pid: hidden.pid, runtime: 'docker', source: 'cgroup' });
+    // Nor is it confused with its runc id, which nothing outside its private root knows.
+    assert.ok(!listContainers().some((x) => x.id === hidden.id));
+  });
+
+  it('parses the cgroup forms engines use', function () {
+    const id = 'a'.repeat(64);
+    const cases: [string, string][] = [
+      [`0::/system.slice/docker-${id}.scope`, 'docker'],
+      [`0::/machine.slice/libpod-${id}.scope/container`, 'podman'],
+      [`0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0f1e2d3c_4b5a_6978_8a9b_0c1d2e3f4a5b.slice/cri-containerd-${id}.scope`, 'containerd'],
+      [`0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0f1e2d3c_4b5a_6978_8a9b_0c1d2e3f4a5b.slice/crio-${id}.scope`, 'cri-o'],
+      [`12:memory:/docker/${id}`, 'docker'],
+      [`4:pids:/kubepods/burstable/pod0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b/${id}`, 'kubepods'],
+    ];
+    for (const [line, manager] of cases) {
+      const c = containerOfCgroup(line);
+      assert.equal(c?.id, id, line);
+      assert.equal(c?.manager, manager, line);
+    }
+    assert.equal(containerOfCgroup(`0::/kubepods.slice/kubepods-pod0f1e2d3c_4b5a_6978_8a9b_0c1d2e3f4a5b.slice/cri-containerd-${id}.scope`)?.pod, '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b');
+    assert.equal(containerOfCgroup(`0::/machine.slice/libpod-conmon-${id}.scope`), undefined);
+    assert.equal(containerOfCgroup('0::/user.slice/user-0.slice/session-1.scope'), undefined);
+  });
+
+  it('resolves by name, id and unique id prefix; unknown and ambiguous are one-line errors', function () {
+    assert.equal(resolveContainer(webName).pid, web.pid);
+    assert.equal(resolveContainer(web.id).pid, web.pid);
+    assert.equal(resolveContainer(rootless.id.slice(0, rootless.id.length - 2)).pid, rootless.pid);
+    assert.equal(resolveContainer(hiddenId.slice(0, 12)).pid, hidden.pid);
+    assert.throws(() => resolveContainer(`nope-${tag}`), (e: unknown) => e instanceof TsnsError && e.message === `no such container: nope-${tag}`);
+    // Both fixture containers' ids start with tsns-test-PID-.
+    const common = 'tsns-test-';
+    assert.throws(() => resolveContainer(common), (e: unknown) => e instanceof TsnsError && /ambiguous/.test(e.message) && !e.message.includes('\n'));
+  });
+
+  it('ignores the state of a container whose init is dead', function () {
+    const gone = startContainer({});
+    try {
+      assert.ok(listContainers().some((x) => x.id === gone.id));
+      spawnSync('runc', ['kill', gone.id, 'KILL']);
+      const deadline = Date.now() + 5000;
+      while (fs.existsSync(`/proc/${gone.pid}`) && fs.readFileSync(`/proc/${gone.pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z' && Date.now() < deadline);
+      assert.ok(fs.existsSync(`/run/runc/${gone.id}/state.json`), 'runc keeps the stopped state');
+      assert.ok(!listContainers().some((x) => x.id === gone.id));
+    } finally {
+      gone.stop();
+    }
+  });
+
+  it('CONTAINER names the container on its own namespaces only, and ONS/PNS show its user namespace', function () {
+    const rows = lsJson();
+    for (const [c, name] of [
+      [web, webName],
+      [rootless, rootless.id],
+      [hidden, hiddenId],
+    ] as [Container, string][]) {
+      const own = ownNamespaces(c.pid);
+      assert.ok(own.size >= 5, `${name}: expected its own namespaces`);
+      for (const [id, type] of own) {
+        const r = rows.find((x) => x.ns === id);
+        assert.ok(r, `${name}: ${type}:[${id}] not listed`);
+        assert.equal(r.container, name, `${type}:[${id}]`);
+      }
+      // Host namespaces it shares are not the container's.
+      for (const t of TYPES) {
+        if (own.has(nsInode(c.pid, t))) continue;
+        assert.equal(rows.find((x) => x.ns === nsInode(c.pid, t))?.container, null, `host ${t} marked as ${name}`);
+      }
+    }
+    const userns = nsInode(rootless.pid, 'user');
+    const u = rows.find((x) => x.ns === userns);
+    assert.deepEqual({ pns: u?.pns, ons: u?.ons }, { pns: nsInode('self', 'user'), ons: nsInode('self', 'user') });
+    for (const t of ['mnt', 'net', 'ipc', 'pid', 'uts']) assert.equal(rows.find((x) => x.ns === nsInode(rootless.pid, t))?.ons, userns, t);
+    assert.equal(rows.find((x) => x.ns === nsInode(rootless.pid, 'pid'))?.pns, nsInode('self', 'pid'));
+    // Root in the container is host uid 100000.
+    assert.equal(fs.statSync(`/proc/${rootless.pid}`).uid, USERNS_HOST_ID);
+  });
+
+  it('tsns ls --container NAME shows that container\'s namespaces, by name, id or prefix', function () {
+    for (const [c, spec] of [
+      [web, webName],
+      [rootless, rootless.id],
+      [hidden, hiddenId.slice(0, 16)],
+    ] as [Container, string][]) {
+      const rows = lsJson('--container', spec);
+      assert.deepEqual(
+        rows.map((r) => r.ns).sort(),
+        [...ownNamespaces(c.pid).keys()].sort(),
+        spec,
+      );
+      assert.ok(rows.every((r) => r.pid === c.pid && r.nprocs >= 1));
+    }
+    const table = tsns('ls', '--container', webName, '-n', '-o', 'TYPE,CONTAINER');
+    assert.equal(table.status, 0);
+    assert.deepEqual(
+      table.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/)[1]),
+      [...ownNamespaces(web.pid).keys()].map(() => webName),
+    );
+  });
+
+  it('tsns ls --container with an unknown or ambiguous name: one tsns: line, exit 1', function () {
+    for (const spec of [`nope-${tag}`, 'tsns-test-']) {
+      const r = tsns('ls', '--container', spec);
+      assert.equal(r.status, 1);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /^tsns: [^\n]+\n$/);
+    }
+  });
+});
