@@ -167,8 +167,11 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 			p->wd = v;
 		else if ((v = value_of(w, "wdns")))
 			p->wdns = v;
-		else if ((v = value_of(w, "cgroup-procs")))
-			p->cgroup_procs = v;
+		else if ((v = value_of(w, "cgroup-procs"))) {
+			if (p->cgroup_count == STAGE_MAX_CGROUPS)
+				bad_word(w);
+			p->cgroup_procs[p->cgroup_count++] = v;
+		}
 		else if ((v = value_of(w, "unshare")))
 			p->unshare_mask |= parse_ns_list(w, v);
 		else if ((v = value_of(w, "propagation"))) {
@@ -237,7 +240,8 @@ struct opened {
 	int nsof_mask;         /* the plan's, less user when user-parent replaced it by a file */
 	int ns_fd[STAGE_NS_COUNT];
 	bool joined[STAGE_NS_COUNT];
-	int root_fd, wd_fd, cgroup_fd;
+	int root_fd, wd_fd;
+	int cgroup_fd[STAGE_MAX_CGROUPS];
 	bool user_ns;          /* a user namespace is joined (or already ours): ids are set */
 	int setgroups_errno;   /* setgroups(0, NULL) before the joins failed with this */
 };
@@ -282,7 +286,7 @@ static void check_pid_start(const struct plan *p)
 
 static void open_all(const struct plan *p, struct opened *o)
 {
-	o->pidfd = o->root_fd = o->wd_fd = o->cgroup_fd = -1;
+	o->pidfd = o->root_fd = o->wd_fd = -1;
 	for (int i = 0; i < STAGE_NS_COUNT; i++)
 		o->ns_fd[i] = -1;
 
@@ -339,10 +343,10 @@ static void open_all(const struct plan *p, struct opened *o)
 		if (o->wd_fd < 0)
 			stage_die(true, "cannot open working directory %s", p->wd);
 	}
-	if (p->cgroup_procs) {
-		o->cgroup_fd = open(p->cgroup_procs, O_WRONLY | O_APPEND | O_CLOEXEC);
-		if (o->cgroup_fd < 0)
-			stage_die(true, "cannot open %s", p->cgroup_procs);
+	for (int i = 0; i < p->cgroup_count; i++) {
+		o->cgroup_fd[i] = open(p->cgroup_procs[i], O_WRONLY | O_APPEND | O_CLOEXEC);
+		if (o->cgroup_fd[i] < 0)
+			stage_die(true, "cannot open %s", p->cgroup_procs[i]);
 	}
 }
 
@@ -369,28 +373,29 @@ static void join_all(const struct plan *p, struct opened *o)
 	if (want_user && !p->preserve_credentials && setgroups(0, NULL) != 0)
 		o->setgroups_errno = errno;
 
-	if (p->cgroup_procs) {
-		/* "0" moves the writer; done before the joins, with the caller's own rights. */
-		if (write(o->cgroup_fd, "0", 1) != 1)
-			stage_die(true, "cannot join the cgroup through %s", p->cgroup_procs);
-		close(o->cgroup_fd);
-		o->cgroup_fd = -1;
+	/* "0" moves the writer; done before the joins, with the caller's own rights. */
+	for (int i = 0; i < p->cgroup_count; i++) {
+		if (write(o->cgroup_fd[i], "0", 1) != 1)
+			stage_die(true, "cannot join the cgroup through %s", p->cgroup_procs[i]);
+		close(o->cgroup_fd[i]);
 	}
 	/* An unprivileged caller gets its rights for the rest from the user namespace: join it first. */
 	if (geteuid() != 0)
 		join_file(o, USER_INDEX, true);
+	/* nsenter's passes: every file but user, errors ignored (a privileged caller joins them with its
+	 * own rights: a pid namespace owned by an outer user namespace needs those); then the pidfd's
+	 * namespaces in one atomic setns (the kernel installs user first); then a user file; then the files
+	 * still not joined, errors fatal. */
+	for (int i = 0; i < STAGE_NS_COUNT; i++)
+		if (i != USER_INDEX)
+			join_file(o, i, false);
 	if (o->nsof_mask) {
-		/* One atomic setns through the pidfd; the kernel installs the user namespace first. */
 		if (setns(o->pidfd, o->nsof_mask) != 0) {
 			if (errno == ESRCH)
 				stage_die(false, "process %d is gone", (int)p->pidfd_pid);
 			stage_die(true, "cannot join the namespaces of process %d", (int)p->pidfd_pid);
 		}
 	}
-	/* nsenter's two passes: everything but user, ignoring errors; then user; then the rest, for real. */
-	for (int i = 0; i < STAGE_NS_COUNT; i++)
-		if (i != USER_INDEX)
-			join_file(o, i, false);
 	join_file(o, USER_INDEX, true);
 	for (int i = 0; i < STAGE_NS_COUNT; i++)
 		join_file(o, i, true);

@@ -77,9 +77,14 @@ function idOption(value: OptionValue | undefined, name: string): number | 'follo
   return n;
 }
 
+/** getopt hands `-n=FILE` over as "=FILE"; nsenter drops that '=' and so do we. */
+function stripEq(text: string): string {
+  return text.startsWith('=') ? text.slice(1) : text;
+}
+
 function dirOption(value: OptionValue | undefined): true | string | undefined {
   if (value === undefined) return undefined;
-  return value === true ? true : String(value);
+  return value === true ? true : stripEq(String(value));
 }
 
 /** argv -> EnterOptions. Exported for tests. */
@@ -107,8 +112,9 @@ function toOptions(values: Record<string, OptionValue | undefined>): EnterOption
   for (const type of NS_TYPES) {
     const v = values[OPTION_OF_TYPE[type]];
     if (v === undefined) continue;
-    if (v === '') throw new TsnsError(`option '--${OPTION_OF_TYPE[type]}=' needs a file`);
-    namespaces[type] = v === true ? true : String(v);
+    const file = v === true ? true : stripEq(String(v));
+    if (file === '') throw new TsnsError(`option '--${OPTION_OF_TYPE[type]}=' needs a file`);
+    namespaces[type] = file;
   }
   const preserveFds = values['preserve-fds'] === undefined ? undefined : parseNumber(String(values['preserve-fds']), '--preserve-fds');
   return {
@@ -121,7 +127,7 @@ function toOptions(values: Record<string, OptionValue | undefined>): EnterOption
     keepCaps: values['keep-caps'] === true,
     root: dirOption(values.root),
     wd: dirOption(values.wd),
-    wdns: values.wdns === undefined ? undefined : String(values.wdns),
+    wdns: values.wdns === undefined ? undefined : stripEq(String(values.wdns)),
     env: values.env === true,
     noFork: values['no-fork'] === true,
     joinCgroup: values['join-cgroup'] === true,

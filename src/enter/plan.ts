@@ -3,7 +3,7 @@
  * argv words for native/tsns-stage (see native/PROTOCOL.md), the command and its environment.
  * Everything that can be refused is refused here, before any namespace is touched.
  */
-import { readFileSync, readlinkSync, statSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NS_TYPES, NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
@@ -122,21 +122,55 @@ function idInside(pid: number, hostId: number, map: 'uid_map' | 'gid_map'): numb
   throw new TsnsError(`id ${hostId} of process ${pid} has no mapping in its user namespace`);
 }
 
-function cgroupProcsOf(pid: number): string {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
-  } catch {
-    throw new TsnsError(`no process with PID ${pid}`);
+/**
+ * The cgroup.procs files that put a process where `pid` is: one per hierarchy it is in, v2 and (unlike
+ * nsenter, which knows only v2) v1 hierarchies too, found through our mount table. Hierarchies where
+ * we already are in the same cgroup are left alone.
+ */
+export function cgroupProcsOf(pid: number): string[] {
+  const read = (p: number | 'self'): Map<string, string> => {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${p}/cgroup`, 'utf8');
+    } catch {
+      throw new TsnsError(`no process with PID ${p}`);
+    }
+    const map = new Map<string, string>();
+    for (const line of text.split('\n')) {
+      const m = /^\d+:([^:]*):(.*)$/.exec(line);
+      if (m) map.set(m[1], m[2]);
+    }
+    return map;
+  };
+  const theirs = read(pid);
+  const ours = read('self');
+  // controllers ('' for v2, 'cpu,cpuacct', 'name=systemd') -> [mount point, root of the mount]
+  const mounts = new Map<string, [string, string]>();
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const f = line.split(' ');
+    const dash = f.indexOf('-');
+    if (dash < 0) continue;
+    const unescape = (t: string): string => t.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (f[dash + 1] === 'cgroup2') {
+      if (!mounts.has('')) mounts.set('', [unescape(f[4]), unescape(f[3])]);
+    } else if (f[dash + 1] === 'cgroup') {
+      const opts = f[dash + 3].split(',');
+      for (const key of theirs.keys()) {
+        if (key && !mounts.has(key) && key.split(',').every((c) => opts.includes(c))) mounts.set(key, [unescape(f[4]), unescape(f[3])]);
+      }
+    }
   }
-  const unified = text.split('\n').find((l) => l.startsWith('0::'));
-  try {
-    statSync('/sys/fs/cgroup/cgroup.controllers');
-  } catch {
-    throw new TsnsError('--join-cgroup is only supported in cgroup v2');
+  const files: string[] = [];
+  for (const [key, path] of theirs) {
+    if (ours.get(key) === path) continue;
+    const mount = mounts.get(key);
+    if (!mount) continue;
+    const [point, root] = mount;
+    if (root !== '/' && path !== root && !path.startsWith(`${root}/`)) continue;
+    const rel = root === '/' ? path : path.slice(root.length);
+    files.push(`${point}${rel === '/' ? '' : rel}/cgroup.procs`);
   }
-  if (!unified) throw new TsnsError(`process ${pid} is in no cgroup v2 cgroup`);
-  return `/sys/fs/cgroup${unified.slice(3).replace(/\/$/, '')}/cgroup.procs`;
+  return files;
 }
 
 function processOf(target: Target | undefined, what: string): number {
@@ -242,7 +276,7 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
     if (o.wdns === '') throw new TsnsError('--wdns needs a directory');
     words.push(`wdns=${o.wdns}`);
   }
-  if (o.joinCgroup) words.push(`cgroup-procs=${cgroupProcsOf(processOf(target, '--join-cgroup'))}`);
+  if (o.joinCgroup) for (const file of cgroupProcsOf(processOf(target, '--join-cgroup'))) words.push(`cgroup-procs=${file}`);
 
   const joiningUser = joinTypes.includes('user');
   if (o.preserveCredentials) words.push('preserve-credentials');

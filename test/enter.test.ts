@@ -1,0 +1,355 @@
+/**
+ * tsns enter on real targets: a namespace set made with unshare, a runc container and a runc container
+ * with its own user namespace. What the command sees from inside (namespace inodes, hostname, ids) is
+ * compared with what the installed nsenter shows for the same target; exit status, signal death,
+ * signal forwarding, job control on a terminal, fd hygiene, a hostile target, and bad input.
+ */
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Container, startContainer, stopAllContainers } from './fixtures/runc';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const TSNS = path.join(repoRoot, 'bin', 'tsns');
+const NS = ['mnt', 'net', 'user', 'pid', 'uts', 'ipc', 'cgroup', 'time'];
+/** Prints what a process sees of itself: namespace links, hostname, ids. Runs under busybox sh too. */
+const PROBE = `for n in ${NS.join(' ')}; do readlink /proc/self/ns/$n; done; hostname; id`;
+
+function tsns(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [TSNS, 'enter', ...args], { encoding: 'utf8', timeout: 20000, ...options });
+}
+
+function ok(r: SpawnSyncReturns<string>): string {
+  assert.equal(r.status, 0, `exit ${r.status} signal ${r.signal}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function nsenter(args: string[]): string {
+  return ok(spawnSync('nsenter', args, { encoding: 'utf8', timeout: 20000 }));
+}
+
+function link(pid: number | 'self', type: string): string {
+  return fs.readlinkSync(`/proc/${pid}/ns/${type}`);
+}
+
+function sleepMs(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function until<T>(what: string, fn: () => T | undefined, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleepMs(20);
+  }
+}
+
+function children(pid: number): number[] {
+  try {
+    return fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function comm(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function procState(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Processes started by these tests, killed in after(). */
+const started: ChildProcess[] = [];
+const tmpDirs: string[] = [];
+
+function tmpDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tsns-enter-test-'));
+  tmpDirs.push(d);
+  return d;
+}
+
+/** unshare --uts --ipc --net --pid --fork --mount --mount-proc: the target is the pid-1 sleep inside. */
+async function unshareTarget(hostname: string): Promise<{ pid: number; unshare: ChildProcess }> {
+  const unshare = spawn('unshare', ['--uts', '--ipc', '--net', '--pid', '--fork', '--mount', '--mount-proc', 'sh', '-c', `hostname ${hostname} && exec sleep 1000`], {
+    stdio: 'ignore',
+  });
+  started.push(unshare);
+  const pid = await until('the unshare target', () => {
+    const [child] = children(unshare.pid as number);
+    return child !== undefined && comm(child) === 'sleep' ? child : undefined;
+  });
+  return { pid, unshare };
+}
+
+describe('tsns enter', function () {
+  this.timeout(30000);
+  let target: { pid: number; unshare: ChildProcess };
+  let plain: Container;
+  let userns: Container;
+
+  before(async () => {
+    target = await unshareTarget('tsns-enter-target');
+    plain = startContainer();
+    userns = startContainer({ userns: true });
+  });
+
+  after(() => {
+    for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    stopAllContainers();
+    for (const d of tmpDirs) {
+      spawnSync('umount', ['-l', path.join(d, 'uts')]);
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  describe('same view as nsenter', () => {
+    it('an unshare target: --all shows the same namespaces, hostname and ids as nsenter -a', () => {
+      const ours = ok(tsns([String(target.pid), '--all', '--', 'sh', '-c', PROBE]));
+      assert.equal(ours, nsenter(['-t', String(target.pid), '-a', 'sh', '-c', PROBE]));
+      const lines = ours.trim().split('\n');
+      for (const [i, type] of ['mnt', 'net', 'pid', 'uts', 'ipc'].entries()) {
+        assert.equal(lines[[0, 1, 3, 4, 5][i]], link(target.pid, type), type);
+        assert.notEqual(lines[[0, 1, 3, 4, 5][i]], link('self', type), type);
+      }
+      assert.equal(lines[8], 'tsns-enter-target');
+    });
+
+    it('a runc container by name: same as nsenter -a on its init', () => {
+      const ours = ok(tsns([plain.id, '--all', '--', 'sh', '-c', PROBE]));
+      assert.equal(ours, nsenter(['-t', String(plain.pid), '-a', 'sh', '-c', PROBE]));
+      assert.match(ours, new RegExp(`^${plain.id.slice(0, 63)}$`, 'm'));
+      assert.match(ours, /uid=0\(root\)/);
+    });
+
+    it('a runc container with its own user namespace: root inside, same as nsenter -a', () => {
+      const ours = ok(tsns([userns.id, '--all', '--', 'sh', '-c', PROBE]));
+      assert.equal(ours, nsenter(['-t', String(userns.pid), '-a', 'sh', '-c', PROBE]));
+      assert.equal(ours.split('\n')[2], link(userns.pid, 'user'));
+      assert.match(ours, /uid=0\(root\) gid=0\(root\)/);
+    });
+
+    it('selected namespaces only, and the command after TARGET keeps its own options (--net ip -o link)', () => {
+      const out = ok(tsns([String(target.pid), '--net', '--uts', 'ip', '-o', 'link']));
+      assert.equal(out, nsenter(['-t', String(target.pid), '--net', '--uts', 'ip', '-o', 'link']));
+      assert.match(out, /^1: lo:/);
+      assert.equal(out.trim().split('\n').length, 1);
+    });
+
+    it('-t PID with --uts=FILE style options and the default command ($SHELL as a login shell)', () => {
+      const out = ok(tsns(['-t', String(target.pid), '-u'], { env: { ...process.env, SHELL: '/bin/sh' }, input: 'hostname; echo "$0"\n' }));
+      assert.equal(out, 'tsns-enter-target\n-sh\n');
+    });
+
+    it('-S/-G and --preserve-credentials in a user-namespaced container', () => {
+      assert.match(ok(tsns([userns.id, '--user', '--uts', '-S', '5', '-G', '6', '--', 'id'])), /^uid=5\b.* gid=6\b.* groups=6\b/);
+      assert.equal(
+        ok(tsns([userns.id, '--user', '--uts', '-S', '5', '-G', '6', '--', 'id'])),
+        nsenter(['-t', String(userns.pid), '--user', '--uts', '-S', '5', '-G', '6', 'id']),
+      );
+      // Host root is not mapped in the container: with its credentials kept it is the overflow id.
+      assert.match(ok(tsns([userns.id, '--user', '--preserve-credentials', '--', 'id', '-u'])), /^65534\n$/);
+      // follow: the target's own ids, as seen inside (root there, 100000 on the host).
+      assert.match(ok(tsns([userns.id, '--user', '-S', 'follow', '-G', 'follow', '--', 'id', '-u'])), /^0\n$/);
+    });
+
+    it('--user-parent enters the parent of the container user namespace (ours: not re-entered)', () => {
+      const out = ok(tsns([userns.id, '--user-parent', '--uts', '--', 'sh', '-c', 'readlink /proc/self/ns/user; hostname']));
+      assert.equal(out, `${link('self', 'user')}\n${userns.id.slice(0, 63)}\n`);
+    });
+
+    it('-r/-w: the target root and working directory; -W a directory inside', () => {
+      const out = ok(tsns([plain.id, '--root', '--wd', '--', '/bin/sh', '-c', 'pwd; ls /bin/busybox']));
+      assert.equal(out, '/\n/bin/busybox\n');
+      assert.equal(ok(tsns([plain.id, '-m', '-W', '/proc', '--', 'sh', '-c', 'pwd'])), '/proc\n');
+      // -r=DIR is a path as the caller sees it (opened before the joins), as in nsenter.
+      assert.equal(ok(tsns([plain.id, '-m', `-r=${plain.rootfs}`, '-W=/bin', '--', 'sh', '-c', 'pwd; ls /'])), '/bin\nbin\ndev\netc\nproc\nroot\nsys\ntmp\n');
+    });
+
+    it('-e: the target environment; -c: the target cgroup', () => {
+      const env = ok(tsns([plain.id, '-m', '-p', '-e', '--', 'cat', '/proc/self/environ']));
+      assert.equal(env, fs.readFileSync(`/proc/${plain.pid}/environ`, 'utf8'));
+      assert.match(env, /PATH=/);
+      const cgroup = ok(tsns([plain.id, '-c', '--net', '--', 'cat', '/proc/self/cgroup']));
+      assert.equal(cgroup, fs.readFileSync(`/proc/${plain.pid}/cgroup`, 'utf8'));
+    });
+
+    it('a namespace id, net:[id], a pinned namespace file and a pin directory as TARGET', () => {
+      const net = link(target.pid, 'net');
+      const id = /\[(\d+)\]/.exec(net)?.[1] as string;
+      assert.equal(ok(tsns([id, '--', 'readlink', '/proc/self/ns/net'])), `${net}\n`);
+      assert.equal(ok(tsns([`net:[${id}]`, '--', 'readlink', '/proc/self/ns/net'])), `${net}\n`);
+      const dir = tmpDir();
+      fs.writeFileSync(path.join(dir, 'uts'), '');
+      assert.equal(spawnSync('mount', ['--bind', `/proc/${target.pid}/ns/uts`, path.join(dir, 'uts')]).status, 0);
+      assert.equal(ok(tsns([path.join(dir, 'uts'), '--', 'hostname'])), 'tsns-enter-target\n');
+      assert.equal(ok(tsns([dir, '--', 'hostname'])), 'tsns-enter-target\n');
+      assert.equal(ok(tsns([`--uts=${path.join(dir, 'uts')}`, 'hostname'])), 'tsns-enter-target\n');
+    });
+  });
+
+  describe('status and signals', () => {
+    it('gives back the exit status, with and without the pid-namespace fork', () => {
+      assert.equal(tsns([String(target.pid), '--net', '--', 'sh', '-c', 'exit 42']).status, 42);
+      assert.equal(tsns([String(target.pid), '--pid', '--mount', '--', 'sh', '-c', 'exit 43']).status, 43);
+    });
+
+    it('dies by the signal that killed the command (nsenter --pid returns 1)', () => {
+      for (const opts of [['--net'], ['--pid', '--mount']]) {
+        const r = tsns([String(target.pid), ...opts, '--', 'sh', '-c', 'kill -TERM $$']);
+        assert.equal(r.signal, 'SIGTERM', `${opts}: status ${r.status}`);
+      }
+    });
+
+    it('forwards signals sent to tsns to the command in the pid namespace', async () => {
+      const child = spawn(process.execPath, [TSNS, 'enter', String(target.pid), '-a', '--', 'sh', '-c', 'trap "echo got-usr1; exit 7" USR1; echo ready; while :; do sleep 0.05; done'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      started.push(child);
+      let out = '';
+      child.stdout?.on('data', (d) => (out += d));
+      const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await until('ready', () => (out.includes('ready') ? true : undefined));
+      child.kill('SIGUSR1');
+      assert.equal(await done, 7);
+      assert.equal(out, 'ready\ngot-usr1\n');
+    });
+
+    it('a stopped command stops tsns too; continued, it runs on (terminal job control)', async () => {
+      // A pseudo-terminal from script(1), with a plain shell between it and tsns (script would follow
+      // the stop itself). The command stops itself as ^Z would stop it.
+      const dir = tmpDir();
+      const runner = path.join(dir, 'run.sh');
+      const command = `set -- $(cut -d" " -f5,8 /proc/self/stat); echo "pgrp=$1 tpgid=$2 self=$$"; kill -TSTP $$; echo resumed`;
+      fs.writeFileSync(runner, `${process.execPath} ${TSNS} enter ${target.pid} -a -- sh -c '${command}'\necho "status=$?"\n`);
+      const child = spawn('script', ['-qec', `sh ${runner}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      started.push(child);
+      let out = '';
+      child.stdout?.on('data', (d) => (out += d));
+      const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const ppid = (pid: number): number => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      const stopped = await until('a stopped stage', () => {
+        for (const name of fs.readdirSync('/proc')) {
+          const pid = Number(name);
+          if (!pid || comm(pid) !== 'tsns-stage' || procState(pid) !== 'T') continue;
+          const parent = ppid(pid);
+          if (parent === child.pid || ppid(parent) === child.pid) return pid;
+        }
+        return undefined;
+      });
+      assert.doesNotMatch(out, /resumed/);
+      process.kill(stopped, 'SIGCONT');
+      assert.equal(await done, 0);
+      const m = /pgrp=(\d+) tpgid=(\d+) self=(\d+)/.exec(out);
+      assert.ok(m, out);
+      // The command leads its own process group, and that group owns the terminal.
+      assert.equal(m[1], m[3]);
+      assert.equal(m[2], m[3]);
+      assert.match(out, /resumed\r?\nstatus=0/);
+    });
+  });
+
+  describe('safety', () => {
+    it('only fds 0-2 reach the command; --preserve-fds N passes 3..3+N-1', () => {
+      for (const opts of [['--net'], ['--pid', '--mount']]) {
+        const r = spawnSync(process.execPath, [TSNS, 'enter', String(target.pid), ...opts, '--', 'sh', '-c', `ls /proc/$$/fd`], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+        });
+        assert.equal(ok(r).trim().split('\n').sort().join(' '), '0 1 2', `${opts}`);
+        const kept = spawnSync(process.execPath, [TSNS, 'enter', String(target.pid), ...opts, '--preserve-fds', '1', '--', 'sh', '-c', `ls /proc/$$/fd`], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+        });
+        assert.equal(ok(kept).trim().split('\n').sort().join(' '), '0 1 2 3', `${opts}`);
+      }
+    });
+
+    it('a hostile target cannot open the waiting stage’s /proc files (environ, exe, mem)', async () => {
+      // The target: root of its own user namespace, in the host pid namespace, so it can see the stage
+      // once it has joined — a stage that stayed dumpable would then be open to it.
+      const dir = tmpDir();
+      const hostile = `
+        while [ ! -e ${dir}/stop ]; do
+          for d in /proc/[0-9]*; do
+            read c < $d/comm 2>/dev/null || continue
+            [ "$c" = tsns-stage ] || continue
+            echo "saw" >> ${dir}/log
+            (cat $d/environ) >/dev/null 2>&1 && echo "LEAK environ" >> ${dir}/log
+            (exec 3< $d/exe) 2>/dev/null && echo "LEAK exe" >> ${dir}/log
+            (exec 3< $d/mem) 2>/dev/null && echo "LEAK mem" >> ${dir}/log
+          done
+        done`;
+      const h = spawn('unshare', ['--user', '--map-root-user', '--net', 'sh', '-c', hostile], { stdio: 'ignore' });
+      started.push(h);
+      await until('the hostile target', () => (link(h.pid as number, 'user') !== link('self', 'user') ? true : undefined));
+      const hostilePid = await until('the hostile shell', () => (comm(h.pid as number) === 'sh' ? (h.pid as number) : undefined));
+      // --pid of the (shared) host pid namespace: the stage forks and waits inside the target's user ns.
+      const r = tsns(['-t', String(hostilePid), '--user', '--net', `--pid=/proc/${hostilePid}/ns/pid`, '--', 'sleep', '1.5']);
+      fs.writeFileSync(path.join(dir, 'stop'), '');
+      ok(r);
+      const log = fs.existsSync(path.join(dir, 'log')) ? fs.readFileSync(path.join(dir, 'log'), 'utf8') : '';
+      assert.match(log, /saw/, 'the hostile target never saw the stage: the test proves nothing');
+      assert.doesNotMatch(log, /LEAK/);
+    });
+
+    it('a failure after some joins runs nothing', () => {
+      const dir = tmpDir();
+      const marker = path.join(dir, 'ran');
+      // uts is joined, then the working directory inside the target does not exist.
+      const r = tsns([String(target.pid), '--uts', '--mount', '-W', '/no/such/dir', '--', 'touch', marker]);
+      assert.equal(r.status, 125);
+      assert.match(r.stderr, /^tsns: cannot change directory to \/no\/such\/dir: No such file or directory\n$/);
+      assert.equal(fs.existsSync(marker), false);
+    });
+  });
+
+  describe('bad input: one tsns: line, non-zero exit', () => {
+    const cases: [string, string[], RegExp, number?][] = [
+      ['unknown PID', ['4000000', '--', 'true'], /^tsns: no process with PID 4000000$/],
+      ['no such container or target', ['no-such-container-xyz', '--', 'true'], /^tsns: no such target 'no-such-container-xyz'/],
+      ['a file that is not a namespace', ['--net=/etc/passwd', 'true'], /^tsns: \/etc\/passwd is not a namespace file$/],
+      ['a namespace of another type', ['--net=/proc/self/ns/uts', 'true'], /^tsns: \/proc\/self\/ns\/uts is not a net namespace \(it is uts\)$/],
+      ['an unknown namespace id', ['net:[4026599999]', 'true'], /^tsns: no namespace net:\[4026599999\] found/],
+      ['--wd with --wdns', ['1', '-w', '-W', '/', 'true'], /^tsns: --wd and --wdns are mutually exclusive$/],
+      ['an unknown option', ['1', '--bogus'], /^tsns: unrecognized option '--bogus'$/],
+      ['no target', ['--net'], /^tsns: no target/],
+      ['a bad uid', ['1', '-S', 'x', 'true'], /^tsns: invalid uid: 'x'$/],
+      ['command not found', ['-t', String(process.pid), '--uts', '--', 'no-such-command-xyz'], /^tsns: no-such-command-xyz: command not found$/, 127],
+      ['command not executable', ['-t', String(process.pid), '--uts', '--', '/etc/passwd'], /^tsns: \/etc\/passwd: Permission denied$/, 126],
+    ];
+    for (const [what, args, message, status] of cases) {
+      it(what, () => {
+        const r = tsns(args);
+        assert.equal(r.status, status ?? 1, r.stderr);
+        assert.match(r.stderr.replace(/\n$/, ''), message);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      });
+    }
+
+    it('a missing stage says how to build it', () => {
+      const r = tsns([String(target.pid), '--net', 'true'], { env: { ...process.env, TSNS_STAGE: '/nonexistent/tsns-stage' } });
+      assert.equal(r.status, 1);
+      assert.equal(r.stderr, "tsns: the exec stage /nonexistent/tsns-stage is not built; run 'npm run build' (needs make and a C compiler)\n");
+    });
+  });
+});
