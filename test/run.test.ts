@@ -261,6 +261,10 @@ describe('tsns run', function () {
       const out = ok(tsns(['-p', '-f', `--mount-proc=${dir}`, '--', 'sh', '-c', `ls ${dir} | grep -c '^[0-9]*$'; readlink ${dir}/self`]));
       assert.match(out, /^[1-9]\n[1-9]\d*\n$/);
       assert.deepEqual(mountsUnder(dir), [], 'the proc mount stays in the new mount namespace');
+      // A relative DIR is taken from the new working directory, as unshare does.
+      const rel = ['-p', '-f', '-w', tmp, '--mount-proc=p', '--', 'sh', '-c', 'cat p/1/comm'];
+      assert.equal(ok(tsns(rel)), 'sh\n');
+      assert.equal(ok(tsns(rel)), ok(unshare(rel)));
     });
 
     it('--propagation private|shared|slave|unchanged', () => {
