@@ -431,6 +431,17 @@ describe('tsns pin, unpin, pins', function () {
       assert.equal(fs.existsSync(utsFile) || fs.existsSync(netFile), false);
     });
 
+    it('stacked pins (mount --bind twice): unpin takes the visible one, the file goes with the last', async () => {
+      const h = await startHolder(markDir);
+      const file = path.join(testDir, 'stacked');
+      ok(tsns('pin', String(h.pid), 'uts', file));
+      ok(run(['mount', '--bind', `/proc/${h.pid}/ns/net`, file]));
+      ok(tsns('unpin', '-t', 'net', file));
+      assert.equal(fs.statSync(file).ino, nsInode(h.pid, 'uts'), 'the uts pin under it is still there');
+      ok(tsns('unpin', file));
+      assert.equal(fs.existsSync(file), false);
+    });
+
     it('pins --all-mounts also lists pins in other mount namespaces', async () => {
       const h = await startHolder(markDir);
       const hidden = path.join(markDir, 'hidden-pin');

@@ -60,13 +60,13 @@ export function readMountinfo(pid: number | 'self' = 'self'): MountEntry[] {
 }
 
 /**
- * The mount visible at exactly `mountPoint` (canonical absolute path): the last one listed there, since
- * a later mount on the same point covers the earlier ones.
+ * The mount visible at exactly `mountPoint` (canonical absolute path). Mounts stacked on one point are
+ * each the parent of the next: the visible one is the one no other mount there sits on.
  */
 export function mountAt(table: MountEntry[], mountPoint: string): MountEntry | undefined {
-  let found: MountEntry | undefined;
-  for (const m of table) if (m.mountPoint === mountPoint) found = m;
-  return found;
+  const here = table.filter((m) => m.mountPoint === mountPoint);
+  const covered = new Set(here.map((m) => m.parentId));
+  return here.filter((m) => !covered.has(m.mountId)).pop() ?? here.pop();
 }
 
 /** The mount that holds `file` (canonical absolute path): the deepest mount point above it, last wins. */
