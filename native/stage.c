@@ -572,7 +572,9 @@ static void set_credentials(const struct plan *p, const struct opened *o)
 	if (do_gid) {
 		/* In a user namespace (joined or created) whose setgroups says deny, there are no groups to drop. */
 		bool in_userns = o->user_ns || (p->unshare_mask & CLONE_NEWUSER);
-		if (setgroups(0, NULL) != 0 && (o->setgroups_errno || !in_userns))
+		/* A caller with no supplementary groups has nothing to drop: a refusal (a rootless user
+		 * namespace, whose setgroups says deny) changes nothing, so it is no error (nsenter fails). */
+		if (setgroups(0, NULL) != 0 && (o->setgroups_errno || !in_userns) && getgroups(0, NULL) != 0)
 			stage_die(true, "setgroups");
 		if (setgid(p->gid) != 0)
 			stage_die(true, "setgid %u", (unsigned)p->gid);

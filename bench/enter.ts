@@ -1,0 +1,101 @@
+/**
+ * tsns enter against nsenter for the same target, interleaved in one run: wall time of entering an
+ * unshare-made target and running `true`, with and without the pid-namespace fork, next to a bare
+ * `node -e 0` (the floor any Node command pays). Target: tsns enter <= nsenter + Node start-up + 20 ms.
+ *
+ *   node dist/bench/enter.js [runs]      (bench/run.ts calls benchEnter())
+ */
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const TSNS = path.resolve(__dirname, '..', '..', 'bin', 'tsns');
+
+function timeOnce(argv: string[]): number {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
+  return ms;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function children(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+async function startTarget(): Promise<{ pid: number; proc: ChildProcess }> {
+  const proc = spawn('unshare', ['--uts', '--ipc', '--net', '--pid', '--fork', '--mount', '--mount-proc', 'sleep', '1000'], { stdio: 'ignore' });
+  for (let i = 0; i < 250; i++) {
+    const [pid] = children(proc.pid as number);
+    if (pid !== undefined) {
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep') return { pid, proc };
+      } catch {
+        /* not yet */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  proc.kill('SIGKILL');
+  throw new Error('the unshare target did not start');
+}
+
+export interface EnterBenchRow {
+  case: string;
+  nsenterMs: number;
+  tsnsMs: number;
+  nodeMs: number;
+  /** tsns - nsenter - node start-up: what the target bounds at 20 ms. */
+  overheadMs: number;
+}
+
+export async function benchEnter(runs = Number(process.env.TSNS_BENCH_ENTER_RUNS) || 30): Promise<EnterBenchRow[]> {
+  const { pid, proc } = await startTarget();
+  const rows: EnterBenchRow[] = [];
+  try {
+    const cases: [string, string[], string[]][] = [
+      ['--net --uts (exec, no fork)', ['-t', String(pid), '--net', '--uts', 'true'], [String(pid), '--net', '--uts', '--', 'true']],
+      ['--all (pid namespace: fork and wait)', ['-t', String(pid), '-a', 'true'], [String(pid), '-a', '--', 'true']],
+    ];
+    for (const [name, nsenterArgs, tsnsArgs] of cases) {
+      const t = { nsenter: [] as number[], tsns: [] as number[], node: [] as number[] };
+      // Warm-up (page cache, koffi's native module), then interleaved runs.
+      timeOnce(['nsenter', ...nsenterArgs]);
+      timeOnce([process.execPath, TSNS, 'enter', ...tsnsArgs]);
+      for (let i = 0; i < runs; i++) {
+        t.nsenter.push(timeOnce(['nsenter', ...nsenterArgs]));
+        t.tsns.push(timeOnce([process.execPath, TSNS, 'enter', ...tsnsArgs]));
+        t.node.push(timeOnce([process.execPath, '-e', '0']));
+      }
+      const row = { case: name, nsenterMs: median(t.nsenter), tsnsMs: median(t.tsns), nodeMs: median(t.node), overheadMs: 0 };
+      row.overheadMs = row.tsnsMs - row.nsenterMs - row.nodeMs;
+      rows.push(row);
+    }
+  } finally {
+    proc.kill('SIGKILL');
+  }
+  const f = (n: number): string => n.toFixed(1).padStart(7);
+  process.stdout.write(`\ntsns enter vs nsenter (median of interleaved runs; target: overhead <= 20 ms)\n`);
+  process.stdout.write(`${'case'.padEnd(40)} ${'nsenter'.padStart(7)} ${'tsns'.padStart(7)} ${'node -e 0'.padStart(9)} ${'overhead'.padStart(8)}\n`);
+  for (const r of rows) {
+    process.stdout.write(`${r.case.padEnd(40)} ${f(r.nsenterMs)} ${f(r.tsnsMs)} ${f(r.nodeMs).padStart(9)} ${f(r.overheadMs).padStart(8)}  ${r.overheadMs <= 20 ? 'ok' : 'OVER TARGET'}\n`);
+  }
+  return rows;
+}
+
+if (require.main === module) {
+  benchEnter(Number(process.argv[2]) || undefined).catch((err) => {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exitCode = 1;
+  });
+}
