@@ -71,12 +71,13 @@ interface Holder {
 const holders: Holder[] = [];
 
 async function startHolder(markDir: string, extra: string[] = []): Promise<Holder> {
-  // Markers: a hostname (uts), an address on lo (net), a message queue (ipc), a tmpfs with a file that
+  // Markers: a hostname (uts), an address on lo (net), a shared memory segment (ipc), a tmpfs with a file that
   // only this mount namespace sees (mnt).
   const script = [
     `hostname ${HOSTNAME}`,
     `ip addr add ${NET_ADDRESS}/32 dev lo`,
-    'ipcmk -Q >/dev/null',
+    // A segment whose size and mode no other test would pick: the host's ipcs never shows it.
+    'ipcmk -M 73731 -p 0604 >/dev/null',
     `mount -t tmpfs tsns-pin-mark "$0"`,
     `touch "$0/inside" "$0/hidden-pin"`,
     // A pin only this mount namespace sees (for tsns pins --all-mounts).
@@ -295,7 +296,7 @@ describe('tsns pin, unpin, pins', function () {
     const enterChecks: Record<(typeof PINNED_TYPES)[number], { nsenter: string[]; expect: RegExp }> = {
       uts: { nsenter: ['hostname'], expect: new RegExp(`^${HOSTNAME}$`, 'm') },
       net: { nsenter: ['ip', '-o', 'addr', 'show', 'dev', 'lo'], expect: new RegExp(NET_ADDRESS.replace(/\./g, '\\.')) },
-      ipc: { nsenter: ['ipcs', '-q'], expect: /^0x[0-9a-f]+ +\d+ +root/m },
+      ipc: { nsenter: ['ipcs', '-m'], expect: /^0x[0-9a-f]+ +\d+ +root +604 +73731 /m },
       mnt: { nsenter: ['ls', 'MARK'], expect: /^inside$/m },
     };
 

@@ -216,13 +216,6 @@ function ownMountNamespace(): number {
   return fs.statSync('/proc/self/ns/mnt').ino;
 }
 
-interface PlannedPin {
-  ns: OpenNamespace;
-  file: string;
-  parent: string;
-  managed: boolean;
-  state: DestinationState;
-}
 
 interface PlannedDestination {
   file: string;
@@ -266,6 +259,8 @@ function planDestination(type: NsType, dest: string, table: MountEntry[], ns?: O
 export function checkPinDestination(type: NsType, pathOrName: string): string {
   return planDestination(type, resolvePinDestination(type, pathOrName), readMountinfo()).file;
 }
+
+type PlannedPin = PlannedDestination & { ns: OpenNamespace };
 
 /** Every check for one pin, nothing changed. */
 function planPin(ns: OpenNamespace, dest: string, table: MountEntry[]): PlannedPin {
@@ -426,7 +421,10 @@ interface PinToRemove {
 function findNamedPin(name: string, table: MountEntry[], type?: NsType): string {
   const candidates = (type ? [type] : [...NS_TYPES])
     .map((t) => path.join(safeRealpath(pinDirectory(t)), name))
-    .filter((p) => nsfsRoot(mountAt(table, p) ?? ({ fsType: '' } as MountEntry)));
+    .filter((p) => {
+      const mounted = mountAt(table, p);
+      return mounted !== undefined && nsfsRoot(mounted) !== undefined;
+    });
   if (candidates.length === 1) return candidates[0];
   if (!candidates.length) throw new TsnsError(`no pin named '${name}'${type ? ` of type ${type}` : ''} (looked in ${NETNS_RUN_DIR} and ${PIN_RUN_DIR}/TYPE)`);
   throw new TsnsError(`pin name '${name}' is ambiguous: ${candidates.join(', ')}; give the path or -t TYPE`);
