@@ -186,8 +186,37 @@ function findNamespace(id: number, type: NsType | undefined): { type: NsType; fi
   return undefined;
 }
 
+/**
+ * The slow way, for what the quick search cannot see: a pin in another mount namespace, opened
+ * through /proc/PID/root of a process in that mount namespace (the inode is checked, so a path
+ * that resolves elsewhere inside it is refused). Uses the full scan (src/scan).
+ */
+function findNamespaceByScan(id: number, type: NsType | undefined): { type: NsType; file: string; pid?: number } | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { scan } = require('./scan') as typeof import('./scan');
+  // All types: pins in other mount namespaces are found through the mount namespaces' members.
+  const model = scan({ details: 'none', relations: false, netnsid: false });
+  const ns = model.namespaces.get(id);
+  if (!ns || (type && ns.type !== type)) return undefined;
+  for (const mount of ns.nsfs) {
+    const candidates =
+      mount.mountNamespace === model.ownMountNamespace
+        ? [mount.path]
+        : [...model.processes.values()].filter((p) => p.ns.mnt === mount.mountNamespace).map((p) => `/proc/${p.pid}/root${mount.path}`);
+    for (const file of candidates.slice(0, 4)) {
+      try {
+        const found = namespaceOfFile(file);
+        if (found && found.id === id) return { type: found.type, file };
+      } catch {
+        // gone, or not ours to open: try the next
+      }
+    }
+  }
+  return undefined;
+}
+
 function fromNamespaceId(id: number, type: NsType | undefined): Target {
-  const found = findNamespace(id, type);
+  const found = findNamespace(id, type) ?? findNamespaceByScan(id, type);
   if (!found) throw new TsnsError(`no namespace ${type ? `${type}:[${id}]` : id} found (no process, thread, fd or pin holds it)`);
   const target: Target = { files: { [found.type]: found.file }, description: `${found.type}:[${id}]`, named: [found.type] };
   if (found.pid !== undefined) {

@@ -232,6 +232,41 @@ describe('tsns enter', function () {
     });
   });
 
+  describe('namespaces no process is in', () => {
+    /** A uts namespace called `name`, whose only process is `sh` and then gone. */
+    async function lonelyUts(name: string): Promise<{ pid: number; id: string; proc: ChildProcess }> {
+      const proc = spawn('unshare', ['--uts', 'sh', '-c', `hostname ${name} && exec sleep 1000`], { stdio: 'ignore' });
+      started.push(proc);
+      const pid = proc.pid as number;
+      await until('the uts target', () => (comm(pid) === 'sleep' ? true : undefined));
+      return { pid, id: /\[(\d+)\]/.exec(link(pid, 'uts'))?.[1] as string, proc };
+    }
+
+    it('held only by an open fd: entered by namespace id', async () => {
+      const t = await lonelyUts('held-by-fd');
+      const holder = spawn('sh', ['-c', `exec 7</proc/${t.pid}/ns/uts; exec sleep 1000`], { stdio: 'ignore' });
+      started.push(holder);
+      await until('the holder', () => (comm(holder.pid as number) === 'sleep' ? true : undefined));
+      t.proc.kill('SIGKILL');
+      await until('the target to go', () => (comm(t.pid) === undefined ? true : undefined));
+      assert.equal(ok(tsns([`uts:[${t.id}]`, '--', 'hostname'])), 'held-by-fd\n');
+      holder.kill('SIGKILL');
+    });
+
+    it('pinned only in another mount namespace: entered by namespace id', async () => {
+      const t = await lonelyUts('hidden-pin');
+      const dir = tmpDir();
+      const pin = path.join(dir, 'pin');
+      const pinner = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `touch ${pin} && mount --bind /proc/${t.pid}/ns/uts ${pin} && exec sleep 1000`], { stdio: 'ignore' });
+      started.push(pinner);
+      await until('the pinner', () => (comm(pinner.pid as number) === 'sleep' ? true : undefined));
+      t.proc.kill('SIGKILL');
+      await until('the target to go', () => (comm(t.pid) === undefined ? true : undefined));
+      assert.equal(ok(tsns([t.id, '--', 'hostname'])), 'hidden-pin\n');
+      pinner.kill('SIGKILL');
+    });
+  });
+
   describe('status and signals', () => {
     it('gives back the exit status, with and without the pid-namespace fork', () => {
       assert.equal(tsns([String(target.pid), '--net', '--', 'sh', '-c', 'exit 42']).status, 42);

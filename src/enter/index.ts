@@ -40,6 +40,15 @@ export function stageArgv(plan: EnterPlan): string[] {
  */
 export function execPlan(plan: EnterPlan): never {
   const stage = requireStage();
+  // Node 23.11+ has execve of its own, which also leaves stdio open: no koffi needed.
+  const nodeExecve = (process as unknown as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
+  if (typeof nodeExecve === 'function' && plan.keepFds === 0) {
+    try {
+      return nodeExecve.call(process, stage, stageArgv(plan), plan.env);
+    } catch (err) {
+      throw new TsnsError(`cannot run the exec stage ${stage}: ${(err as Error).message}`);
+    }
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { clearCloexec, execve } = require('../sys/libc') as typeof import('../sys/libc');
   try {
