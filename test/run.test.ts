@@ -351,6 +351,10 @@ describe('tsns run', function () {
       refused(r, /no such directory/);
       assert.deepEqual(mountsUnder(tmp), before);
       assert.equal(fs.existsSync(path.join(tmp, 'net')), false);
+      // A map the kernel refuses: nothing pinned either.
+      refused(tsns([`--net=${path.join(tmp, 'net')}`, '--map-users=0:100000:10', '--map-users=5:100000:10', '--', 'echo', 'ran']), /kernel refused uid map/);
+      assert.deepEqual(mountsUnder(tmp), before);
+      assert.equal(fs.existsSync(path.join(tmp, 'net')), false);
       // The pid pin happens after fork, in a second round: its failure undoes the first round's pins.
       fs.mkdirSync(path.join(tmp, 'dir'));
       const r2 = tsns([`--ipc=${path.join(tmp, 'ipc')}`, `--pid=${path.join(tmp, 'dir')}`, '-f', '--', 'echo', 'ran']);
