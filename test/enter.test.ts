@@ -280,6 +280,16 @@ describe('tsns enter', function () {
       }
     });
 
+    it('the command gets default signal handling back (Node ignores SIGPIPE)', () => {
+      // With SIGPIPE still ignored, the shell's echo would fail with EPIPE and loop for ever.
+      const r = spawnSync('sh', ['-c', `${process.execPath} ${TSNS} enter ${target.pid} --net -- sh -c 'while :; do echo y; done' | head -n 1`], {
+        encoding: 'utf8',
+        timeout: 10000,
+      });
+      assert.equal(r.error, undefined);
+      assert.equal(r.stdout, 'y\n');
+    });
+
     it('forwards signals sent to tsns to the command in the pid namespace', async () => {
       const child = spawn(process.execPath, [TSNS, 'enter', String(target.pid), '-a', '--', 'sh', '-c', 'trap "echo got-usr1; exit 7" USR1; echo ready; while :; do sleep 0.05; done'], {
         stdio: ['ignore', 'pipe', 'pipe'],
