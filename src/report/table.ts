@@ -60,6 +60,8 @@ export function renderText(columns: readonly Column[], rows: RowSet, ctx: Render
   }
 
   const headers = columns.map((c) => c.name);
+  // libsmartcols prints nothing at all for an empty table, not even the header.
+  if (lines.length === 0) return '';
   if (options.raw) {
     const out: string[] = [];
     if (!options.noHeadings) out.push(headers.join(' '));

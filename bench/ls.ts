@@ -1,0 +1,206 @@
+/**
+ * The `tsns ls` benchmark: build a host of N processes in about M namespaces with unshare, time
+ * `tsns ls` against `lsns` interleaved (medians and ratio), tsns's peak RSS, and tear the host down.
+ * Also the small-host start-up comparison against a bare `node -e 0`.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../..');
+const TSNS = resolve(ROOT, 'bin/tsns');
+const RSS_HOOK = resolve(__dirname, 'rss-hook.js');
+
+export interface LsBenchOptions {
+  /** Processes on the host (total, counting what is already there). */
+  procs: number;
+  /** New namespaces to make (each group makes 4: pid, uts, ipc, net). */
+  namespaces: number;
+  /** Timed runs of each command. */
+  runs: number;
+}
+
+export interface Timing {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface LsBenchResult {
+  procs: number;
+  namespaces: number;
+  lsns: Timing;
+  tsns: Timing;
+  ratio: number;
+  tsnsPeakRssMb: number;
+  lsnsPeakRssMb: number;
+}
+
+export interface StartupResult {
+  procs: number;
+  node: Timing;
+  tsns: Timing;
+  ratio: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function countProcesses(): number {
+  let n = 0;
+  for (const name of readdirSync('/proc')) if (name.charCodeAt(0) >= 48 && name.charCodeAt(0) <= 57) n++;
+  return n;
+}
+
+export function countNamespaces(): number {
+  const r = spawnSync('lsns', ['-n', '-l', '-o', 'NS'], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter(Boolean).length;
+}
+
+function timing(samples: number[]): Timing {
+  const s = [...samples].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { median, min: s[0], max: s[s.length - 1] };
+}
+
+/** Wall time of one run, in seconds, output to /dev/null. */
+function timeRun(cmd: string, args: string[]): number {
+  const devnull = openSync('/dev/null', 'w');
+  try {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { stdio: ['ignore', devnull, 'pipe'] });
+    const t = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr?.toString()}`);
+    return t;
+  } finally {
+    closeSync(devnull);
+  }
+}
+
+/** Peak RSS in MiB: of tsns through a --require hook (getrusage in the process itself), of lsns via GNU time. */
+function tsnsPeakRss(args: string[]): number {
+  const r = spawnSync(process.execPath, ['--require', RSS_HOOK, TSNS, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const m = /tsns-peak-rss-kb=(\d+)/.exec(r.stderr);
+  if (!m) throw new Error(`no RSS figure from tsns: ${r.stderr}`);
+  return Number(m[1]) / 1024;
+}
+
+function lsnsPeakRss(): number {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', 'lsns'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const kb = Number(r.stderr?.trim().split('\n').pop());
+  return Number.isFinite(kb) && kb > 0 ? kb / 1024 : NaN;
+}
+
+/** A host of many processes in many namespaces, made with unshare; `teardown` kills it by PID. */
+export interface Host {
+  holders: number[];
+  teardown(): Promise<void>;
+}
+
+export async function buildHost(procs: number, namespaces: number): Promise<Host> {
+  const groups = Math.max(1, Math.round(namespaces / 4));
+  const toMake = Math.max(0, procs - countProcesses());
+  // Each group: unshare (in the new uts/ipc/net namespaces) + sh (init of the new pid namespace) + K sleeps.
+  const perGroup = Math.max(2, Math.round(toMake / groups));
+  const sleeps = perGroup - 2;
+  const script = `for g in $(seq ${groups}); do unshare --pid --fork --kill-child --uts --ipc --net sh -c 'i=0; while [ $i -lt ${sleeps} ]; do sleep 100000 & i=$((i+1)); done; wait' </dev/null >/dev/null 2>&1 & echo $!; done`;
+  const launcher = spawn('bash', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  launcher.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise<void>((r) => launcher.on('close', () => r()));
+  const holders = out.split('\n').filter(Boolean).map(Number);
+  const teardown = async (): Promise<void> => {
+    for (const pid of holders) {
+      try {
+        // unshare --fork ignores SIGTERM while it waits; SIGKILL it, and --kill-child takes the namespace.
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    const deadline = Date.now() + 30000;
+    while (holders.some(alive) && Date.now() < deadline) await sleep(100);
+  };
+  // Wait until the host is populated (every sleep started), or give up after a while.
+  const target = countProcesses() + groups * sleeps;
+  const deadline = Date.now() + 120000;
+  let last = -1;
+  let stable = 0;
+  for (;;) {
+    const n = countProcesses();
+    if (n >= procs * 0.98 || Date.now() > deadline) break;
+    stable = n === last ? stable + 1 : 0;
+    if (stable > 50 && n >= target * 0.9) break;
+    last = n;
+    await sleep(100);
+  }
+  return { holders, teardown };
+}
+
+function alive(pid: number): boolean {
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+}
+
+/** Interleaved timing of lsns and tsns ls on the current host. */
+export function timeLs(runs: number): { lsns: Timing; tsns: Timing } {
+  // Warm both (page cache, dentries) before timing.
+  timeRun('lsns', []);
+  timeRun(TSNS, ['ls']);
+  const l: number[] = [];
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    // Alternate which goes first, so neither always runs on the other's warm caches.
+    if (i % 2 === 0) {
+      l.push(timeRun('lsns', []));
+      t.push(timeRun(TSNS, ['ls']));
+    } else {
+      t.push(timeRun(TSNS, ['ls']));
+      l.push(timeRun('lsns', []));
+    }
+  }
+  return { lsns: timing(l), tsns: timing(t) };
+}
+
+export async function benchLs(options: LsBenchOptions): Promise<LsBenchResult> {
+  const before = countProcesses();
+  process.stderr.write(`building a host of ${options.procs} processes in ~${options.namespaces} new namespaces (${before} processes now)...\n`);
+  const host = await buildHost(options.procs, options.namespaces);
+  try {
+    const procs = countProcesses();
+    const namespaces = countNamespaces();
+    process.stderr.write(`host: ${procs} processes, ${namespaces} namespaces; timing ${options.runs} interleaved runs...\n`);
+    const { lsns, tsns } = timeLs(options.runs);
+    const rss = [tsnsPeakRss(['ls']), tsnsPeakRss(['ls']), tsnsPeakRss(['ls'])];
+    return {
+      procs,
+      namespaces,
+      lsns,
+      tsns,
+      ratio: tsns.median / lsns.median,
+      tsnsPeakRssMb: Math.max(...rss),
+      lsnsPeakRssMb: lsnsPeakRss(),
+    };
+  } finally {
+    process.stderr.write('tearing the host down...\n');
+    await host.teardown();
+  }
+}
+
+/** `tsns ls` against a bare `node -e 0` on the host as it is (the small-host start-up figure). */
+export function benchStartup(runs: number): StartupResult {
+  timeRun(process.execPath, ['-e', '0']);
+  timeRun(TSNS, ['ls']);
+  const n: number[] = [];
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    n.push(timeRun(process.execPath, ['-e', '0']));
+    t.push(timeRun(TSNS, ['ls']));
+  }
+  const node = timing(n);
+  const tsns = timing(t);
+  return { procs: countProcesses(), node, tsns, ratio: tsns.median / node.median };
+}
