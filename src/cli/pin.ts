@@ -6,7 +6,7 @@ import { parseCommandLine, OptionSpecs } from './args';
 import { NS_TYPES, isNsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { pinAll, pinNamespace } from '../pin';
-import { resolveTarget } from '../target';
+import { Target, processStartTime, resolveTarget } from '../target';
 
 const usage = `Usage:
   tsns pin [options] TARGET TYPE PATH|NAME
@@ -35,6 +35,14 @@ const specs: OptionSpecs = {
   help: { short: 'h', kind: 'boolean' },
 };
 
+/** The process resolved is still the one running under that PID (not exited, not a reused PID). */
+function sameProcess(target: Target): () => void {
+  return () => {
+    if (target.pid === undefined || target.startTime === undefined) return;
+    if (processStartTime(target.pid) !== target.startTime) throw new TsnsError(`${target.description} exited while being pinned; nothing pinned`);
+  };
+}
+
 export async function run(args: string[]): Promise<number> {
   const { values, positionals, rest } = parseCommandLine(args, specs);
   if (values.help) {
@@ -49,7 +57,7 @@ export async function run(args: string[]): Promise<number> {
     if (words.length !== 2) throw new TsnsError(`usage: tsns pin TARGET --all DIR; try 'tsns pin --help'`);
     const [spec, dir] = words;
     const target = await resolveTarget(spec);
-    const { pins, skipped } = pinAll(target.files, dir);
+    const { pins, skipped } = pinAll(target.files, dir, { verifyOpened: sameProcess(target) });
     for (const p of pins) say(`${p.alreadyPinned ? 'already pinned' : 'pinned'} ${p.type}:[${p.ns}] on ${p.path}`);
     for (const s of skipped) say(`skipped ${s.type}: ${s.reason}`);
     return 0;
@@ -60,7 +68,7 @@ export async function run(args: string[]): Promise<number> {
   const target = await resolveTarget(spec);
   const file = target.files[type];
   if (!file) throw new TsnsError(`${target.description} has no ${type} namespace to pin`);
-  const p = pinNamespace(file, type, dest);
+  const p = pinNamespace(file, type, dest, { verifyOpened: sameProcess(target) });
   say(`${p.alreadyPinned ? 'already pinned' : 'pinned'} ${p.type}:[${p.ns}] on ${p.path}`);
   return 0;
 }

@@ -352,16 +352,26 @@ function runPins(namespaces: OpenNamespace[], dests: string[]): PinResult[] {
   }
 }
 
+export interface PinOptions {
+  /**
+   * Called once the namespace files are open, before anything changes; throw to abort. For a target
+   * named by PID: check the process is still the one resolved (not a reused PID), so the namespace
+   * held open is the one meant.
+   */
+  verifyOpened?: () => void;
+}
+
 /**
  * Pin the namespace behind `nsFile` (e.g. /proc/PID/ns/uts, or another pin) onto `dest` (a path, or a
  * bare NAME: see resolvePinDestination), creating an empty file there when none exists. The parent
  * directory must exist, except for the named-pin directories, which are made as their users expect.
  * Throws TsnsError (and leaves nothing behind) on any failure.
  */
-export function pinNamespace(nsFile: string, type: NsType, dest: string): PinResult {
+export function pinNamespace(nsFile: string, type: NsType, dest: string, options: PinOptions = {}): PinResult {
   if (!isNsType(type)) throw new TsnsError(`unknown namespace type '${type}'`);
   const ns = openNamespace(nsFile, type);
   try {
+    options.verifyOpened?.();
     return runPins([ns], [resolvePinDestination(type, dest)])[0];
   } finally {
     ns.close();
@@ -378,7 +388,7 @@ export interface PinAllResult {
  * Pin every namespace in `files` (type -> namespace file) as DIR/<type>: all or none. DIR must exist.
  * The caller's own mount namespace is skipped (the kernel refuses that pin: it would loop).
  */
-export function pinAll(files: Partial<Record<NsType, string>>, dir: string): PinAllResult {
+export function pinAll(files: Partial<Record<NsType, string>>, dir: string, options: PinOptions = {}): PinAllResult {
   let st: fs.Stats;
   try {
     st = fs.statSync(dir);
@@ -401,6 +411,7 @@ export function pinAll(files: Partial<Record<NsType, string>>, dir: string): Pin
       opened.push(ns);
     }
     if (!opened.length) throw new TsnsError('no namespace to pin');
+    options.verifyOpened?.();
     const pins = runPins(
       opened,
       opened.map((ns) => path.join(path.resolve(dir), ns.type)),

@@ -38,6 +38,8 @@ export function openNamespace(file: string, expected?: NsType): OpenNamespace {
     fd = fs.openSync(file, fs.constants.O_RDONLY);
   } catch (err) {
     const code = errnoCode(err);
+    const pid = /^\/proc\/(\d+)\/ns\//.exec(file)?.[1];
+    if (code === 'ENOENT' && pid) throw new TsnsError(`no process with PID ${pid} (it has exited)`);
     if (code === 'ENOENT') throw new TsnsError(`${file}: no such namespace file`);
     throw new TsnsError(`cannot open ${file}: ${describeErrno(errnoNumber(err))}`);
   }
