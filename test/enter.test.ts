@@ -363,6 +363,9 @@ describe('tsns enter', function () {
           for d in /proc/[0-9]*; do
             read c < $d/comm 2>/dev/null || continue
             [ "$c" = tsns-stage ] || continue
+            read s < $d/stat 2>/dev/null || continue
+            set -- \${s##*) }
+            [ "$2" = ${process.pid} ] || continue
             echo "saw" >> ${dir}/log
             (cat $d/environ) >/dev/null 2>&1 && echo "LEAK environ" >> ${dir}/log
             (exec 3< $d/exe) 2>/dev/null && echo "LEAK exe" >> ${dir}/log
