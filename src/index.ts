@@ -9,5 +9,7 @@ export { columns, define as defineColumn, findColumn, parseColumnList, namespace
 export type { Column, Row, RowSet, TreeKind, RenderContext } from './report';
 export { enter, buildEnterPlan, execPlan, stageArgv, stagePath } from './enter';
 export type { EnterOptions, EnterPlan } from './enter';
+export { runInNewNamespaces, resolveRunOptions, buildPlan as buildRunPlan, parseSignal } from './run';
+export type { RunOptions, RunSpec, StageEnd } from './run';
 export { resolveTarget, resolveTargetSync } from './target';
 export type { Target } from './target';
