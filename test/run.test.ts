@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { asNobody, repoRoot } from './helpers/nobody';
 import { mergeSingle, parseIdRange } from '../src/run/ids';
+import { runInNewNamespaces } from '../src';
 
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
 const NS = ['mnt', 'uts', 'ipc', 'net', 'pid', 'user', 'cgroup', 'time'] as const;
@@ -564,6 +565,21 @@ describe('tsns run', function () {
     it('refuses a user with no subordinate range', () => {
       fs.writeFileSync('/etc/subuid', saved['/etc/subuid'] ?? '');
       refused(tsns(['--map-auto', 'true']), /no line for user root in \/etc\/subuid/);
+    });
+  });
+
+  describe('library', () => {
+    it('runInNewNamespaces runs a command in new namespaces and reports how it ended', async () => {
+      const out = path.join(tmp, 'lib-out');
+      const end = await runInNewNamespaces({
+        namespaces: { uts: true, user: true },
+        mapRootUser: true,
+        hostname: 'lib',
+        command: ['sh', '-c', `{ hostname; id -u; } > ${out}; exit 6`],
+      });
+      assert.deepEqual(end, { code: 6, signal: null, error: undefined });
+      assert.equal(fs.readFileSync(out, 'utf8'), 'lib\n0\n');
+      await assert.rejects(runInNewNamespaces({ mapUser: 'no-such-user-xyz', command: ['true'] }), /unknown user/);
     });
   });
 
