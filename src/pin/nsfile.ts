@@ -69,15 +69,6 @@ export function openNamespace(file: string, expected?: NsType): OpenNamespace {
   }
 }
 
-/** True when the file at `p` (following symlinks) lives on nsfs. */
-export function isOnNsfs(p: string): boolean {
-  try {
-    return Number(fs.statfsSync(p).type) === NSFS_MAGIC;
-  } catch {
-    return false;
-  }
-}
-
 /** Effective capabilities of this process (CapEff in /proc/self/status) include CAP_SYS_ADMIN. */
 export function hasSysAdmin(): boolean {
   const status = fs.readFileSync('/proc/self/status', 'utf8');
