@@ -560,6 +560,8 @@ describe('tsns run', function () {
       assert.equal(f.uid_map, '0 65534 1 1 3000000 65535');
       assert.equal(f.gid_map, '0 65534 1 1 3000000 65535');
       assert.equal(ok(tsnsAsNobody(['--map-users=auto', '--map-groups=auto', '--', 'cat', '/proc/self/uid_map'])).trim().split(/\s+/).join(' '), '0 3000000 65536');
+      // 2.42's --map-subids (not in 2.38): the range onto itself.
+      assert.equal(ok(tsnsAsNobody(['--map-subids', '--', 'cat', '/proc/self/gid_map'])).trim().split(/\s+/).join(' '), '3000000 3000000 65536');
     });
 
     it('refuses a user with no subordinate range', () => {

@@ -41,6 +41,7 @@ User namespace (each map option implies --user):
      --map-users MAP         INNER:OUTER:COUNT (or OUTER,INNER,COUNT), or auto, subids, all; repeatable
      --map-groups MAP        the same for groups
      --map-auto              map the first ranges /etc/subuid and /etc/subgid give you (newuidmap)
+     --map-subids            map those ranges onto themselves (inside id = outside id)
      --setgroups allow|deny  whether setgroups(2) is allowed in the new user namespace
  -S, --setuid UID            run COMMAND with this uid (in the new user namespace)
  -G, --setgid GID            run COMMAND with this gid, no supplementary groups
@@ -88,6 +89,7 @@ const specs: OptionSpecs = {
   'map-users': { kind: 'string', multiple: true },
   'map-groups': { kind: 'string', multiple: true },
   'map-auto': { kind: 'boolean' },
+  'map-subids': { kind: 'boolean' },
   setgroups: { kind: 'string' },
   setuid: { short: 'S', kind: 'string' },
   setgid: { short: 'G', kind: 'string' },
@@ -132,6 +134,7 @@ export function parseRunArgs(args: string[]): RunOptions | 'help' {
     mapUsers: v['map-users'] as string[] | undefined,
     mapGroups: v['map-groups'] as string[] | undefined,
     mapAuto: v['map-auto'] === true,
+    mapSubids: v['map-subids'] === true,
     setgroups: str(v.setgroups) as Setgroups | undefined,
     setuid: str(v.setuid),
     setgid: str(v.setgid),

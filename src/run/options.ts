@@ -28,6 +28,8 @@ export interface RunOptions {
   mapUsers?: string[];
   mapGroups?: string[];
   mapAuto?: boolean;
+  /** Map the first subordinate ranges onto themselves (inner = outer), as unshare 2.42 --map-subids. */
+  mapSubids?: boolean;
   setgroups?: Setgroups;
   /** Signal (name or number) the command gets when tsns dies; true: SIGKILL. Implies fork. */
   killChild?: true | string | number;
@@ -146,8 +148,9 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   if (o.mapCurrentUser) [mapUser, mapGroup] = [euid, egid];
   if (o.mapUser !== undefined) mapUser = resolveId('user', String(o.mapUser));
   if (o.mapGroup !== undefined) mapGroup = resolveId('group', String(o.mapGroup));
-  const userRanges = idRanges('user', [...(o.mapAuto ? ['auto'] : []), ...(o.mapUsers ?? [])], euid);
-  const groupRanges = idRanges('group', [...(o.mapAuto ? ['auto'] : []), ...(o.mapGroups ?? [])], euid);
+  const implied = [...(o.mapAuto ? ['auto'] : []), ...(o.mapSubids ? ['subids'] : [])];
+  const userRanges = idRanges('user', [...implied, ...(o.mapUsers ?? [])], euid);
+  const groupRanges = idRanges('group', [...implied, ...(o.mapGroups ?? [])], euid);
   const mapsSomething = mapUser !== undefined || mapGroup !== undefined || userRanges.length > 0 || groupRanges.length > 0;
   if (mapsSomething) want('user');
 
