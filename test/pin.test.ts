@@ -8,7 +8,7 @@ import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'node:child_pro
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { tsnsAsNobody, NOBODY_UID } from './helpers/nobody';
+import { asNobody, tsnsAsNobody, NOBODY_UID } from './helpers/nobody';
 import { startContainer, stopAllContainers } from './fixtures/runc';
 import { NETNS_RUN_DIR, PIN_RUN_DIR, checkPinDestination, isPinName, listPins, pinNamespace, resolvePinDestination, unpin } from '../src/pin';
 import { parseMountinfo } from '../src/pin/mountinfo';
@@ -559,6 +559,22 @@ describe('tsns pin, unpin, pins', function () {
       assert.equal(a, b, 'no mount left behind in that mount namespace');
       assert.equal(fs.existsSync(path.join(PIN_RUN_DIR, 'mnt', name)), false);
       assert.equal(fs.existsSync(path.join(PIN_RUN_DIR, 'mnt')), existed);
+    });
+
+    it('rootless: nobody pins in a user and mount namespace of its own (the privilege is CAP_SYS_ADMIN there)', () => {
+      const dir = path.join(openDir, 'rootless');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.chmodSync(dir, 0o777);
+      const { prefix, root, cleanup } = asNobody();
+      const script = 'mount -t tmpfs rootless "$0" && "$1" "$2" pin $$ uts "$0/u" && "$1" "$2" pins -r -n -t uts && "$1" "$2" unpin "$0/u" && ls -A "$0"';
+      try {
+        const out = ok(run([...prefix, 'unshare', '--user', '--map-root-user', '--mount', '--uts', '--fork', 'sh', '-c', script, dir, process.execPath, path.join(root, 'bin', 'tsns')]));
+        assert.match(out, new RegExp(`^${dir}/u uts \\d+ 3$`, 'm'));
+        assert.doesNotMatch(out, /^u$/m, 'unpinned and removed');
+      } finally {
+        cleanup();
+      }
+      assert.deepEqual(fs.readdirSync(dir), [], 'nothing of it reached the host');
     });
 
     it('no privilege (user nobody)', () => {
