@@ -310,6 +310,10 @@ describe('tsns pin, unpin, pins', function () {
         assert.equal(fs.statSync(file).ino, ns);
         const before = pinsJson('-t', type).find((p) => p.path === file);
         assert.ok(before && before.nprocs >= 1, 'listed with its processes while they live');
+        // The installed lsns (2.38) sees the same pin in its NSFS column while a process is in there.
+        const lsns = JSON.parse(ok(run(['lsns', '-J', '-t', type, '-o', 'NS,NSFS']))) as { namespaces: Array<{ ns: number | string; nsfs: string | null }> };
+        const row = lsns.namespaces.find((n) => Number(n.ns) === ns);
+        assert.ok(row && (row.nsfs ?? '').split('\n').includes(file), `lsns NSFS: ${row?.nsfs}`);
 
         await killHolder(h);
         assert.deepEqual(
