@@ -161,10 +161,12 @@ describe('tsns ls (parity with util-linux lsns)', function () {
 
   it('prints exactly what lsns prints for -p PID (tables, raw, JSON, trees, -o, -n, -l, -W, -u)', () => {
     let n = 0;
+    const fewer = new Set(['', '-r', '-J', '-T', '-Tparent', '-n -l -o NS,USER,UID', '-o ns,command,type']);
     for (const p of [a, b, ghost, weird, stranger, pinned]) {
+      const variants = p === a || p === pinned ? pidVariants : pidVariants.filter((v) => fewer.has(v.join(' ')));
       // Limit to the types each fixture made, so NPROCS of host namespaces (which change) stays out.
       const types = NS_TYPES.filter((t) => ours.has(p.ns(t)));
-      for (const v of pidVariants) {
+      for (const v of variants) {
         // An owner/parent tree shows ancestors; lsns 2.38 adds them whatever -t says (2.42 keeps to -t):
         // ask for user namespaces too, and leave NPROCS (of the host's) out.
         const relationTree = v.some((x) => /^(-T|--tree)(=?(owner|parent))?$/.test(x) || x === '-Tparent');
@@ -176,11 +178,11 @@ describe('tsns ls (parity with util-linux lsns)', function () {
         n++;
       }
     }
-    assert.equal(n, 6 * pidVariants.length);
+    assert.equal(n, 2 * pidVariants.length + 4 * fewer.size);
   });
 
   it('prints exactly what lsns prints for -p PID with host namespaces (columns without NPROCS)', () => {
-    for (const p of [a, b, weird, pinned]) {
+    for (const p of [a, b]) {
       for (const v of [[], ['-T'], ['-Tparent'], ['-r'], ['-J'], ['--output-all']]) {
         const cols = v[0] === '--output-all' ? ['-o', 'NS,TYPE,PATH,PID,PPID,COMMAND,UID,USER,NETNSID,NSFS,PNS,ONS', '-l'] : ['-o', 'NS,TYPE,PID,PPID,USER,COMMAND,PNS,ONS'];
         const args = ['-p', String(p.pid), ...cols, ...v.filter((x) => x !== '--output-all')];

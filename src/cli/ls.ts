@@ -167,6 +167,15 @@ export function planLs(args: string[], isTTY: boolean): LsPlan | { help: true } 
   };
 }
 
+/** TSNS_PROFILE=1: how long each step takes, on stderr (the benchmark prints it). */
+function timed<T>(name: string, step: () => T): T {
+  if (!process.env.TSNS_PROFILE) return step();
+  const t0 = process.hrtime.bigint();
+  const out = step();
+  process.stderr.write(`tsns-profile ${name} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms\n`);
+  return out;
+}
+
 function needs(plan: LsPlan, need: Column['needs'][number]): boolean {
   return plan.columns.some((c) => c.needs.includes(need));
 }
@@ -208,7 +217,7 @@ export function collect(plan: LsPlan): { model: ScanModel; rows: RowSet } {
   }
   const sorted = sortedNamespaces(model);
   const shown = plan.tree === 'owner' || plan.tree === 'parent' || !filter ? sorted : sorted.filter(filter);
-  if (needs(plan, 'details') || plan.tree === 'process') readRepresentatives(model, shown);
+  if (needs(plan, 'details') || plan.tree === 'process') timed('representatives', () => readRepresentatives(model, shown));
   const live = sortedNamespaces(model);
   finish(model, plan, live, false);
   return { model, rows: namespaceRows(model, live, { tree: plan.tree, filter }) };
@@ -266,6 +275,6 @@ export function run(args: string[]): number {
     return 0;
   }
   const { model, rows } = collect(plan);
-  out.write(renderLs(plan, model, rows, out.isTTY ? out.columns || 80 : undefined));
+  out.write(timed('render', () => renderLs(plan, model, rows, out.isTTY ? out.columns || 80 : undefined)));
   return 0;
 }

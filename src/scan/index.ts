@@ -129,7 +129,13 @@ export function scan(options: ScanOptions = {}): ScanModel {
     processes: new Map(),
     ownMountNamespace: inodeOfLink(`${opts.procRoot}/self/ns/mnt`),
   };
-  for (const source of sources) source(model, opts);
+  // TSNS_PROFILE=1: the time each source takes, on stderr (npm run bench prints it).
+  const profile = process.env.TSNS_PROFILE ? (name: string, t0: bigint): void => void process.stderr.write(`tsns-profile ${name} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms\n`) : undefined;
+  for (const source of sources) {
+    const t0 = process.hrtime.bigint();
+    source(model, opts);
+    profile?.(source.name || 'source', t0);
+  }
   for (const ns of model.namespaces.values()) if (ns.pid === undefined && ns.pids.length > 0) ns.pid = ns.pids[0];
 
   if (opts.details === 'all') {
