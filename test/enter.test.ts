@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Container, startContainer, stopAllContainers } from './fixtures/runc';
 import { NOBODY_UID, tsnsAsNobody } from './helpers/nobody';
+import { buildEnterPlan } from '../src/enter';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
@@ -171,6 +172,18 @@ describe('tsns enter', function () {
       const refused = tsnsAsNobody(['enter', String(target.pid), '--net', '--', 'true']);
       assert.equal(refused.status, 125);
       assert.match(refused.stderr, /^tsns: cannot join the namespaces of process \d+: Operation not permitted\n$/);
+    });
+
+    it('--all (and no namespace option) joins only what the caller does not share, in one pidfd setns', () => {
+      const shared = ['user', 'cgroup', 'time'].filter((t) => link(target.pid, t) === link('self', t));
+      assert.deepEqual(shared, ['user', 'cgroup', 'time']);
+      for (const all of [true, false]) {
+        const plan = buildEnterPlan({ target: String(target.pid), all, command: ['true'] });
+        assert.deepEqual(plan.words, [`pidfd=${target.pid}`, plan.words[1], 'nsof=mnt,net,ipc,pid,uts', 'fork', 'forward-signals']);
+        assert.match(plan.words[1], /^pid-start=\d+$/);
+      }
+      // Nothing to join: the command just runs, as nsenter -a would run it.
+      assert.equal(ok(tsns([String(process.pid), '--all', '--', 'echo', 'ran'])), 'ran\n');
     });
 
     it('selected namespaces only, and the command after TARGET keeps its own options (--net ip -o link)', () => {

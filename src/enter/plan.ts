@@ -247,9 +247,9 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
 
   const words: string[] = [];
   const joinTypes = NS_TYPES.filter((t) => fromProcess.has(t) || fromFile[t]);
-  if (joinTypes.length === 0) {
-    throw new TsnsError(o.all || requested.length === 0 ? `${target?.description ?? 'the target'} shares every namespace with tsns already: nothing to enter` : 'no namespace specified');
-  }
+  // --all on a target that shares every namespace with us joins nothing and runs the command (what
+  // nsenter -a does in effect: it re-enters the same namespaces).
+  if (joinTypes.length === 0 && !(o.all || requested.length === 0)) throw new TsnsError('no namespace specified');
   if (fromProcess.size > 0 || o.root === true || o.wd === true) {
     const pid = processOf(target, 'joining a process');
     words.push(`pidfd=${pid}`);
