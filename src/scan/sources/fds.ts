@@ -4,10 +4,10 @@
  * The same pass collects socket fds ("socket:[INODE]") for the sockets source.
  *
  * This is the one source that touches every process's fd table (a readdir and a readlink per fd: about
- * as much /proc work as the process scan itself), so on a host with many processes it runs in a worker
- * thread, started before the process scan and collected after it: on two cores it costs the scan no
- * wall time. The same worker reads threads (tasks.ts), the other per-process walk. On a small host the
- * worker's start-up (~30 ms) would cost more than the walk, so it runs inline there.
+ * as much /proc work as the process scan itself), so on a host with many processes a worker thread,
+ * started before the process scan, shares the walk with the main thread (see startHolderScan): on two
+ * cores most of it overlaps the process scan. The same walk reads threads (tasks.ts), the other
+ * per-process pass. On a small host the walk runs inline.
  */
 import { readdirSync, readlinkSync } from 'node:fs';
 import { NS_TYPES, type NsType } from '../../sys/constants';
@@ -129,53 +129,87 @@ export const holderSource: Source = (model, options) => {
   socketFds.set(model, facts.sockets.filter((s) => model.processes.has(s.pid)));
 };
 
-/** Above this many processes the walk runs in a worker thread (its start-up pays for itself). */
-export const WORKER_THRESHOLD = 600;
-/** How long a scan waits for the worker before doing the walk itself. */
-const WORKER_TIMEOUT_MS = 20000;
+/** From this many processes on, a worker thread helps with the walk (below, its ~30 ms start-up
+ *  would never pay off: the main thread finishes first). */
+export const WORKER_THRESHOLD = 1000;
+/** How long the main thread waits for a pid the worker claimed before walking everything itself. */
+const WORKER_TIMEOUT_MS = 10000;
+
+/** Shared control words: the next index into the pid list, and the worker's state. */
+const NEXT = 0;
+const STATE = 1;
+const NOT_STARTED = 0;
+const WORKING = 1;
+const CANCELLED = 2;
+const DONE = 3;
+const FAILED = 4;
 
 export interface PendingHolders {
-  /** Block until the walk is done (worker or inline) and return its facts. */
+  /** Walk (sharing the work with the worker, if it came up in time) and return the facts. */
   wait(): HolderFacts;
 }
 
+/** Walk the pids at the indices claimed from the shared counter until none are left. */
+function walkShared(pids: Int32Array, ctl: Int32Array, facts: HolderFacts): void {
+  for (;;) {
+    const i = Atomics.add(ctl, NEXT, 1);
+    if (i >= pids.length) return;
+    scanFds(pids[i], facts.fds, facts.sockets);
+    scanThreads(pids[i], facts.threads);
+  }
+}
+
 /**
- * Start the per-process walk: in a worker thread when the host has many processes, else lazily inline.
- * Call before the process scan; call wait() after it.
+ * Start the per-process walk. On a big host a worker thread starts now and begins claiming processes
+ * as soon as it is up, while the main thread scans /proc/PID/ns; wait() (after the process scan) makes
+ * the main thread claim the rest, so the two share the work through one atomic counter. If the worker
+ * is not up by then (one busy core), it is called off and the main thread does it all: never slower
+ * than walking inline, by more than the worker's creation.
  */
-export function startHolderScan(): PendingHolders {
-  const pids = listPids();
-  if (pids.length < WORKER_THRESHOLD) return { wait: () => scanHolders(pids) };
+export function startHolderScan(minProcsForWorker = WORKER_THRESHOLD): PendingHolders {
+  const list = listPids();
+  if (list.length < minProcsForWorker) return { wait: () => scanHolders(list) };
+  const pids = new Int32Array(new SharedArrayBuffer(4 * list.length));
+  pids.set(list);
+  const ctl = new Int32Array(new SharedArrayBuffer(8));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wt = require('node:worker_threads') as typeof import('node:worker_threads');
-  let worker: import('node:worker_threads').Worker;
-  const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new wt.MessageChannel();
+  let worker: import('node:worker_threads').Worker | undefined;
   try {
     worker = new wt.Worker(__filename, {
-      workerData: { tsnsHolderScan: true, flag, port: port2, pids },
+      workerData: { tsnsHolderScan: true, ctl, port: port2, pids },
       transferList: [port2],
       stdout: false,
       stderr: false,
     });
+    worker.unref();
+    worker.on('error', () => {
+      /* reported through STATE */
+    });
   } catch {
-    return { wait: () => scanHolders(pids) };
+    Atomics.store(ctl, STATE, CANCELLED);
   }
-  worker.unref();
-  worker.on('error', () => {
-    /* reported through the flag; the scan falls back to walking itself */
-  });
   return {
     wait(): HolderFacts {
-      // The worker sets flag to 1 after posting its result (or 2 on failure).
-      Atomics.wait(flag, 0, 0, WORKER_TIMEOUT_MS);
-      const msg = wt.receiveMessageOnPort(port1)?.message as HolderFacts | undefined;
-      port1.close();
-      if (Atomics.load(flag, 0) !== 1 || !msg) {
-        void worker.terminate();
-        return scanHolders();
+      const facts: HolderFacts = { fds: [], threads: [], sockets: [] };
+      walkShared(pids, ctl, facts);
+      const state = Atomics.compareExchange(ctl, STATE, NOT_STARTED, CANCELLED);
+      if (state === NOT_STARTED || state === CANCELLED) {
+        port1.close();
+        return facts; // the worker never took a pid: everything is in our facts
       }
-      return msg;
+      if (state === WORKING) Atomics.wait(ctl, STATE, WORKING, WORKER_TIMEOUT_MS);
+      const theirs = wt.receiveMessageOnPort(port1)?.message as HolderFacts | undefined;
+      port1.close();
+      if (Atomics.load(ctl, STATE) !== DONE || !theirs) {
+        void worker?.terminate();
+        return scanHolders(list); // the worker failed holding pids we never walked: walk them all
+      }
+      facts.fds.push(...theirs.fds);
+      facts.threads.push(...theirs.threads);
+      facts.sockets.push(...theirs.sockets);
+      return facts;
     },
   };
 }
@@ -183,16 +217,24 @@ export function startHolderScan(): PendingHolders {
 function runAsWorker(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wt = require('node:worker_threads') as typeof import('node:worker_threads');
-  const data = wt.workerData as { flag: Int32Array; port: import('node:worker_threads').MessagePort; pids: number[] };
-  let status = 1;
-  try {
-    data.port.postMessage(scanHolders(data.pids));
-  } catch {
-    status = 2;
+  const data = wt.workerData as { ctl: Int32Array; port: import('node:worker_threads').MessagePort; pids: Int32Array };
+  const { ctl, port } = data;
+  // Too late: the main thread has already walked everything (or given up on us).
+  if (Atomics.compareExchange(ctl, STATE, NOT_STARTED, WORKING) !== NOT_STARTED) {
+    port.close();
+    return;
   }
-  data.port.close();
-  Atomics.store(data.flag, 0, status);
-  Atomics.notify(data.flag, 0);
+  let state = DONE;
+  try {
+    const facts: HolderFacts = { fds: [], threads: [], sockets: [] };
+    walkShared(data.pids, ctl, facts);
+    port.postMessage(facts);
+  } catch {
+    state = FAILED;
+  }
+  port.close();
+  Atomics.store(ctl, STATE, state);
+  Atomics.notify(ctl, STATE);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
