@@ -286,6 +286,15 @@ describe('tsns pin, unpin, pins', function () {
       assert.equal(listed.nprocs, 0);
       assert.equal(listed.mountNamespace, nsInode('self', 'mnt'));
       assert.throws(() => pinNamespace(`/proc/self/ns/uts`, 'ipc', path.join(testDir, 'lib-x')), /is a uts namespace, not ipc/);
+      // A relative path is relative to the working directory (unshare's --net=FILE), never a NAME.
+      const cwd = process.cwd();
+      process.chdir(testDir);
+      try {
+        assert.equal(pinNamespace(`/proc/self/ns/uts`, 'uts', 'lib-relative').path, path.join(testDir, 'lib-relative'));
+        unpin(path.join(testDir, 'lib-relative'));
+      } finally {
+        process.chdir(cwd);
+      }
       assert.equal(fs.existsSync(path.join(testDir, 'lib-x')), false);
       assert.equal(unpin(file).removedFile, true);
       assert.equal(fs.existsSync(file), false);

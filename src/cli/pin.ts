@@ -5,7 +5,7 @@
 import { parseCommandLine, OptionSpecs } from './args';
 import { NS_TYPES, isNsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
-import { pinAll, pinNamespace } from '../pin';
+import { pinAll, pinNamespace, resolvePinDestination } from '../pin';
 import { Target, processStartTime, resolveTarget } from '../target';
 
 const usage = `Usage:
@@ -68,7 +68,7 @@ export async function run(args: string[]): Promise<number> {
   const target = await resolveTarget(spec);
   const file = target.files[type];
   if (!file) throw new TsnsError(`${target.description} has no ${type} namespace to pin`);
-  const p = pinNamespace(file, type, dest, { verifyOpened: sameProcess(target) });
+  const p = pinNamespace(file, type, resolvePinDestination(type, dest), { verifyOpened: sameProcess(target) });
   say(`${p.alreadyPinned ? 'already pinned' : 'pinned'} ${p.type}:[${p.ns}] on ${p.path}`);
   return 0;
 }

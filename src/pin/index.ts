@@ -362,9 +362,11 @@ export interface PinOptions {
 }
 
 /**
- * Pin the namespace behind `nsFile` (e.g. /proc/PID/ns/uts, or another pin) onto `dest` (a path, or a
- * bare NAME: see resolvePinDestination), creating an empty file there when none exists. The parent
- * directory must exist, except for the named-pin directories, which are made as their users expect.
+ * Pin the namespace behind `nsFile` (e.g. /proc/PID/ns/uts, or another pin) onto the path `dest`
+ * (relative to the working directory, as unshare's --net=FILE; map a bare NAME with
+ * resolvePinDestination first), creating an empty file there when none exists. The parent directory
+ * must exist, except for the named-pin directories (/run/netns, /run/tsns/TYPE), which are made as
+ * their users expect.
  * Throws TsnsError (and leaves nothing behind) on any failure.
  */
 export function pinNamespace(nsFile: string, type: NsType, dest: string, options: PinOptions = {}): PinResult {
@@ -372,7 +374,7 @@ export function pinNamespace(nsFile: string, type: NsType, dest: string, options
   const ns = openNamespace(nsFile, type);
   try {
     options.verifyOpened?.();
-    return runPins([ns], [resolvePinDestination(type, dest)])[0];
+    return runPins([ns], [path.resolve(dest)])[0];
   } finally {
     ns.close();
   }
