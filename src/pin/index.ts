@@ -216,7 +216,6 @@ function ownMountNamespace(): number {
   return fs.statSync('/proc/self/ns/mnt').ino;
 }
 
-
 interface PlannedDestination {
   file: string;
   parent: string;
