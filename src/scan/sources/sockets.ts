@@ -65,46 +65,75 @@ function tableInodes(text: string, column: number, into: Set<number>): void {
   }
 }
 
-/** Which of `wanted` are in the network namespace of `pid` (reading tables until all are found). */
-function placeInOwnNamespace(pid: number, wanted: Set<number>): Set<number> {
-  const found = new Set<number>();
-  const seen = new Set<number>();
-  for (const [table, column] of TABLES) {
+/** The socket tables of one network namespace, read through one of its processes, table by table. */
+class NetnsTables {
+  private next = 0;
+  constructor(
+    readonly netns: number,
+    private readonly reader: number,
+  ) {}
+
+  get complete(): boolean {
+    return this.next >= TABLES.length;
+  }
+
+  /** Read the next table into `where` (inode -> this namespace); false when none is left. */
+  readNext(where: Map<number, number>): boolean {
+    if (this.complete) return false;
+    const [table, column] = TABLES[this.next++];
     let text: string;
     try {
-      text = readFileSync(`/proc/${pid}/net/${table}`, 'latin1');
+      text = readFileSync(`/proc/${this.reader}/net/${table}`, 'latin1');
     } catch {
-      continue;
+      return true; // no such table here (a protocol not built in), or the reader is gone
     }
-    seen.clear();
+    const seen = new Set<number>();
     tableInodes(text, column, seen);
-    for (const ino of wanted) if (seen.has(ino)) found.add(ino);
-    if (found.size === wanted.size) break;
+    for (const ino of seen) where.set(ino, this.netns);
+    return true;
   }
-  return found;
 }
 
-/** Add the network namespaces of sockets held from outside them. */
+/**
+ * Add the network namespaces of sockets held from outside them. Each holder namespace's tables are
+ * read only until its holders' sockets are all found; what is left is looked up in the rest of every
+ * table read (a socketpair made on the host and handed to a process in a container is a host
+ * socket); only sockets in none of them are borrowed.
+ */
 export function addSockets(model: ScanModel, sockets: SocketFd[], wanted: ReadonlySet<NsType> = new Set(NS_TYPES)): void {
   if (sockets.length === 0) return;
-  // Group sockets by their holder's network namespace; one member reads that namespace's tables.
-  const byNetns = new Map<number, { reader: number; sockets: SocketFd[] }>();
-  const unplaced: SocketFd[] = [];
+  const where = new Map<number, number>(); // socket inode -> network namespace
+  const tables = new Map<number, NetnsTables>();
+  const byNetns = new Map<number, SocketFd[]>();
+  const unknownHolder: SocketFd[] = [];
   for (const s of sockets) {
     const net = model.processes.get(s.pid)?.ns.net;
     if (net === undefined) {
-      unplaced.push(s);
+      unknownHolder.push(s);
       continue;
     }
-    let g = byNetns.get(net);
-    if (!g) byNetns.set(net, (g = { reader: s.pid, sockets: [] }));
-    g.sockets.push(s);
+    let list = byNetns.get(net);
+    if (!list) {
+      byNetns.set(net, (list = []));
+      tables.set(net, new NetnsTables(net, s.pid));
+    }
+    list.push(s);
   }
-  for (const g of byNetns.values()) {
-    const wanted = new Set(g.sockets.map((s) => s.inode));
-    const here = placeInOwnNamespace(g.reader, wanted);
-    for (const s of g.sockets) if (!here.has(s.inode)) unplaced.push(s);
+  // 1. The common case, cheaply: a holder's sockets are in its own namespace.
+  for (const [net, list] of byNetns) {
+    const t = tables.get(net) as NetnsTables;
+    while (list.some((s) => !where.has(s.inode)) && t.readNext(where));
   }
+  // 2. Leftovers may be in another namespace we can read: finish those tables.
+  const left = (): SocketFd[] => sockets.filter((s) => !where.has(s.inode));
+  if (left().length > 0) for (const t of tables.values()) while (t.readNext(where));
+  // 3. Placed in another namespace than the holder's: held from outside.
+  for (const s of sockets) {
+    const net = where.get(s.inode);
+    if (net !== undefined && net !== model.processes.get(s.pid)?.ns.net) holdNamespace(model, 'net', net, 'socket', s.pid);
+  }
+  // 4. In no table we can read: a namespace no process is in, or a family with no table. Ask the kernel.
+  const unplaced = [...left(), ...unknownHolder.filter((s) => !where.has(s.inode))];
   if (unplaced.length > 0) borrowAndPlace(model, unplaced.slice(0, MAX_BORROWED), wanted);
 }
 
