@@ -260,6 +260,18 @@ describe('holder sources: namespaces no process is in (real fixtures)', function
     );
   });
 
+  it('a socket made on the host and held inside another network namespace counts for the host', async function () {
+    // Node gives a child its stdio as socketpairs made here, in our network namespace.
+    const inside = start('unshare', ['-n', 'sh', '-c', 'echo ready; exec sleep 1000000']);
+    await firstLine(inside, 'unshare -n');
+    const theirs = nsInode(inside.pid as number, 'net');
+    assert.ok(fs.readlinkSync(`/proc/${inside.pid}/fd/1`).startsWith('socket:['));
+    const now = lsJson('-t', 'net');
+    assert.deepEqual(row(now, theirs).sources, ['process']);
+    assert.ok(row(now, nsInode('self', 'net')).sources.includes('socket'));
+    await killAndWait(inside);
+  });
+
   it('a pin inside another mount namespace: SOURCES nsfs, NSFS says which mount namespace', function () {
     const r = row(rows, pinnedUts);
     assert.deepEqual(
