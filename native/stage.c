@@ -159,6 +159,10 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 			if (idx < 0)
 				bad_word(w);
 			p->ns_id[idx] = (unsigned long long)parse_long(w, colon + 1, 1, LONG_MAX);
+		} else if ((v = value_of(w, "close-fd"))) {
+			if (p->close_fd_count == STAGE_MAX_CLOSE_FDS)
+				bad_word(w);
+			p->close_fds[p->close_fd_count++] = (int)parse_long(w, v, 3, INT_MAX);
 		} else if (strcmp(w, "user-parent") == 0)
 			p->user_parent = true;
 		else if ((v = value_of(w, "root")))
@@ -311,6 +315,9 @@ static void open_all(const struct plan *p, struct opened *o)
 		if (p->ns_id[i] && (fstat(o->ns_fd[i], &st) != 0 || st.st_ino != p->ns_id[i]))
 			stage_die(false, "%s is no longer %s:[%llu]", p->ns_path[i], stage_ns_types[i].name, p->ns_id[i]);
 	}
+	/* The TypeScript side's own fds, inherited only so that /proc/self/fd/N could be opened above. */
+	for (int i = 0; i < p->close_fd_count; i++)
+		close(p->close_fds[i]);
 	o->nsof_mask = p->nsof_mask;
 	if (p->user_parent) {
 		o->nsof_mask &= ~CLONE_NEWUSER;

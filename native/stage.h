@@ -10,6 +10,7 @@
 #define STAGE_NS_COUNT 8          /* mnt uts ipc net pid user cgroup time */
 #define STAGE_EXIT_FAILURE 125     /* the stage itself failed before exec */
 #define STAGE_MAX_CGROUPS 32       /* cgroup v1 hierarchies plus the unified one */
+#define STAGE_MAX_CLOSE_FDS 16
 
 struct plan {
 	/* open + join */
@@ -19,6 +20,8 @@ struct plan {
 	const char *ns_path[STAGE_NS_COUNT]; /* ns=TYPE:PATH, indexed like stage_ns_types[] */
 	unsigned long long ns_id[STAGE_NS_COUNT]; /* ns-id=TYPE:INODE the opened file must have, 0 = any */
 	bool user_parent;
+	int close_fds[STAGE_MAX_CLOSE_FDS];  /* close-fd=N: inherited fds an ns=...:/proc/self/fd/N named */
+	int close_fd_count;
 	const char *root, *wd, *wdns;
 	const char *cgroup_procs[STAGE_MAX_CGROUPS]; /* cgroup-procs=PATH, one per hierarchy */
 	int cgroup_count;

@@ -24,6 +24,9 @@ export interface Target {
   startTime?: number;
   /** The container, when the spec named one. */
   container?: { id: string; name: string };
+  /** Descriptors this process holds open for `files` of the form /proc/self/fd/N: a namespace that has
+   *  no path (held only by a socket, or only as another namespace's parent or owner). */
+  fds?: number[];
 }
 
 /** Linux never hands out PIDs above 2^22 (PID_MAX_LIMIT); namespace ids start at 0xEFFFFFFA. */
@@ -143,7 +146,7 @@ function readlinkOrUndefined(path: string): string | undefined {
  * Find who holds namespace `id`: a process (then its thread), a pin in our mount table, an fd.
  * Returns a file to open it by and, where a process is a member, that process.
  */
-function findNamespace(id: number, type: NsType | undefined): { type: NsType; file: string; pid?: number } | undefined {
+function findNamespace(id: number, type: NsType | undefined): { type: NsType; file: string; pid?: number; fd?: number } | undefined {
   const types = type ? [type] : kernelNsTypes();
   const pids = numericDirs('/proc');
   const match = (link: string | undefined): NsType | undefined => {
@@ -187,15 +190,18 @@ function findNamespace(id: number, type: NsType | undefined): { type: NsType; fi
 }
 
 /**
- * The slow way, for what the quick search cannot see: a pin in another mount namespace, opened
- * through /proc/PID/root of a process in that mount namespace (the inode is checked, so a path
- * that resolves elsewhere inside it is refused). Uses the full scan (src/scan).
+ * The slow way, for what the quick search cannot see (uses the full scan, src/scan): a pin in another
+ * mount namespace, opened through /proc/PID/root of a process in that mount namespace (the inode is
+ * checked, so a path that resolves elsewhere inside it is refused); a network namespace only a socket
+ * holds (the socket borrowed with pidfd_getfd, asked SIOCGSKNS); a namespace that is only another's
+ * parent or owner (NS_GET_PARENT / NS_GET_USERNS on that one). The last two have no path: they come
+ * back as an fd this process keeps open, named /proc/self/fd/N.
  */
-function findNamespaceByScan(id: number, type: NsType | undefined): { type: NsType; file: string; pid?: number } | undefined {
+function findNamespaceByScan(id: number, type: NsType | undefined): { type: NsType; file: string; fd?: number; pid?: number } | undefined {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { scan } = require('./scan') as typeof import('./scan');
   // All types: pins in other mount namespaces are found through the mount namespaces' members.
-  const model = scan({ details: 'none', relations: false, netnsid: false });
+  const model = scan({ details: 'none', relations: true, addMissingRelations: true, netnsid: false });
   const ns = model.namespaces.get(id);
   if (!ns || (type && ns.type !== type)) return undefined;
   for (const mount of ns.nsfs) {
@@ -212,13 +218,83 @@ function findNamespaceByScan(id: number, type: NsType | undefined): { type: NsTy
       }
     }
   }
+  const fd = openByRelation(model, ns, 0);
+  return fd === undefined ? undefined : { type: ns.type, file: `/proc/self/fd/${fd}`, fd };
+}
+
+type ScanModelT = import('./scan').ScanModel;
+type NamespaceT = import('./scan').Namespace;
+
+/** fd (of this process) of the namespace behind `fd` if it is `id`; closes `fd` otherwise. */
+function keepIf(fd: number, id: number): number | undefined {
+  try {
+    if (fstatSync(fd).ino === id) return fd;
+  } catch {
+    // fall through
+  }
+  closeSync(fd);
+  return undefined;
+}
+
+/** Any way to an fd of `ns`: a member's /proc entry, a pin of ours, a socket, a relative. */
+function openByRelation(model: ScanModelT, ns: NamespaceT, depth: number): number | undefined {
+  if (depth > 8) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { openNamespace } = require('./scan/nsfile') as typeof import('./scan/nsfile');
+  const direct = openNamespace(model, ns);
+  if (direct !== undefined) return direct;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const libc = require('./sys/libc') as typeof import('./sys/libc');
+  if (ns.type === 'net' && ns.sources.has('socket') && ns.pid !== undefined) {
+    const holder = ns.pid;
+    let pidfd: number | undefined;
+    try {
+      pidfd = libc.pidfdOpen(holder);
+      for (const fd of numericDirs(`/proc/${holder}/fd`).slice(0, 4096)) {
+        if (!readlinkOrUndefined(`/proc/${holder}/fd/${fd}`)?.startsWith('socket:')) continue;
+        let sock: number;
+        try {
+          sock = libc.pidfdGetfd(pidfd, fd);
+        } catch {
+          continue;
+        }
+        try {
+          const found = keepIf(libc.sockGetNetns(sock), ns.id);
+          if (found !== undefined) return found;
+        } catch {
+          // not a socket that knows its namespace
+        } finally {
+          closeSync(sock);
+        }
+      }
+    } catch {
+      // the holder is gone or not ours
+    } finally {
+      if (pidfd !== undefined) closeSync(pidfd);
+    }
+  }
+  for (const child of model.namespaces.values()) {
+    const asParent = child.parent === ns.id;
+    if (!asParent && child.owner !== ns.id) continue;
+    const childFd = openByRelation(model, child, depth + 1);
+    if (childFd === undefined) continue;
+    try {
+      const found = keepIf(asParent ? libc.nsGetParent(childFd) : libc.nsGetUserns(childFd), ns.id);
+      if (found !== undefined) return found;
+    } catch {
+      // outside our view
+    } finally {
+      closeSync(childFd);
+    }
+  }
   return undefined;
 }
 
 function fromNamespaceId(id: number, type: NsType | undefined): Target {
   const found = findNamespace(id, type) ?? findNamespaceByScan(id, type);
-  if (!found) throw new TsnsError(`no namespace ${type ? `${type}:[${id}]` : id} found (no process, thread, fd or pin holds it)`);
+  if (!found) throw new TsnsError(`no namespace ${type ? `${type}:[${id}]` : id} found (no process, thread, fd, socket, pin or relative holds it)`);
   const target: Target = { files: { [found.type]: found.file }, description: `${found.type}:[${id}]`, named: [found.type] };
+  if (found.fd !== undefined) target.fds = [found.fd];
   if (found.pid !== undefined) {
     const startTime = processStartTime(found.pid);
     if (startTime !== undefined) Object.assign(target, { pid: found.pid, startTime });

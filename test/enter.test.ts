@@ -266,6 +266,46 @@ describe('tsns enter', function () {
       holder.kill('SIGKILL');
     });
 
+    it('held only by a socket, and a user namespace that is only a parent: entered by namespace id', async () => {
+      // A Node process whose main thread makes a network namespace, a socket in it, and goes back.
+      const koffi = require.resolve('koffi');
+      const holder = spawn(
+        process.execPath,
+        [
+          '-e',
+          `const lib = require(${JSON.stringify(koffi)}).load('libc.so.6');
+           const unshare = lib.func('int unshare(int)'), setns = lib.func('int setns(int, int)'), socket = lib.func('int socket(int, int, int)');
+           const fs = require('node:fs');
+           const home = fs.openSync('/proc/thread-self/ns/net', 'r');
+           if (unshare(0x40000000) !== 0 || socket(2, 2, 0) < 0) throw new Error('no socket-only namespace');
+           const made = fs.readlinkSync('/proc/thread-self/ns/net');
+           if (setns(home, 0x40000000) !== 0) throw new Error('setns failed');
+           console.log(made);
+           setInterval(() => {}, 1e6);`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      started.push(holder);
+      let out = '';
+      holder.stdout?.on('data', (d) => (out += d));
+      const net = await until('the socket holder', () => (out.includes('\n') ? out.trim() : undefined));
+      assert.notEqual(link(holder.pid as number, 'net'), net);
+      const r = ok(tsns([net, '--', 'sh', '-c', 'readlink /proc/self/ns/net; ls /proc/$$/fd']));
+      assert.equal(r, `${net}\n0\n1\n2\n`);
+      holder.kill('SIGKILL');
+
+      // unshare -Ur execs unshare -U: the outer user namespace keeps no process, only its child.
+      const nested = spawn('unshare', ['-Ur', 'sh', '-c', 'readlink /proc/self/ns/user; exec unshare -U sleep 1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      started.push(nested);
+      let outer = '';
+      nested.stdout?.on('data', (d) => (outer += d));
+      await until('the nested user namespaces', () => (outer.includes('\n') && comm(nested.pid as number) === 'sleep' ? true : undefined));
+      outer = outer.trim();
+      assert.notEqual(link(nested.pid as number, 'user'), outer);
+      assert.equal(ok(tsns([outer, '--', 'readlink', '/proc/self/ns/user'])), `${outer}\n`);
+      nested.kill('SIGKILL');
+    });
+
     it('pinned only in another mount namespace: entered by namespace id', async () => {
       const t = await lonelyUts('hidden-pin');
       const dir = tmpDir();

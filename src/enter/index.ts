@@ -42,7 +42,7 @@ export function execPlan(plan: EnterPlan): never {
   const stage = requireStage();
   // Node 23.11+ has execve of its own, which also leaves stdio open: no koffi needed.
   const nodeExecve = (process as unknown as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
-  if (typeof nodeExecve === 'function' && plan.keepFds === 0) {
+  if (typeof nodeExecve === 'function' && plan.keepFds === 0 && plan.heldFds.length === 0) {
     try {
       return nodeExecve.call(process, stage, stageArgv(plan), plan.env);
     } catch (err) {
@@ -55,6 +55,7 @@ export function execPlan(plan: EnterPlan): never {
     // Node marked stdio (and every inherited fd below 16) close-on-exec at start-up; the stage and
     // the command need 0-2, and 3..3+N-1 with --preserve-fds N. The stage closes the rest itself.
     for (let fd = 0; fd < 3 + plan.keepFds; fd++) clearCloexec(fd);
+    for (const fd of plan.heldFds) clearCloexec(fd);
     return execve(stage, stageArgv(plan), plan.env);
   } catch (err) {
     throw new TsnsError(`cannot run the exec stage ${stage}: ${(err as Error).message}`);

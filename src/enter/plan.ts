@@ -52,6 +52,8 @@ export interface EnterPlan {
   env: NodeJS.ProcessEnv;
   /** fds above 2 the command keeps (--preserve-fds). */
   keepFds: number;
+  /** Our own fds the stage must inherit to open a namespace by /proc/self/fd/N (it closes them). */
+  heldFds: number[];
   /** Namespaces joined, with where from (for --verbose-like reporting and tests). */
   joins: Partial<Record<NsType, string>>;
   target?: Target;
@@ -259,10 +261,18 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
     words.push(`nsof=${NS_TYPES.filter((t) => fromProcess.has(t)).join(',')}`);
     for (const t of fromProcess) joins[t] = `${target?.description}`;
   }
+  const heldFds: number[] = [];
   for (const t of NS_TYPES) {
     const file = fromFile[t];
     if (!file) continue;
     words.push(`ns=${t}:${file}`);
+    const held = /^\/proc\/self\/fd\/(\d+)$/.exec(file);
+    if (held && target?.fds?.includes(Number(held[1]))) {
+      heldFds.push(Number(held[1]));
+      words.push(`close-fd=${held[1]}`);
+      joins[t] = target.description;
+      continue;
+    }
     const id = linkOfFile(file);
     const parsed = id ? /\[(\d+)\]/.exec(id) : null;
     if (parsed && file.startsWith('/proc/')) words.push(`ns-id=${t}:${parsed[1]}`);
@@ -302,7 +312,7 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
     argv = [shell];
     words.push(`argv0=-${basename(shell)}`);
   }
-  return { words, argv, env, keepFds: o.preserveFds ?? 0, joins, target };
+  return { words, argv, env, keepFds: o.preserveFds ?? 0, heldFds, joins, target };
 }
 
 function linkOfFile(path: string): string | undefined {
