@@ -34,6 +34,8 @@ export interface LsBenchResult {
   ratio: number;
   tsnsPeakRssMb: number;
   lsnsPeakRssMb: number;
+  /** Median milliseconds per scan source and step (TSNS_PROFILE), in the order they run. */
+  profile: [string, number][];
 }
 
 export interface StartupResult {
@@ -89,6 +91,20 @@ function lsnsPeakRss(): number {
   const r = spawnSync('/usr/bin/time', ['-f', '%M', 'lsns'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const kb = Number(r.stderr?.trim().split('\n').pop());
   return Number.isFinite(kb) && kb > 0 ? kb / 1024 : NaN;
+}
+
+/** Per-step timings of `tsns ls` (TSNS_PROFILE=1), medians over `runs`. */
+export function profileLs(runs: number): [string, number][] {
+  const samples = new Map<string, number[]>();
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(TSNS, ['ls'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, TSNS_PROFILE: '1' } });
+    for (const m of r.stderr.matchAll(/^tsns-profile (\S+) ([\d.]+) ms$/gm)) {
+      const list = samples.get(m[1]) ?? [];
+      list.push(Number(m[2]));
+      samples.set(m[1], list);
+    }
+  }
+  return [...samples].map(([name, list]) => [name, timing(list).median]);
 }
 
 /** A host of many processes in many namespaces, made with unshare; `teardown` kills it by PID. */
@@ -175,7 +191,9 @@ export async function benchLs(options: LsBenchOptions): Promise<LsBenchResult> {
     process.stderr.write(`host: ${procs} processes, ${namespaces} namespaces; timing ${options.runs} interleaved runs...\n`);
     const { lsns, tsns } = timeLs(options.runs);
     const rss = [tsnsPeakRss(['ls']), tsnsPeakRss(['ls']), tsnsPeakRss(['ls'])];
+    const profile = profileLs(Math.min(options.runs, 5));
     return {
+      profile,
       procs,
       namespaces,
       lsns,

@@ -62,7 +62,9 @@ async function main(): Promise<void> {
 
   const results: LsBenchResult[] = [];
   for (const size of sizes) results.push(await benchLs({ procs: size, namespaces, runs }));
-  sections.push(`## tsns ls against lsns\n\n${lsTable(results)}\n\nTargets: tsns ls at most 1/3 of lsns's time at 2,500 processes; at most 150 MB peak at 10,000; time linear in processes.`);
+  const steps = results[results.length - 1].profile;
+  const profileText = steps.map(([name, t]) => `| ${name} | ${t.toFixed(1)} ms |`).join('\n');
+  sections.push(`## tsns ls against lsns\n\n${lsTable(results)}\n\nTargets: tsns ls at most 1/3 of lsns's time at 2,500 processes; at most 150 MB peak at 10,000; time linear in processes.\n\nWhere tsns ls spends its time at ${results[results.length - 1].procs} processes (TSNS_PROFILE=1, medians; the rest is Node start-up and module loading):\n\n| step | time |\n|---|---:|\n${profileText}`);
   process.stdout.write(`${sections[sections.length - 1]}\n\n`);
   process.stderr.write(`(${countProcesses()} processes left after teardown)\n`);
 
