@@ -215,6 +215,23 @@ describe('tsns enter', function () {
       assert.equal(out, `${link('self', 'user')}\n${userns.id.slice(0, 63)}\n`);
     });
 
+    it('--keep-caps keeps the capabilities across -S in a user namespace; -F does not fork for --pid', () => {
+      const caps = (args: string[]): Record<string, string> =>
+        Object.fromEntries(
+          ok(tsns([userns.id, '--user', '-S', '5', '-G', '5', ...args, '--', 'grep', '^Cap', '/proc/self/status']))
+            .trim()
+            .split('\n')
+            .map((l) => l.split(/:\s+/)),
+        );
+      const kept = caps(['--keep-caps']);
+      assert.notEqual(kept.CapAmb, '0000000000000000');
+      assert.equal(kept.CapEff, kept.CapAmb);
+      assert.equal(caps([]).CapEff, '0000000000000000');
+      // -F: the command is not moved into the pid namespace (its children would be).
+      const out = ok(tsns([String(target.pid), '--pid', '-F', '--', 'sh', '-c', 'exec readlink /proc/self/ns/pid /proc/self/ns/pid_for_children']));
+      assert.equal(out, `${link('self', 'pid')}\n${link(target.pid, 'pid')}\n`);
+    });
+
     it('-r/-w: the target root and working directory; -W a directory inside', () => {
       const out = ok(tsns([plain.id, '--root', '--wd', '--', '/bin/sh', '-c', 'pwd; ls /bin/busybox']));
       assert.equal(out, '/\n/bin/busybox\n');
@@ -254,6 +271,36 @@ describe('tsns enter', function () {
       await until('the uts target', () => (comm(pid) === 'sleep' ? true : undefined));
       return { pid, id: /\[(\d+)\]/.exec(link(pid, 'uts'))?.[1] as string, proc };
     }
+
+    it('only a thread is in it: entered by namespace id', async () => {
+      const koffi = require.resolve('koffi');
+      const holder = spawn(
+        process.execPath,
+        [
+          '-e',
+          `const { Worker } = require('node:worker_threads');
+           const w = new Worker(\`
+             const unshare = require(${JSON.stringify(koffi)}).load('libc.so.6').func('int unshare(int)');
+             if (unshare(0x04000000) !== 0) throw new Error('unshare failed');
+             require('node:os');
+             const fs = require('node:fs');
+             const sethostname = require(${JSON.stringify(koffi)}).load('libc.so.6').func('int sethostname(const char *, size_t)');
+             sethostname('thread-only', 11);
+             require('node:worker_threads').parentPort.postMessage(fs.readlinkSync('/proc/thread-self/ns/uts'));
+             setInterval(() => {}, 1e6);\`, { eval: true });
+           w.on('message', (m) => console.log(m));
+           setInterval(() => {}, 1e6);`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      started.push(holder);
+      let out = '';
+      holder.stdout?.on('data', (d) => (out += d));
+      const uts = await until('the thread holder', () => (out.includes('\n') ? out.trim() : undefined));
+      assert.notEqual(link(holder.pid as number, 'uts'), uts);
+      assert.equal(ok(tsns([uts, '--', 'hostname'])), 'thread-only\n');
+      holder.kill('SIGKILL');
+    });
 
     it('held only by an open fd: entered by namespace id', async () => {
       const t = await lonelyUts('held-by-fd');
