@@ -307,7 +307,9 @@ static void open_all(const struct plan *p, struct opened *o)
 	for (int i = 0; i < STAGE_NS_COUNT; i++) {
 		if (!p->ns_path[i])
 			continue;
-		o->ns_fd[i] = open(p->ns_path[i], O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK|O_NOCTTY: a path swapped for a FIFO or a terminal since it was checked must not
+		 * hang us or become our terminal; the type check below refuses it. */
+		o->ns_fd[i] = open(p->ns_path[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 		if (o->ns_fd[i] < 0)
 			stage_die(true, "cannot open %s", p->ns_path[i]);
 		check_nstype(o->ns_fd[i], i, p->ns_path[i]);
@@ -324,6 +326,12 @@ static void open_all(const struct plan *p, struct opened *o)
 		int child = o->ns_fd[USER_INDEX];
 		if (child < 0) {
 			child = ioctl(o->pidfd, PIDFD_GET_USER_NAMESPACE, 0);
+			if (child < 0 && (errno == ENOTTY || errno == EINVAL)) {
+				/* Before Linux 6.11: by path; the pidfd (checked below by setns) pins the PID. */
+				char path[64];
+				snprintf(path, sizeof path, "/proc/%d/ns/user", (int)p->pidfd_pid);
+				child = open(path, O_RDONLY | O_CLOEXEC);
+			}
 			if (child < 0)
 				stage_die(true, "cannot get the user namespace of PID %d", (int)p->pidfd_pid);
 		}
