@@ -141,6 +141,8 @@ describe('tsns enter', function () {
       assert.equal(ours, nsenter(['-t', String(plain.pid), '-a', 'sh', '-c', PROBE]));
       assert.match(ours, new RegExp(`^${plain.id.slice(0, 63)}$`, 'm'));
       assert.match(ours, /uid=0\(root\)/);
+      // -U when the container shares our user namespace: nothing to join there (nsenter fails EINVAL).
+      assert.equal(ok(tsns([plain.id, '-U', '-u', '--', 'hostname'])), `${plain.id.slice(0, 63)}\n`);
     });
 
     it('a runc container with its own user namespace: root inside, same as nsenter -a', () => {

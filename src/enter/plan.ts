@@ -246,6 +246,15 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
   }
 
   if (o.userParent && !fromFile.user && !fromProcess.has('user')) takeFromTarget('user');
+  // The kernel refuses setns into one's own user namespace (nsenter -U then fails with EINVAL). Through
+  // a file, the stage treats it as joined: no setns, ids still set as after a join.
+  if (fromProcess.has('user') && !o.userParent && target?.pid !== undefined) {
+    const theirs = readlinkOrUndefined(`/proc/${target.pid}/ns/user`);
+    if (theirs !== undefined && theirs === readlinkOrUndefined('/proc/self/ns/user')) {
+      fromProcess.delete('user');
+      fromFile.user = `/proc/${target.pid}/ns/user`;
+    }
+  }
 
   const words: string[] = [];
   const joinTypes = NS_TYPES.filter((t) => fromProcess.has(t) || fromFile[t]);
