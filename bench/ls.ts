@@ -4,7 +4,7 @@
  * Also the small-host start-up comparison against a bare `node -e 0`.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../..');
@@ -31,6 +31,9 @@ export interface LsBenchResult {
   namespaces: number;
   lsns: Timing;
   tsns: Timing;
+  /** CPU seconds (user + system), when GNU time is installed. */
+  lsnsCpu: Timing;
+  tsnsCpu: Timing;
   ratio: number;
   tsnsPeakRssMb: number;
   lsnsPeakRssMb: number;
@@ -65,18 +68,27 @@ function timing(samples: number[]): Timing {
   return { median, min: s[0], max: s[s.length - 1] };
 }
 
-/** Wall time of one run, in seconds, output to /dev/null. */
-function timeRun(cmd: string, args: string[]): number {
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/** Wall time of one run, in seconds (output to /dev/null); CPU seconds (user + system) too when GNU
+ *  time is there: on a shared, busy machine CPU time says more than wall time. */
+function timeRunCpu(cmd: string, args: string[]): { wall: number; cpu: number } {
   const devnull = openSync('/dev/null', 'w');
   try {
+    const argv = GNU_TIME ? [GNU_TIME, '-f', 'bench-cpu %U %S', cmd, ...args] : [cmd, ...args];
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { stdio: ['ignore', devnull, 'pipe'] });
-    const t = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr?.toString()}`);
-    return t;
+    const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', devnull, 'pipe'], encoding: 'utf8' });
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+    const m = /bench-cpu ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
+    return { wall, cpu: m ? Number(m[1]) + Number(m[2]) : NaN };
   } finally {
     closeSync(devnull);
   }
+}
+
+function timeRun(cmd: string, args: string[]): number {
+  return timeRunCpu(cmd, args).wall;
 }
 
 /** Peak RSS in MiB: of tsns through a --require hook (getrusage in the process itself), of lsns via GNU time. */
@@ -162,23 +174,39 @@ function alive(pid: number): boolean {
 }
 
 /** Interleaved timing of lsns and tsns ls on the current host. */
-export function timeLs(runs: number): { lsns: Timing; tsns: Timing } {
+export function timeLs(runs: number): { lsns: Timing; tsns: Timing; lsnsCpu: Timing; tsnsCpu: Timing } {
   // Warm both (page cache, dentries) before timing.
   timeRun('lsns', []);
   timeRun(TSNS, ['ls']);
-  const l: number[] = [];
-  const t: number[] = [];
+  const l: { wall: number; cpu: number }[] = [];
+  const t: { wall: number; cpu: number }[] = [];
   for (let i = 0; i < runs; i++) {
     // Alternate which goes first, so neither always runs on the other's warm caches.
     if (i % 2 === 0) {
-      l.push(timeRun('lsns', []));
-      t.push(timeRun(TSNS, ['ls']));
+      l.push(runLsns());
+      t.push(timeRunCpu(TSNS, ['ls']));
     } else {
-      t.push(timeRun(TSNS, ['ls']));
-      l.push(timeRun('lsns', []));
+      t.push(timeRunCpu(TSNS, ['ls']));
+      l.push(runLsns());
     }
   }
-  return { lsns: timing(l), tsns: timing(t) };
+  return {
+    lsns: timing(l.map((x) => x.wall)),
+    tsns: timing(t.map((x) => x.wall)),
+    lsnsCpu: timing(l.map((x) => x.cpu)),
+    tsnsCpu: timing(t.map((x) => x.cpu)),
+  };
+}
+
+/** lsns 2.38 gives up (exit 1, no message) when a process vanishes between two of its reads: retry. */
+function runLsns(): { wall: number; cpu: number } {
+  for (let i = 0; ; i++) {
+    try {
+      return timeRunCpu('lsns', []);
+    } catch (err) {
+      if (i >= 5) throw err;
+    }
+  }
 }
 
 export async function benchLs(options: LsBenchOptions): Promise<LsBenchResult> {
@@ -189,7 +217,7 @@ export async function benchLs(options: LsBenchOptions): Promise<LsBenchResult> {
     const procs = countProcesses();
     const namespaces = countNamespaces();
     process.stderr.write(`host: ${procs} processes, ${namespaces} namespaces; timing ${options.runs} interleaved runs...\n`);
-    const { lsns, tsns } = timeLs(options.runs);
+    const { lsns, tsns, lsnsCpu, tsnsCpu } = timeLs(options.runs);
     const rss = [tsnsPeakRss(['ls']), tsnsPeakRss(['ls']), tsnsPeakRss(['ls'])];
     const profile = profileLs(Math.min(options.runs, 5));
     return {
@@ -198,6 +226,8 @@ export async function benchLs(options: LsBenchOptions): Promise<LsBenchResult> {
       namespaces,
       lsns,
       tsns,
+      lsnsCpu,
+      tsnsCpu,
       ratio: tsns.median / lsns.median,
       tsnsPeakRssMb: Math.max(...rss),
       lsnsPeakRssMb: lsnsPeakRss(),

@@ -14,13 +14,18 @@ import { parseArgs } from 'node:util';
 import { benchLs, benchStartup, countProcesses, type LsBenchResult, type StartupResult } from './ls';
 
 const ms = (s: number): string => `${(s * 1000).toFixed(0)} ms`;
+const cpu = (s: number): string => (Number.isFinite(s) ? ms(s) : 'n/a');
 
 function lsTable(results: LsBenchResult[]): string {
   const rows = results.map(
     (r) =>
-      `| ${r.procs} | ${r.namespaces} | ${ms(r.lsns.median)} | ${ms(r.tsns.median)} | ${r.ratio.toFixed(2)} | ${r.tsnsPeakRssMb.toFixed(0)} MB | ${Number.isFinite(r.lsnsPeakRssMb) ? `${r.lsnsPeakRssMb.toFixed(0)} MB` : 'n/a'} |`,
+      `| ${r.procs} | ${r.namespaces} | ${ms(r.lsns.median)} | ${ms(r.tsns.median)} | ${r.ratio.toFixed(2)} | ${cpu(r.lsnsCpu.median)} | ${cpu(r.tsnsCpu.median)} | ${r.tsnsPeakRssMb.toFixed(0)} MB | ${Number.isFinite(r.lsnsPeakRssMb) ? `${r.lsnsPeakRssMb.toFixed(0)} MB` : 'n/a'} |`,
   );
-  return ['| processes | namespaces | lsns (median) | tsns ls (median) | tsns / lsns | tsns peak RSS | lsns peak RSS |', '|---:|---:|---:|---:|---:|---:|---:|', ...rows].join('\n');
+  return [
+    '| processes | namespaces | lsns (median) | tsns ls (median) | tsns / lsns | lsns CPU | tsns CPU | tsns peak RSS | lsns peak RSS |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
 }
 
 function startupTable(s: StartupResult): string {
@@ -52,7 +57,7 @@ async function main(): Promise<void> {
 
   const sections: string[] = [];
   const stamp = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} CPUs, Node ${process.version}, ${execSync('lsns --version').toString().trim()}`;
-  sections.push(`# Benchmark results\n\nLatest \`npm run bench\` (${stamp}). Wall times are medians of ${runs} interleaved runs, output to /dev/null.`);
+  sections.push(`# Benchmark results\n\nLatest \`npm run bench\` (${stamp}). Wall times are medians of ${runs} interleaved runs, output to /dev/null; CPU is user + system time of the command (GNU time), medians.`);
 
   if (!values['no-startup']) {
     const s = benchStartup(runs);
