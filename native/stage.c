@@ -424,7 +424,9 @@ static void join_all(const struct plan *p, struct opened *o)
 
 /* ---- phase 4: fork, wait, mirror ---- */
 
-static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH };
+/* SIGTSTP too: `kill -TSTP` of the stage (not the terminal's ^Z, which reaches the command directly)
+ * stops the command, and the stage follows it. */
+static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH, SIGTSTP };
 
 static int controlling_tty(void)
 {

@@ -406,6 +406,27 @@ describe('tsns enter', function () {
       assert.equal(out, 'ready\ngot-usr1\n');
     });
 
+    it('SIGTSTP to tsns stops the command, and tsns with it; SIGCONT continues both', async () => {
+      const child = spawn(process.execPath, [TSNS, 'enter', String(target.pid), '-a', '--', 'sh', '-c', 'echo ready; sleep 0.5; echo finished'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      started.push(child);
+      let out = '';
+      child.stdout?.on('data', (d) => (out += d));
+      const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await until('ready', () => (out.includes('ready') ? true : undefined));
+      const stage = child.pid as number;
+      child.kill('SIGTSTP');
+      await until('the stage to stop', () => (procState(stage) === 'T' ? true : undefined));
+      const [command] = children(stage);
+      assert.equal(procState(command), 'T');
+      await sleepMs(700);
+      assert.equal(out, 'ready\n');
+      child.kill('SIGCONT');
+      assert.equal(await done, 0);
+      assert.equal(out, 'ready\nfinished\n');
+    });
+
     it('a stopped command stops tsns too; continued, it runs on (terminal job control)', async () => {
       // A pseudo-terminal from script(1), with a plain shell between it and tsns (script would follow
       // the stop itself). The command stops itself as ^Z would stop it.
