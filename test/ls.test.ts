@@ -328,6 +328,7 @@ describe('tsns ls (parity with util-linux lsns)', function () {
   it('-h prints usage naming every option; lsns exits the same way for -p of an unreadable PID 1', () => {
     const help = tsns(['-h']);
     assert.equal(help.status, 0);
+    assert.match(tsns(['-V']).stdout, /^tsns ls \d+\.\d+\.\d+\n$/);
     for (const opt of ['--json', '--list', '--noheadings', '--output', '--output-all', '--persistent', '--task', '--raw', '--notruncate', '--nowrap', '--type', '--tree', '--list-columns', '--color', '--help']) {
       assert.ok(help.stdout.includes(opt), opt);
     }
