@@ -34,6 +34,8 @@ interface Bindings {
   send: Fn;
   recv: Fn;
   fcntl: Fn;
+  open: Fn;
+  statx: Fn;
 }
 
 let bound: Bindings | undefined;
@@ -62,6 +64,8 @@ function libc(): Bindings {
     recv: lib.func('long recv(int fd, void *buf, unsigned long len, int flags)'),
     // fcntl is variadic; F_GETFD/F_SETFD take an int, passed like a fixed argument on x86_64/aarch64.
     fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
+    open: lib.func('int open(const char *path, int flags)'),
+    statx: lib.func('int statx(int dirfd, const char *path, int flags, unsigned int mask, uint8_t *buf)'),
   };
   return bound;
 }
@@ -167,4 +171,28 @@ export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv): ne
     .map(([k, v]) => `${k}=${v}`);
   libc().execve(path, [...argv, null], [...envp, null]);
   throw new SysError('execve', libc().koffi.errno(), path);
+}
+
+// Hot-loop helpers for the scan (one call per process or namespace): no exception, no Stats object.
+const AT_FDCWD = -100;
+const AT_EMPTY_PATH = 0x1000;
+const STATX_NLINK = 0x4;
+const STATX_INO = 0x100;
+const O_RDONLY_CLOEXEC = 0o2000000;
+/** struct statx is the same on every architecture: stx_nlink at 16 (u32), stx_ino at 32 (u64). */
+const statxBuffer = Buffer.alloc(256);
+
+/** Link count of a path (a /proc/PID/task directory has threads + 2), or -1. */
+export function pathNlink(path: string): number {
+  return libc().statx(AT_FDCWD, path, 0, STATX_NLINK, statxBuffer) === 0 ? statxBuffer.readUInt32LE(16) : -1;
+}
+
+/** Inode number of an open fd, or -1. */
+export function fdInode(fd: number): number {
+  return libc().statx(fd, '', AT_EMPTY_PATH, STATX_INO, statxBuffer) === 0 ? Number(statxBuffer.readBigUInt64LE(32)) : -1;
+}
+
+/** open(path, O_RDONLY | O_CLOEXEC), or -1. */
+export function openReadOnly(path: string): number {
+  return Number(libc().open(path, O_RDONLY_CLOEXEC));
 }

@@ -10,7 +10,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
 import { NS_TYPES, type NsType } from '../../sys/constants';
-import { nsGetOwnerUid, nsGetParent, nsGetUserns } from '../../sys/libc';
+import { close, fdInode, nsGetOwnerUid, nsGetParent, nsGetUserns, openReadOnly } from '../../sys/libc';
 import type { Source } from '../index';
 import type { Namespace, ScanModel } from '../model';
 import { holdNamespace } from './nsfs';
@@ -36,20 +36,19 @@ function walkedSet(model: ScanModel): Set<number> {
   return s;
 }
 
-/** ioctl -> related namespace's inode (fd closed again); undefined when outside our view. */
+/** ioctl -> related namespace's inode (and its fd, for the caller to close); undefined when outside
+ *  our view (EPERM at the top of our user namespace tree) or when there is no such relation. */
 function related(fd: number, ask: (fd: number) => number): { fd: number; id: number } | undefined {
   let rfd: number;
   try {
     rfd = ask(fd);
   } catch {
-    return undefined; // EPERM: above the caller's user namespace; ENOTTY/EINVAL: no such relation
-  }
-  try {
-    return { fd: rfd, id: fstatSync(rfd).ino };
-  } catch {
-    closeSync(rfd);
     return undefined;
   }
+  const id = fdInode(rfd);
+  if (id > 0) return { fd: rfd, id };
+  close(rfd);
+  return undefined;
 }
 
 /** Sources that mean "found only as an ancestor": such a namespace also records the other relation. */
@@ -86,7 +85,7 @@ export function walkFromFd(model: ScanModel, ns: Namespace, fd: number, wanted: 
       }
       return r.id;
     } finally {
-      closeSync(r.fd);
+      close(r.fd);
     }
   };
   if (ns.owner === undefined) ns.owner = follow(nsGetUserns, 'user', 'owner');
@@ -130,17 +129,15 @@ function openChecked(path: string, id: number): number | undefined {
 }
 
 function openNamespace(model: ScanModel, ns: Namespace): number | undefined {
-  // A member's /proc/PID/ns/TYPE; else whatever way in the holder sources registered.
+  // A member's /proc/PID/ns/TYPE (raw open/statx: this runs once per namespace on the host).
   for (const pid of ns.pids.slice(0, 4)) {
-    try {
-      const fd = openSync(`/proc/${pid}/ns/${ns.type}`, 'r');
-      // The process may have moved to another namespace since the scan read its link.
-      if (fstatSync(fd).ino === ns.id) return fd;
-      closeSync(fd);
-    } catch {
-      /* gone: try the next member */
-    }
+    const fd = openReadOnly(`/proc/${pid}/ns/${ns.type}`);
+    if (fd < 0) continue; // gone: try the next member
+    // The process may have moved to another namespace since the scan read its link.
+    if (fdInode(fd) === ns.id) return fd;
+    close(fd);
   }
+  // Else whatever way in the holder sources registered.
   for (const path of openPaths.get(model)?.get(ns.id) ?? []) {
     try {
       const fd = openChecked(path, ns.id);
@@ -166,7 +163,7 @@ export function addHierarchy(model: ScanModel, wanted: ReadonlySet<NsType> = new
     try {
       walkFromFd(model, ns, fd, wanted);
     } finally {
-      closeSync(fd);
+      close(fd);
     }
   }
   // ownerUid of non-user namespaces whose owner was walked after them.

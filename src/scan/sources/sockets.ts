@@ -96,22 +96,17 @@ class NetnsTables {
 
 /**
  * Add the network namespaces of sockets held from outside them. Each holder namespace's tables are
- * read only until its holders' sockets are all found; what is left is looked up in the rest of every
- * table read (a socketpair made on the host and handed to a process in a container is a host
- * socket); only sockets in none of them are borrowed.
+ * read only until its holders' sockets are all found in the tables read so far; only sockets in none
+ * of them are borrowed (reading every table of every namespace to spare a borrow costs more).
  */
 export function addSockets(model: ScanModel, sockets: SocketFd[], wanted: ReadonlySet<NsType> = new Set(NS_TYPES)): void {
   if (sockets.length === 0) return;
   const where = new Map<number, number>(); // socket inode -> network namespace
   const tables = new Map<number, NetnsTables>();
   const byNetns = new Map<number, SocketFd[]>();
-  const unknownHolder: SocketFd[] = [];
   for (const s of sockets) {
     const net = model.processes.get(s.pid)?.ns.net;
-    if (net === undefined) {
-      unknownHolder.push(s);
-      continue;
-    }
+    if (net === undefined) continue; // holder's namespace unreadable: left for the kernel to answer
     let list = byNetns.get(net);
     if (!list) {
       byNetns.set(net, (list = []));
@@ -119,21 +114,22 @@ export function addSockets(model: ScanModel, sockets: SocketFd[], wanted: Readon
     }
     list.push(s);
   }
-  // 1. The common case, cheaply: a holder's sockets are in its own namespace.
-  for (const [net, list] of byNetns) {
+  // 1. The common case, cheaply: a holder's sockets are in its own namespace, or in one whose tables
+  //    were already read (the host's, read first as it usually holds the most: a socketpair made on the
+  //    host and handed to a process in a container is a host socket).
+  const order = [...byNetns].sort((a, b) => b[1].length - a[1].length);
+  for (const [net, list] of order) {
     const t = tables.get(net) as NetnsTables;
     while (list.some((s) => !where.has(s.inode)) && t.readNext(where));
   }
-  // 2. Leftovers may be in another namespace we can read: finish those tables.
   const left = (): SocketFd[] => sockets.filter((s) => !where.has(s.inode));
-  if (left().length > 0) for (const t of tables.values()) while (t.readNext(where));
-  // 3. Placed in another namespace than the holder's: held from outside.
+  // 2. Placed in another namespace than the holder's: held from outside.
   for (const s of sockets) {
     const net = where.get(s.inode);
     if (net !== undefined && net !== model.processes.get(s.pid)?.ns.net) holdNamespace(model, 'net', net, 'socket', s.pid);
   }
-  // 4. In no table we can read: a namespace no process is in, or a family with no table. Ask the kernel.
-  const unplaced = [...left(), ...unknownHolder.filter((s) => !where.has(s.inode))];
+  // 3. In no table read: a namespace no process is in, or a family with no table. Ask the kernel.
+  const unplaced = left();
   if (unplaced.length > 0) borrowAndPlace(model, unplaced.slice(0, MAX_BORROWED), wanted);
 }
 
