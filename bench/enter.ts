@@ -46,7 +46,7 @@ function children(pid: number): number[] {
 }
 
 async function startTarget(): Promise<{ pid: number; proc: ChildProcess }> {
-  const proc = spawn('unshare', ['--uts', '--ipc', '--net', '--pid', '--fork', '--mount', '--mount-proc', 'sleep', '1000'], { stdio: 'ignore' });
+  const proc = spawn('unshare', ['--uts', '--ipc', '--net', '--pid', '--fork', '--kill-child', '--mount', '--mount-proc', 'sleep', '1000'], { stdio: 'ignore' });
   for (let i = 0; i < 250; i++) {
     const [pid] = children(proc.pid as number);
     if (pid !== undefined) {
@@ -73,7 +73,8 @@ export interface EnterBenchRow {
   cpu?: { nsenterMs: number; tsnsMs: number; nodeMs: number; overheadMs: number };
 }
 
-export async function benchEnter(runs = Number(process.env.TSNS_BENCH_ENTER_RUNS) || 30): Promise<EnterBenchRow[]> {
+/** Measure every case; `runs` interleaved runs of each command (and as many under perf). */
+export async function measureEnter(runs = Number(process.env.TSNS_BENCH_ENTER_RUNS) || 30): Promise<EnterBenchRow[]> {
   const { pid, proc } = await startTarget();
   const rows: EnterBenchRow[] = [];
   try {
@@ -102,19 +103,36 @@ export async function benchEnter(runs = Number(process.env.TSNS_BENCH_ENTER_RUNS
       rows.push(row);
     }
   } finally {
+    process.kill(pid, 'SIGKILL');
     proc.kill('SIGKILL');
   }
-  const f = (n: number): string => n.toFixed(1).padStart(7);
-  process.stdout.write(`\ntsns enter vs nsenter (median of interleaved runs; target: overhead <= 20 ms)\n`);
-  process.stdout.write(`${'case (ms)'.padEnd(40)} ${'nsenter'.padStart(7)} ${'tsns'.padStart(7)} ${'node -e 0'.padStart(9)} ${'overhead'.padStart(8)}\n`);
-  for (const r of rows) {
-    process.stdout.write(`${`${r.case}, wall`.padEnd(40)} ${f(r.nsenterMs)} ${f(r.tsnsMs)} ${f(r.nodeMs).padStart(9)} ${f(r.overheadMs).padStart(8)}  ${r.overheadMs <= 20 ? 'ok' : 'OVER TARGET'}\n`);
-    if (r.cpu) {
-      const c = r.cpu;
-      process.stdout.write(`${`${r.case}, CPU`.padEnd(40)} ${f(c.nsenterMs)} ${f(c.tsnsMs)} ${f(c.nodeMs).padStart(9)} ${f(c.overheadMs).padStart(8)}  ${c.overheadMs <= 20 ? 'ok' : 'OVER TARGET'}\n`);
-    }
-  }
   return rows;
+}
+
+/** The markdown section bench/run.ts puts into bench/RESULTS.md. */
+export function enterTable(rows: EnterBenchRow[]): string {
+  const f = (n: number): string => n.toFixed(1);
+  const line = (name: string, kind: string, r: { nsenterMs: number; tsnsMs: number; nodeMs: number; overheadMs: number }): string =>
+    `| ${name} | ${kind} | ${f(r.nsenterMs)} | ${f(r.tsnsMs)} | ${f(r.nodeMs)} | ${f(r.overheadMs)} | ${r.overheadMs <= 20 ? 'ok' : 'over'} |`;
+  const lines = ['| case | measure | nsenter (ms) | tsns enter (ms) | node -e 0 (ms) | overhead (ms) | <= 20 ms |', '|---|---|---:|---:|---:|---:|---|'];
+  for (const r of rows) {
+    lines.push(line(r.case, 'wall, median', r));
+    if (r.cpu) lines.push(line(r.case, 'CPU, perf task-clock', r.cpu));
+  }
+  return [
+    '## tsns enter against nsenter',
+    '',
+    lines.join('\n'),
+    '',
+    "Same unshare-made target, interleaved runs. Overhead = tsns enter - nsenter - node -e 0 (Node's start-up); target: at most 20 ms. Wall time follows the machine's load; CPU time (perf, all threads) holds steadier.",
+  ].join('\n');
+}
+
+/** bench/run.ts's entry: measure, print the section, return it. */
+export async function benchEnter(runs?: number): Promise<string> {
+  const text = enterTable(await measureEnter(runs));
+  process.stdout.write(`${text}\n\n`);
+  return text;
 }
 
 if (require.main === module) {

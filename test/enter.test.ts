@@ -92,7 +92,7 @@ function tmpDir(): string {
 
 /** unshare --uts --ipc --net --pid --fork --mount --mount-proc: the target is the pid-1 sleep inside. */
 async function unshareTarget(hostname: string): Promise<{ pid: number; unshare: ChildProcess }> {
-  const unshare = spawn('unshare', ['--uts', '--ipc', '--net', '--pid', '--fork', '--mount', '--mount-proc', 'sh', '-c', `hostname ${hostname} && exec sleep 1000`], {
+  const unshare = spawn('unshare', ['--uts', '--ipc', '--net', '--pid', '--fork', '--kill-child', '--mount', '--mount-proc', 'sh', '-c', `hostname ${hostname} && exec sleep 1000`], {
     stdio: 'ignore',
   });
   started.push(unshare);
@@ -116,6 +116,8 @@ describe('tsns enter', function () {
   });
 
   after(() => {
+    // The target first: unshare --fork leaves its child running when unshare alone is killed.
+    if (target) spawnSync('kill', ['-KILL', String(target.pid)]);
     for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     stopAllContainers();
     for (const d of tmpDirs) {
