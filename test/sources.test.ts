@@ -10,6 +10,7 @@ import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'node:child_pro
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { tsnsAsNobody } from './helpers/nobody';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
@@ -337,6 +338,16 @@ describe('holder sources: namespaces no process is in (real fixtures)', function
       // Every process walked once: no fd reported twice.
       assert.equal(new Set(facts.fds.map(key)).size, facts.fds.length);
     }
+  });
+
+  it('as nobody: no error, no half row; what nobody cannot read is quietly left out', function () {
+    const r = tsnsAsNobody(['ls', '-J', '-o', COLUMNS]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const seen = (JSON.parse(r.stdout) as { namespaces: NsRow[] }).namespaces;
+    assert.ok(seen.length > 0 && seen.every((x) => x.sources.length > 0));
+    // root's fd and socket holders are not nobody's to look into.
+    assert.ok(!seen.some((x) => x.ns === fdNet || x.ns === socketNet));
   });
 
   it('the same namespaces reach the library: scan() from dist', function () {
