@@ -7,7 +7,7 @@ export { scan, sources, readRepresentatives, readProcessDetails, readRelations, 
 export type { ScanOptions, Source, ResolvedScanOptions, ScanModel, Namespace, ProcessInfo, NsSource, NsfsMount } from './scan';
 export { columns, define as defineColumn, findColumn, parseColumnList, namespaceRows, processRows, renderText, renderJson } from './report';
 export type { Column, Row, RowSet, TreeKind, RenderContext } from './report';
-export { enter, buildEnterPlan, execPlan, stageArgv, stagePath } from './enter';
+export { enter, buildEnterPlan, execPlan, spawnPlan, stageArgv, stagePath } from './enter';
 export type { EnterOptions, EnterPlan } from './enter';
 export { runInNewNamespaces, resolveRunOptions, buildPlan as buildRunPlan, parseSignal } from './run';
 export type { RunOptions, RunSpec, StageEnd } from './run';

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Container, startContainer, stopAllContainers } from './fixtures/runc';
 import { NOBODY_UID, tsnsAsNobody } from './helpers/nobody';
-import { buildEnterPlan } from '../src/enter';
+import { buildEnterPlan, spawnPlan } from '../src/enter';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
@@ -188,6 +188,17 @@ describe('tsns enter', function () {
       }
       // Nothing to join: the command just runs, as nsenter -a would run it.
       assert.equal(ok(tsns([String(process.pid), '--all', '--', 'echo', 'ran'])), 'ran\n');
+    });
+
+    it('as a library: spawnPlan runs the command in a child and gives its status back', async () => {
+      const child = spawnPlan(buildEnterPlan({ target: plain.id, namespaces: { uts: true }, command: ['sh', '-c', 'hostname; exit 3'] }), {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout?.on('data', (d) => (out += d));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      assert.equal(code, 3);
+      assert.equal(out, `${plain.id.slice(0, 63)}\n`);
     });
 
     it('selected namespaces only, and the command after TARGET keeps its own options (--net ip -o link)', () => {

@@ -4,6 +4,7 @@
  * behind: the stage forks only where the PID namespace needs it, and then it is the waiting parent
  * that mirrors the command's status and forwards signals.
  */
+import { ChildProcess, spawn, SpawnOptions, StdioOptions } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { resolve } from 'node:path';
 import { TsnsError } from '../sys/errors';
@@ -60,6 +61,26 @@ export function execPlan(plan: EnterPlan): never {
   } catch (err) {
     throw new TsnsError(`cannot run the exec stage ${stage}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * For a library user who wants to stay: run the plan in a child process (the stage, then the command)
+ * and get it back as a ChildProcess. Its exit code and signal are the command's. `options.stdio`
+ * covers fds 0-2 (default 'inherit'); fds the plan holds, and --preserve-fds ones, are passed at their
+ * own numbers.
+ */
+export function spawnPlan(plan: EnterPlan, options: SpawnOptions = {}): ChildProcess {
+  const stage = requireStage();
+  const base = options.stdio ?? 'inherit';
+  type StdioEntry = Exclude<StdioOptions, string>[number];
+  const stdio: StdioEntry[] = typeof base === 'string' ? [base, base, base] : [...base].slice(0, 3);
+  const extra = [...plan.heldFds];
+  for (let fd = 3; fd < 3 + plan.keepFds; fd++) extra.push(fd);
+  for (const fd of extra) {
+    while (stdio.length < fd) stdio.push('ignore');
+    stdio[fd] = fd;
+  }
+  return spawn(stage, stageArgv(plan).slice(1), { ...options, argv0: 'tsns-stage', env: options.env ?? plan.env, stdio });
 }
 
 /** Enter: build the plan and exec it. Never returns normally. */
