@@ -11,5 +11,7 @@ export { enter, buildEnterPlan, execPlan, spawnPlan, stageArgv, stagePath } from
 export type { EnterOptions, EnterPlan } from './enter';
 export { runInNewNamespaces, resolveRunOptions, buildPlan as buildRunPlan, parseSignal } from './run';
 export type { RunOptions, RunSpec, StageEnd } from './run';
+export { listContainers, resolveContainer, containerOfCgroup } from './scan/containers';
+export type { ContainerInfo } from './scan/containers';
 export { resolveTarget, resolveTargetSync } from './target';
 export type { Target } from './target';
