@@ -16,6 +16,9 @@
  * pid namespace only has a pid_for_children file worth pinning once its first process exists. */
 static int pending_sync_fd = -1;
 
+/* The stage's pid before `fork`: the child's parent, as long as the parent lives. */
+static pid_t stage_pid;
+
 static unsigned long propagation_flag(const char *name)
 {
 	if (strcmp(name, "private") == 0)
@@ -59,6 +62,7 @@ static bool joins_something(const struct plan *p)
 
 void create_namespaces(const struct plan *p)
 {
+	stage_pid = getpid();
 	if (p->unshare_mask && unshare(p->unshare_mask) < 0)
 		stage_die(true, "unshare failed");
 
@@ -89,6 +93,13 @@ void create_namespaces(const struct plan *p)
 
 void create_setup_child(const struct plan *p)
 {
+	/* --kill-child: the death signal was set after fork; if the parent died before that, nobody will
+	 * send it, so do not start the command at all (unshare checks the same with a pidfd). As the first
+	 * process of a new pid namespace getppid() says 0: the parent is outside, and this check moot. */
+	pid_t parent = getppid();
+	if (p->fork && p->kill_child_signal && parent != 0 && parent != stage_pid)
+		_exit(STAGE_EXIT_FAILURE);
+
 	if (pending_sync_fd >= 0) {
 		/* We are the first process of the new pid namespace: its pid_for_children can be pinned. */
 		sync_round(pending_sync_fd, 'F');

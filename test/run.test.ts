@@ -163,6 +163,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Field 22 of /proc/PID/stat, or '' when the process is gone. */
+function startTime(pid: number): string {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
+}
+
 function comm(pid: number): string {
   try {
     return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
@@ -171,7 +181,7 @@ function comm(pid: number): string {
   }
 }
 
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
+async function until(cond: () => boolean, ms = 20000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('timed out waiting');
@@ -190,7 +200,14 @@ describe('tsns run', function () {
   this.timeout(60000);
   let tmp: string;
   const started: ChildProcess[] = [];
-  const strays: number[] = [];
+  /** Processes a test started (by start time, so a reused PID is never killed). */
+  const strays: Array<{ pid: number; start: string }> = [];
+  const track = (pids: number[]) => {
+    for (const pid of pids) {
+      const start = startTime(pid);
+      if (start) strays.push({ pid, start });
+    }
+  };
 
   before(() => {
     assert.equal(process.geteuid?.(), 0, 'these tests need root');
@@ -200,7 +217,8 @@ describe('tsns run', function () {
 
   afterEach(() => {
     for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null && c.pid) c.kill('SIGKILL');
-    for (const pid of strays.splice(0)) {
+    for (const { pid, start } of strays.splice(0)) {
+      if (startTime(pid) !== start) continue;
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -434,7 +452,7 @@ describe('tsns run', function () {
         sleeper = descendants(child.pid as number).find((p) => comm(p) === 'sleep') ?? 0;
         return sleeper > 0;
       });
-      strays.push(sleeper);
+      track(descendants(child.pid as number));
       return { child, sleeper };
     }
 
@@ -453,11 +471,12 @@ describe('tsns run', function () {
     });
 
     it('--forward-signals passes SIGTERM and SIGINT on; a forking tsns otherwise ignores them', async () => {
-      const script = 'trap "exit 7" TERM; trap "exit 8" INT; while :; do sleep 0.05; done';
+      const script = 'trap "exit 7" TERM; trap "exit 8" INT; while :; do sleep 0.2; done';
       for (const [sig, code] of [['SIGTERM', 7], ['SIGINT', 8]] as const) {
         const child = spawn(process.execPath, [TSNS, 'run', '--forward-signals', '--', 'sh', '-c', script], { stdio: 'ignore' });
         started.push(child);
         await until(() => descendants(child.pid as number).some((p) => comm(p) === 'sleep'));
+        track(descendants(child.pid as number));
         child.kill(sig);
         assert.deepEqual(await exited(child), { code, signal: null });
       }
@@ -465,13 +484,15 @@ describe('tsns run', function () {
       const child = spawn(process.execPath, [TSNS, 'run', '-f', '--', 'sh', '-c', 'sleep 0.6; exit 3'], { stdio: 'ignore' });
       started.push(child);
       await until(() => descendants(child.pid as number).some((p) => comm(p) === 'sleep'));
+      track(descendants(child.pid as number));
       child.kill('SIGTERM');
       child.kill('SIGINT');
       assert.deepEqual(await exited(child), { code: 3, signal: null });
       // Without --fork tsns stands for the command: SIGTERM reaches it.
-      const direct = spawn(process.execPath, [TSNS, 'run', '-u', '--', 'sh', '-c', 'trap "exit 9" TERM; while :; do sleep 0.05; done'], { stdio: 'ignore' });
+      const direct = spawn(process.execPath, [TSNS, 'run', '-u', '--', 'sh', '-c', 'trap "exit 9" TERM; while :; do sleep 0.2; done'], { stdio: 'ignore' });
       started.push(direct);
       await until(() => descendants(direct.pid as number).some((p) => comm(p) === 'sleep'));
+      track(descendants(direct.pid as number));
       direct.kill('SIGTERM');
       assert.deepEqual(await exited(direct), { code: 9, signal: null });
     });

@@ -96,14 +96,14 @@ export function runStage(plan: StagePlan, setup: NamespaceSetup, policy: SignalP
   const stage = stagePath();
   return new Promise((resolve) => {
     let error: TsnsError | undefined;
-    const child = spawn(stage, [...plan.words, '--', ...plan.argv], {
-      stdio: plan.sync ? ['inherit', 'inherit', 'inherit', 'pipe'] : ['inherit', 'inherit', 'inherit'],
-      env,
-    });
+    // Handlers first: the command may be running before spawn() has returned to us, and a signal
+    // meant for it must not kill tsns and orphan it. (JavaScript handlers run only after spawn returns,
+    // so `child` is set by then.)
+    let child: ChildProcess | undefined;
     const handlers = new Map<NodeJS.Signals, () => void>();
     const forward = (sig: NodeJS.Signals) => () => {
       try {
-        if (child.pid) process.kill(child.pid, sig);
+        if (child?.pid) process.kill(child.pid, sig);
       } catch {
         // already gone
       }
@@ -111,6 +111,16 @@ export function runStage(plan: StagePlan, setup: NamespaceSetup, policy: SignalP
     for (const sig of policy.forward) handlers.set(sig, forward(sig));
     for (const sig of policy.ignore) handlers.set(sig, () => {});
     for (const [sig, h] of handlers) process.on(sig, h);
+    try {
+      child = spawn(stage, [...plan.words, '--', ...plan.argv], {
+        stdio: plan.sync ? ['inherit', 'inherit', 'inherit', 'pipe'] : ['inherit', 'inherit', 'inherit'],
+        env,
+      });
+    } catch (err) {
+      for (const [sig, h] of handlers) process.removeListener(sig, h);
+      resolve({ code: 1, signal: null, error: new TsnsError(`cannot run ${stage}: ${(err as Error).message}`) });
+      return;
+    }
     const done = (end: StageEnd) => {
       for (const [sig, h] of handlers) process.removeListener(sig, h);
       resolve(end);
