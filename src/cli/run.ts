@@ -12,7 +12,9 @@ const usage = `Usage:
 Run COMMAND (default: $SHELL, else /bin/sh, as a login shell) in new namespaces, as unshare(1) does.
 Works unprivileged with --user (-U) and a map (-r, -c, --map-*).
 
-Namespaces (=FILE pins the new namespace on FILE, as 'tsns pin' would; pid and time need --fork):
+Namespaces (=FILE pins the new namespace on FILE, as 'tsns pin' would: an empty FILE is created if
+missing, its directory must exist; a mount namespace cannot be pinned on a shared mount; pid and time
+need --fork):
  -m, --mount[=FILE]          new mount namespace
  -u, --uts[=FILE]            new UTS namespace (hostname, domain name)
  -i, --ipc[=FILE]            new System V IPC namespace
