@@ -8,23 +8,30 @@
  * Also fills ownerUid: NS_GET_OWNER_UID for user namespaces; for the others, their owner's creator, so
  * that USER means something for a namespace no process is in.
  */
-import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
 import { NS_TYPES, type NsType } from '../../sys/constants';
-import { close, fdInode, nsGetOwnerUid, nsGetParent, nsGetUserns, openReadOnly } from '../../sys/libc';
+import { close, fdDeviceInode, fdInode, nsGetOwnerUid, nsGetParent, nsGetUserns, openPathInRoot, openPathOnly, openReadOnly } from '../../sys/libc';
 import type { Source } from '../index';
 import type { Namespace, ScanModel } from '../model';
 import { holdNamespace } from './nsfs';
 
-/** Paths through which a namespace that no process is in can be opened (an fd's /proc/PID/fd/N, a
- *  thread's /proc/PID/task/TID/ns/TYPE), registered by the sources that found them. */
-const openPaths = new WeakMap<ScanModel, Map<number, string[]>>();
+/** A way to open a namespace that no process is in: an fd's /proc/PID/fd/N, a thread's
+ *  /proc/PID/task/TID/ns/TYPE, a pin's path — resolved inside `root` when the pin is in another mount
+ *  namespace (root = /proc/PID/root of one of its processes). */
+export interface OpenPath {
+  path: string;
+  root?: string;
+}
 
-export function registerOpenPath(model: ScanModel, id: number, path: string): void {
+/** Ways in, registered by the sources that found namespaces no process is in. */
+const openPaths = new WeakMap<ScanModel, Map<number, OpenPath[]>>();
+
+export function registerOpenPath(model: ScanModel, id: number, path: string, root?: string): void {
   let m = openPaths.get(model);
   if (!m) openPaths.set(model, (m = new Map()));
   const list = m.get(id);
-  if (!list) m.set(id, [path]);
-  else if (list.length < 4) list.push(path);
+  const entry = root === undefined ? { path } : { path, root };
+  if (!list) m.set(id, [entry]);
+  else if (list.length < 4) list.push(entry);
 }
 
 /** Namespaces already walked in this model (so each is asked once). */
@@ -109,23 +116,32 @@ export function walkFromFd(model: ScanModel, ns: Namespace, fd: number, wanted: 
   }
 }
 
-/** st_dev of nsfs: a registered path must be a namespace file before we open it. */
-let nsfsDev: number | undefined;
+/** The nsfs device ("major:minor"): a registered path must be a namespace file before we open it. */
+let nsfsDev: string | undefined;
 
 /**
- * Open a path that should be the namespace file `id` — a pin's mount point, possibly inside another
- * mount namespace (/proc/PID/root/PATH), which its owner could swap for a FIFO or a device between our
- * read of mountinfo and the open. So: stat first (nsfs device and the expected inode), open
- * non-blocking with no controlling tty, and check the inode again on the fd.
+ * Open a registered way in, which should be the namespace file `id`. Its owner may have swapped it
+ * (a pin path inside a container, an fd number reused) for a FIFO or a device since we looked, so it
+ * is first opened O_PATH (no open of anything behind it), checked to be nsfs with the expected inode,
+ * and only then reopened for reading through /proc/self/fd.
  */
-function openChecked(path: string, id: number): number | undefined {
-  nsfsDev ??= statSync('/proc/self/ns/net').dev;
-  const st = statSync(path, { throwIfNoEntry: false });
-  if (!st || st.ino !== id || st.dev !== nsfsDev) return undefined;
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-  if (fstatSync(fd).ino === id) return fd;
-  closeSync(fd);
-  return undefined;
+function openChecked(way: OpenPath, id: number): number | undefined {
+  if (nsfsDev === undefined) {
+    const own = openPathOnly('/proc/self/ns/net');
+    nsfsDev = own < 0 ? undefined : fdDeviceInode(own)?.dev;
+    if (own >= 0) close(own);
+    if (nsfsDev === undefined) return undefined;
+  }
+  const handle = way.root === undefined ? openPathOnly(way.path) : openPathInRoot(way.root, way.path);
+  if (handle < 0) return undefined;
+  try {
+    const st = fdDeviceInode(handle);
+    if (!st || st.ino !== id || st.dev !== nsfsDev) return undefined;
+    const fd = openReadOnly(`/proc/self/fd/${handle}`);
+    return fd < 0 ? undefined : fd;
+  } finally {
+    close(handle);
+  }
 }
 
 function openNamespace(model: ScanModel, ns: Namespace): number | undefined {
@@ -138,13 +154,9 @@ function openNamespace(model: ScanModel, ns: Namespace): number | undefined {
     close(fd);
   }
   // Else whatever way in the holder sources registered.
-  for (const path of openPaths.get(model)?.get(ns.id) ?? []) {
-    try {
-      const fd = openChecked(path, ns.id);
-      if (fd !== undefined) return fd;
-    } catch {
-      /* gone: try the next way in */
-    }
+  for (const way of openPaths.get(model)?.get(ns.id) ?? []) {
+    const fd = openChecked(way, ns.id);
+    if (fd !== undefined) return fd;
   }
   return undefined;
 }

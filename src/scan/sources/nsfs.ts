@@ -59,6 +59,18 @@ export function nsfsMountsOf(mountinfo: string): { path: string; type: NsType; i
   return out;
 }
 
+/** True when a FUSE file system is mounted at `path` or above it in this mountinfo. */
+export function underFuse(mountinfo: string, path: string): boolean {
+  if (!mountinfo.includes(' - fuse')) return false;
+  for (const line of mountinfo.split('\n')) {
+    const sep = line.indexOf(' - fuse');
+    if (sep < 0) continue;
+    const mountPoint = unescapeMountPath(line.slice(0, sep).split(' ')[4] ?? '');
+    if (mountPoint === '/' || path === mountPoint || path.startsWith(`${mountPoint}/`)) return true;
+  }
+  return false;
+}
+
 function ownMountNamespace(model: ScanModel): number | undefined {
   if (model.ownMountNamespace !== undefined) return model.ownMountNamespace;
   try {
@@ -102,8 +114,10 @@ export function addNsfsMounts(model: ScanModel, wanted: ReadonlySet<NsType> = ne
       const ns = holdNamespace(model, m.type, m.id, 'nsfs');
       if (!ns.nsfs.some((x) => x.path === m.path && x.mountNamespace === mntns.id)) {
         ns.nsfs.push({ path: m.path, mountNamespace: mntns.id });
-        // The hierarchy source opens a pin no process is in through its path, seen from its namespace.
-        registerOpenPath(model, m.id, mntns.id === own ? m.path : `/proc/${reader}/root${m.path}`);
+        // The hierarchy source opens a pin no process is in through its path, seen from its namespace —
+        // but not through a FUSE mount of someone else's, whose server could make the lookup hang.
+        if (mntns.id === own) registerOpenPath(model, m.id, m.path);
+        else if (!underFuse(text, m.path)) registerOpenPath(model, m.id, m.path, `/proc/${reader}/root`);
       }
     }
   }

@@ -10,7 +10,7 @@
  * are borrowed with pidfd_getfd and asked SIOCGSKNS. Such a namespace gets source `socket`, and, when no
  * process is in it, the holder as PID (NPROCS 0).
  */
-import { closeSync, fstatSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { NS_TYPES, type NsType } from '../../sys/constants';
 import type { Source } from '../index';
 import type { ScanModel } from '../model';
@@ -162,8 +162,9 @@ function borrowAndPlace(model: ScanModel, sockets: SocketFd[], wanted: ReadonlyS
           continue; // closed meanwhile, or not ours to borrow
         }
         try {
-          // The fd number may have been reused for something else since the walk.
-          if (fstatSync(sock).ino !== s.inode) continue;
+          // The fd number may have been reused for something else since the walk. readlink, not fstat:
+          // fstat of a reused fd on someone's FUSE file system would ask (and could wait on) its server.
+          if (readlinkSync(`/proc/self/fd/${sock}`) !== `socket:[${s.inode}]`) continue;
           let netfd: number;
           try {
             netfd = libc.sockGetNetns(sock);
