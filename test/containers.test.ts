@@ -150,6 +150,25 @@ describe('containers without an engine (real runc)', function () {
     assert.throws(() => resolveContainer(common), (e: unknown) => e instanceof TsnsError && /ambiguous/.test(e.message) && !e.message.includes('\n'));
   });
 
+  it('a FIFO, a symlink or garbage in a user-writable runtime root is skipped, not waited on', function () {
+    const root = `/run/user/0/tsns-bad-${tag}/runc`;
+    try {
+      fs.mkdirSync(`${root}/fifo`, { recursive: true });
+      fs.mkdirSync(`${root}/link`);
+      fs.mkdirSync(`${root}/junk`);
+      assert.equal(spawnSync('mkfifo', [`${root}/fifo/state.json`]).status, 0);
+      fs.symlinkSync('/dev/zero', `${root}/link/state.json`);
+      fs.writeFileSync(`${root}/junk/state.json`, '{"init_process_pid": 1, "id": "junk", truncated');
+      const t = Date.now();
+      const ids = listContainers().map((c) => c.id);
+      assert.ok(Date.now() - t < 5000);
+      for (const id of ['fifo', 'link', 'junk']) assert.ok(!ids.includes(id), id);
+      assert.ok(ids.includes(web.id));
+    } finally {
+      fs.rmSync(path.dirname(root), { recursive: true, force: true });
+    }
+  });
+
   it('ignores the state of a container whose init is dead', function () {
     const gone = startContainer({});
     try {

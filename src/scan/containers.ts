@@ -15,13 +15,13 @@
  * Names come from annotations (io.kubernetes.cri.container-name, io.kubernetes.container.name,
  * nerdctl/name) or docker's on-disk config (/var/lib/docker/containers/ID/config.v2.json); else the id.
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TsnsError } from '../sys/errors';
 import type { Source } from './index';
 import type { NsType } from '../sys/constants';
 import type { ScanModel } from './model';
-import { parseNsLink } from './sources/nsfs';
+import { parseNsLink, unescapeMountPath } from './sources/nsfs';
 
 export interface ContainerInfo {
   id: string;
@@ -57,6 +57,38 @@ function readText(path: string): string | undefined {
   }
 }
 
+/** Runtime state can sit in a directory an unprivileged user owns (/run/user/UID): read a file there
+ *  only if it is a regular file of sane size, without following a symlink or waiting on a FIFO. */
+const MAX_STATE_BYTES = 4 << 20;
+function readStateFile(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW | constants.O_NOCTTY);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() && st.size <= MAX_STATE_BYTES ? readFileSync(fd, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Mount points of FUSE file systems (whose servers could make a readdir or open hang): not walked. */
+function fuseMountPoints(): Set<string> {
+  const out = new Set<string>();
+  const text = readText('/proc/self/mountinfo') ?? '';
+  if (!text.includes(' - fuse')) return out;
+  for (const line of text.split('\n')) {
+    const sep = line.indexOf(' - fuse');
+    if (sep >= 0) out.add(unescapeMountPath(line.slice(0, sep).split(' ')[4] ?? ''));
+  }
+  return out;
+}
+
 /** State, ppid and start time (clock ticks) from /proc/PID/stat; undefined if gone. */
 export function procStat(pid: number): { state: string; ppid: number; start: number } | undefined {
   const stat = readText(`/proc/${pid}/stat`);
@@ -74,7 +106,7 @@ interface StateDir {
 /** Walk /run (and $XDG_RUNTIME_DIR) for ROOT/ID/{state.json,status}; cheap: directories only. */
 export function findStateDirs(): StateDir[] {
   const found: StateDir[] = [];
-  const seen = new Set<string>();
+  const seen = fuseMountPoints(); // treated as already seen: never entered
   const walk = (dir: string, depth: number): void => {
     if (seen.has(dir)) return;
     seen.add(dir);
@@ -130,7 +162,7 @@ function annotationsOf(labels: unknown, annotations: unknown): Record<string, st
 
 /** Name from docker's own record of the container, readable with no daemon running. */
 function dockerName(id: string): string | undefined {
-  const text = readText(`/var/lib/docker/containers/${id}/config.v2.json`);
+  const text = readStateFile(`/var/lib/docker/containers/${id}/config.v2.json`);
   if (!text) return undefined;
   try {
     const name = (JSON.parse(text) as { Name?: unknown }).Name;
@@ -154,7 +186,7 @@ function runtimeOf(dir: string, file: string): string {
 
 /** One state directory -> a live container, or undefined (stopped, recycled pid, unreadable). */
 function fromState(sd: StateDir): ContainerInfo | undefined {
-  const text = readText(join(sd.dir, sd.file));
+  const text = readStateFile(join(sd.dir, sd.file));
   if (!text) return undefined;
   let s: Record<string, unknown>;
   try {
@@ -182,7 +214,7 @@ function fromState(sd: StateDir): ContainerInfo | undefined {
     bundle = typeof s.bundle === 'string' ? s.bundle : undefined;
     rootfs = typeof s.rootfs === 'string' ? s.rootfs : undefined;
     let configAnn: unknown;
-    const config = readText(join(sd.dir, 'config.json'));
+    const config = readStateFile(join(sd.dir, 'config.json'));
     if (config) {
       try {
         configAnn = (JSON.parse(config) as { annotations?: unknown }).annotations;
