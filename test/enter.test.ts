@@ -339,10 +339,12 @@ describe('tsns enter', function () {
            const unshare = lib.func('int unshare(int)'), setns = lib.func('int setns(int, int)'), socket = lib.func('int socket(int, int, int)');
            const fs = require('node:fs');
            const home = fs.openSync('/proc/thread-self/ns/net', 'r');
-           if (unshare(0x40000000) !== 0 || socket(2, 2, 0) < 0) throw new Error('no socket-only namespace');
+           if (unshare(0x40000000) !== 0) throw new Error('unshare failed');
+           const sock = socket(2, 2, 0);
+           if (sock < 0) throw new Error('no socket-only namespace');
            const made = fs.readlinkSync('/proc/thread-self/ns/net');
            if (setns(home, 0x40000000) !== 0) throw new Error('setns failed');
-           console.log(made);
+           console.log(made + ' ' + sock);
            setInterval(() => {}, 1e6);`,
         ],
         { stdio: ['ignore', 'pipe', 'inherit'] },
@@ -350,10 +352,16 @@ describe('tsns enter', function () {
       started.push(holder);
       let out = '';
       holder.stdout?.on('data', (d) => (out += d));
-      const net = await until('the socket holder', () => (out.includes('\n') ? out.trim() : undefined));
+      const [net, sock] = await until('the socket holder', () => (out.includes('\n') ? out.trim().split(' ') : undefined));
       assert.notEqual(link(holder.pid as number, 'net'), net);
       const r = ok(tsns([net, '--', 'sh', '-c', 'readlink /proc/self/ns/net; ls /proc/$$/fd']));
       assert.equal(r, `${net}\n0\n1\n2\n`);
+      // -N/--net-socket FD (util-linux 2.41+): the network namespace of the target's socket.
+      const bySocket = ok(tsns(['-t', String(holder.pid), '-N', sock, '--', 'sh', '-c', 'readlink /proc/self/ns/net; ls /proc/$$/fd']));
+      assert.equal(bySocket, `${net}\n0\n1\n2\n`);
+      const notSocket = tsns(['-t', String(holder.pid), '-N', '0', '--', 'true']);
+      assert.equal(notSocket.status, 1);
+      assert.match(notSocket.stderr, /^tsns: fd 0 of process \d+ is not a socket\n$/);
       holder.kill('SIGKILL');
 
       // unshare -Ur execs unshare -U: the outer user namespace keeps no process, only its child.

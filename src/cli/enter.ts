@@ -15,6 +15,7 @@ const SPECS: OptionSpecs = {
   uts: { short: 'u', kind: 'optional' },
   ipc: { short: 'i', kind: 'optional' },
   net: { short: 'n', kind: 'optional' },
+  'net-socket': { short: 'N', kind: 'string' },
   pid: { short: 'p', kind: 'optional' },
   cgroup: { short: 'C', kind: 'optional' },
   user: { short: 'U', kind: 'optional' },
@@ -49,6 +50,7 @@ Options:
  -u, --uts[=FILE]          enter the UTS namespace (hostname etc)
  -i, --ipc[=FILE]          enter the System V IPC namespace
  -n, --net[=FILE]          enter the network namespace
+ -N, --net-socket FD       enter the network namespace of the target's socket FD
  -p, --pid[=FILE]          enter the pid namespace (forks, unless -F)
  -C, --cgroup[=FILE]       enter the cgroup namespace
  -U, --user[=FILE]         enter the user namespace
@@ -132,6 +134,7 @@ function toOptions(values: Record<string, OptionValue | undefined>): EnterOption
     noFork: values['no-fork'] === true,
     joinCgroup: values['join-cgroup'] === true,
     userParent: values['user-parent'] === true,
+    netSocket: values['net-socket'] === undefined ? undefined : parseNumber(String(values['net-socket']), '--net-socket fd'),
     preserveFds,
   };
 }

@@ -34,6 +34,8 @@ export interface EnterOptions {
   noFork?: boolean;
   /** -c/--join-cgroup. */
   joinCgroup?: boolean;
+  /** -N/--net-socket FD: the network namespace of the target process's socket FD (util-linux 2.41+). */
+  netSocket?: number;
   /** --user-parent: the parent of the target's user namespace. */
   userParent?: boolean;
   /** --preserve-fds N: fds 3..3+N-1 reach the command too. */
@@ -69,6 +71,7 @@ export function needsTarget(o: EnterOptions): boolean {
   if (o.root === true || o.wd === true || o.env || o.joinCgroup) return true;
   if (o.setuid === 'follow' || o.setgid === 'follow') return true;
   if (o.userParent && typeof ns.user !== 'string') return true;
+  if (o.netSocket !== undefined) return true;
   return false;
 }
 
@@ -175,6 +178,27 @@ export function cgroupProcsOf(pid: number): string[] {
   return files;
 }
 
+/** An fd (ours) of the network namespace of socket `fd` of process `pid`: pidfd_getfd + SIOCGSKNS. */
+function socketNetns(pid: number, fd: number): number {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const libc = require('../sys/libc') as typeof import('../sys/libc');
+  let pidfd: number | undefined;
+  let sock: number | undefined;
+  try {
+    pidfd = libc.pidfdOpen(pid);
+    sock = libc.pidfdGetfd(pidfd, fd);
+    return libc.sockGetNetns(sock);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'EBADF') throw new TsnsError(`process ${pid} has no fd ${fd}`);
+    if (code === 'ENOTTY' || code === 'ENOTSOCK' || code === 'EINVAL') throw new TsnsError(`fd ${fd} of process ${pid} is not a socket`);
+    throw new TsnsError(`cannot get the network namespace of fd ${fd} of process ${pid}: ${(err as Error).message}`);
+  } finally {
+    if (sock !== undefined) libc.close(sock);
+    if (pidfd !== undefined) libc.close(pidfd);
+  }
+}
+
 function processOf(target: Target | undefined, what: string): number {
   if (target?.pid === undefined) throw new TsnsError(`${what} needs a target process (${target ? `${target.description} has none` : 'give TARGET or -t PID'})`);
   return target.pid;
@@ -216,8 +240,16 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
     }
   };
 
-  const requested = NS_TYPES.filter((t) => ns[t] !== undefined);
+  const heldFds: number[] = [];
+  if (o.netSocket !== undefined) {
+    if (ns.net !== undefined) throw new TsnsError('--net-socket and --net are mutually exclusive');
+    const fd = socketNetns(processOf(target, '--net-socket'), o.netSocket);
+    fromFile.net = `/proc/self/fd/${fd}`;
+    heldFds.push(fd);
+  }
+  const requested = NS_TYPES.filter((t) => ns[t] !== undefined || (t === 'net' && o.netSocket !== undefined));
   for (const type of requested) {
+    if (type === 'net' && o.netSocket !== undefined) continue;
     if (!available.includes(type)) throw new TsnsError(`this kernel has no ${type} namespaces`);
     const v = ns[type];
     if (typeof v === 'string') {
@@ -235,7 +267,7 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
   if (o.all || requested.length === 0) {
     const candidates = !o.all && target?.named ? target.named : available;
     for (const type of candidates) {
-      if (ns[type] !== undefined) continue;
+      if (ns[type] !== undefined || fromFile[type]) continue;
       const theirs = target?.named?.includes(type) || target?.pid === undefined ? undefined : readlinkOrUndefined(`/proc/${target.pid}/ns/${type}`);
       const file = target?.files[type];
       if (theirs === undefined && !file && target?.pid === undefined) continue;
@@ -270,16 +302,15 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
     words.push(`nsof=${NS_TYPES.filter((t) => fromProcess.has(t)).join(',')}`);
     for (const t of fromProcess) joins[t] = `${target?.description}`;
   }
-  const heldFds: number[] = [];
   for (const t of NS_TYPES) {
     const file = fromFile[t];
     if (!file) continue;
     words.push(`ns=${t}:${file}`);
     const held = /^\/proc\/self\/fd\/(\d+)$/.exec(file);
-    if (held && target?.fds?.includes(Number(held[1]))) {
-      heldFds.push(Number(held[1]));
+    if (held && (target?.fds?.includes(Number(held[1])) || heldFds.includes(Number(held[1])))) {
+      if (!heldFds.includes(Number(held[1]))) heldFds.push(Number(held[1]));
       words.push(`close-fd=${held[1]}`);
-      joins[t] = target.description;
+      joins[t] = target?.description ?? file;
       continue;
     }
     const id = linkOfFile(file);
