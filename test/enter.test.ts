@@ -373,6 +373,8 @@ describe('tsns enter', function () {
       outer = outer.trim();
       assert.notEqual(link(nested.pid as number, 'user'), outer);
       assert.equal(ok(tsns([outer, '--', 'readlink', '/proc/self/ns/user'])), `${outer}\n`);
+      // --user-parent from the inner namespace's process reaches the same one.
+      assert.equal(ok(tsns([String(nested.pid), '--user-parent', '--', 'readlink', '/proc/self/ns/user'])), `${outer}\n`);
       nested.kill('SIGKILL');
     });
 
