@@ -108,6 +108,28 @@ export function addHolders(model: ScanModel, facts: HolderFacts, wanted: Readonl
 }
 
 const pendingScans = new WeakMap<ScanModel, PendingHolders>();
+
+/** A walk started before the scan was even loaded (see prestartHolderScan), not yet taken. */
+let prestarted: { pending: PendingHolders; at: number } | undefined;
+/** A prestarted walk older than this is not this scan's: it is called off. */
+const PRESTART_MAX_AGE_MS = 2000;
+
+/**
+ * Start the walk now, for a scan that is about to come: `tsns ls` calls this before loading the rest
+ * of its modules, so the worker thread boots while they load. The next scan takes it over.
+ */
+export function prestartHolderScan(): void {
+  prestarted ??= { pending: startHolderScan(), at: Date.now() };
+}
+
+function takePrestarted(): PendingHolders | undefined {
+  const pre = prestarted;
+  prestarted = undefined;
+  if (!pre) return undefined;
+  if (Date.now() - pre.at <= PRESTART_MAX_AGE_MS) return pre.pending;
+  pre.pending.cancel();
+  return undefined;
+}
 const socketFds = new WeakMap<ScanModel, SocketFd[]>();
 
 /** Socket fds the holder walk found for this model (for the sockets source). */
@@ -117,7 +139,7 @@ export function socketFdsOf(model: ScanModel): SocketFd[] {
 
 /** Source, first in the list: start the per-process walk (in a worker on a big host). */
 export const holderStartSource: Source = (model) => {
-  pendingScans.set(model, startHolderScan());
+  pendingScans.set(model, takePrestarted() ?? startHolderScan());
 };
 
 /** Source, after the process scan: collect the walk; threads (`task`) and fds (`fd`) into the model. */
@@ -147,6 +169,8 @@ const FAILED = 4;
 export interface PendingHolders {
   /** Walk (sharing the work with the worker, if it came up in time) and return the facts. */
   wait(): HolderFacts;
+  /** Never mind: stop the worker taking more processes. */
+  cancel(): void;
 }
 
 /** Walk the pids at the indices claimed from the shared counter until none are left. */
@@ -168,7 +192,7 @@ function walkShared(pids: Int32Array, ctl: Int32Array, facts: HolderFacts): void
  */
 export function startHolderScan(minProcsForWorker = WORKER_THRESHOLD): PendingHolders {
   const list = listPids();
-  if (list.length < minProcsForWorker) return { wait: () => scanHolders(list) };
+  if (list.length < minProcsForWorker) return { wait: () => scanHolders(list), cancel: () => {} };
   const pids = new Int32Array(new SharedArrayBuffer(4 * list.length));
   pids.set(list);
   const ctl = new Int32Array(new SharedArrayBuffer(8));
@@ -191,6 +215,11 @@ export function startHolderScan(minProcsForWorker = WORKER_THRESHOLD): PendingHo
     Atomics.store(ctl, STATE, CANCELLED);
   }
   return {
+    cancel(): void {
+      Atomics.store(ctl, NEXT, pids.length);
+      Atomics.compareExchange(ctl, STATE, NOT_STARTED, CANCELLED);
+      port1.close();
+    },
     wait(): HolderFacts {
       const facts: HolderFacts = { fds: [], threads: [], sockets: [] };
       walkShared(pids, ctl, facts);
