@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 const ROOT = resolve(__dirname, '../..');
 const TSNS = resolve(ROOT, 'bin/tsns');
 const RSS_HOOK = resolve(__dirname, 'rss-hook.js');
+const CORE = resolve(__dirname, 'ls-core.js');
 
 export interface LsBenchOptions {
   /** Processes on the host (total, counting what is already there). */
@@ -34,6 +35,9 @@ export interface LsBenchResult {
   /** CPU seconds (user + system), when GNU time is installed. */
   lsnsCpu: Timing;
   tsnsCpu: Timing;
+  /** tsns ls with lsns's sources only (processes, own pins). */
+  core: Timing;
+  coreCpu: Timing;
   ratio: number;
   tsnsPeakRssMb: number;
   lsnsPeakRssMb: number;
@@ -174,23 +178,28 @@ function alive(pid: number): boolean {
 }
 
 /** Interleaved timing of lsns and tsns ls on the current host. */
-export function timeLs(runs: number): { lsns: Timing; tsns: Timing; lsnsCpu: Timing; tsnsCpu: Timing } {
+export function timeLs(runs: number): { lsns: Timing; tsns: Timing; lsnsCpu: Timing; tsnsCpu: Timing; core: Timing; coreCpu: Timing } {
   // Warm both (page cache, dentries) before timing.
   timeRun('lsns', []);
   timeRun(TSNS, ['ls']);
   const l: { wall: number; cpu: number }[] = [];
   const t: { wall: number; cpu: number }[] = [];
+  const c: { wall: number; cpu: number }[] = [];
   for (let i = 0; i < runs; i++) {
     // Alternate which goes first, so neither always runs on the other's warm caches.
     if (i % 2 === 0) {
       l.push(runLsns());
       t.push(timeRunCpu(TSNS, ['ls']));
+      c.push(timeRunCpu(process.execPath, [CORE, 'ls']));
     } else {
+      c.push(timeRunCpu(process.execPath, [CORE, 'ls']));
       t.push(timeRunCpu(TSNS, ['ls']));
       l.push(runLsns());
     }
   }
   return {
+    core: timing(c.map((x) => x.wall)),
+    coreCpu: timing(c.map((x) => x.cpu)),
     lsns: timing(l.map((x) => x.wall)),
     tsns: timing(t.map((x) => x.wall)),
     lsnsCpu: timing(l.map((x) => x.cpu)),
@@ -217,7 +226,7 @@ export async function benchLs(options: LsBenchOptions): Promise<LsBenchResult> {
     const procs = countProcesses();
     const namespaces = countNamespaces();
     process.stderr.write(`host: ${procs} processes, ${namespaces} namespaces; timing ${options.runs} interleaved runs...\n`);
-    const { lsns, tsns, lsnsCpu, tsnsCpu } = timeLs(options.runs);
+    const { lsns, tsns, lsnsCpu, tsnsCpu, core, coreCpu } = timeLs(options.runs);
     const rss = [tsnsPeakRss(['ls']), tsnsPeakRss(['ls']), tsnsPeakRss(['ls'])];
     const profile = profileLs(Math.min(options.runs, 5));
     return {
@@ -228,6 +237,8 @@ export async function benchLs(options: LsBenchOptions): Promise<LsBenchResult> {
       tsns,
       lsnsCpu,
       tsnsCpu,
+      core,
+      coreCpu,
       ratio: tsns.median / lsns.median,
       tsnsPeakRssMb: Math.max(...rss),
       lsnsPeakRssMb: lsnsPeakRss(),
