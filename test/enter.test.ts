@@ -274,6 +274,29 @@ describe('tsns enter', function () {
       assert.equal(ok(tsns([path.join(dir, 'uts'), '--', 'hostname'])), 'tsns-enter-target\n');
       assert.equal(ok(tsns([dir, '--', 'hostname'])), 'tsns-enter-target\n');
       assert.equal(ok(tsns([`--uts=${path.join(dir, 'uts')}`, 'hostname'])), 'tsns-enter-target\n');
+
+      // A pin NAME: /run/tsns/TYPE/NAME (what tsns pin makes for a bare name).
+      const pinDir = '/run/tsns/uts';
+      const madeDirs = ['/run/tsns', pinDir].filter((d) => !fs.existsSync(d));
+      fs.mkdirSync(pinDir, { recursive: true });
+      const name = `tsns-enter-test-${process.pid}`;
+      const pin = path.join(pinDir, name);
+      fs.writeFileSync(pin, '');
+      try {
+        assert.equal(spawnSync('mount', ['--bind', `/proc/${target.pid}/ns/uts`, pin]).status, 0);
+        assert.equal(ok(tsns([name, '--', 'hostname'])), 'tsns-enter-target\n');
+      } finally {
+        spawnSync('umount', ['-l', pin]);
+        fs.rmSync(pin, { force: true });
+        // Only directories this test made, and only while empty (another suite may be using them).
+        for (const d of madeDirs.reverse()) {
+          try {
+            fs.rmdirSync(d);
+          } catch {
+            // not empty: someone else's now
+          }
+        }
+      }
     });
   });
 
