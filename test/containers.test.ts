@@ -5,7 +5,7 @@
  * per-user root. Checked against `runc list`/`runc state` and /proc, through the resolver and `tsns ls`.
  */
 import assert from 'node:assert/strict';
-import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -148,6 +148,39 @@ describe('containers without an engine (real runc)', function () {
     // Both fixture containers' ids start with tsns-test-PID-.
     const common = 'tsns-test-';
     assert.throws(() => resolveContainer(common), (e: unknown) => e instanceof TsnsError && /ambiguous/.test(e.message) && !e.message.includes('\n'));
+  });
+
+  it("reads crun's state format (ROOT/ID/status + config.json), checked against the init's start time", async function () {
+    // crun itself refuses this host's hybrid cgroup layout, so its state is written here in crun's format
+    // (status: pid, process-start-time, bundle, rootfs relative to it; config.json: the OCI config)
+    // for a real process in its own mount namespace.
+    const init = spawn('unshare', ['-m', 'sleep', '1000000'], { stdio: 'ignore' });
+    const root = `/run/user/0/tsns-crunfmt-${tag}/crun`;
+    try {
+      const deadline = Date.now() + 5000;
+      while (nsInode(init.pid as number, 'mnt') === nsInode('self', 'mnt') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      const start = Number(fs.readFileSync(`/proc/${init.pid}/stat`, 'utf8').split(') ')[1].split(' ')[19]);
+      const write = (id: string, startTime: number): void => {
+        fs.mkdirSync(`${root}/${id}`, { recursive: true });
+        fs.writeFileSync(
+          `${root}/${id}/status`,
+          JSON.stringify({ pid: init.pid, 'process-start-time': startTime, 'cgroup-path': '', rootfs: 'rootfs', bundle: '/srv/b', created: new Date().toISOString(), detached: true }),
+        );
+        fs.writeFileSync(`${root}/${id}/config.json`, JSON.stringify({ ociVersion: '1.0.2', annotations: { 'nerdctl/name': `${id}-name` } }));
+      };
+      write(`crun-live-${tag}`, start);
+      write(`crun-reused-${tag}`, start + 1); // same PID, another start time: a recycled PID, not the container
+      const found = listContainers().filter((c) => c.id.startsWith('crun-'));
+      assert.deepEqual(
+        found.map((c) => ({ id: c.id, name: c.name, pid: c.pid, runtime: c.runtime, bundle: c.bundle, rootfs: c.rootfs })),
+        [{ id: `crun-live-${tag}`, name: `crun-live-${tag}-name`, pid: init.pid, runtime: 'crun', bundle: '/srv/b', rootfs: '/srv/b/rootfs' }],
+      );
+      const mnt = lsJson('-t', 'mnt').find((r) => r.ns === nsInode(init.pid as number, 'mnt'));
+      assert.equal(mnt?.container, `crun-live-${tag}-name`);
+    } finally {
+      init.kill('SIGKILL');
+      fs.rmSync(path.dirname(root), { recursive: true, force: true });
+    }
   });
 
   it('a FIFO, a symlink or garbage in a user-writable runtime root is skipped, not waited on', function () {

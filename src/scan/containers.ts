@@ -224,6 +224,8 @@ function fromState(sd: StateDir): ContainerInfo | undefined {
     }
     ann = annotationsOf(undefined, configAnn);
   }
+  // crun records the rootfs as given in config.json, often relative to the bundle.
+  if (rootfs && !rootfs.startsWith('/') && bundle) rootfs = join(bundle, rootfs);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   const live = procStat(pid);
   if (!live || live.state === 'Z' || live.state === 'X') return undefined; // stopped
