@@ -245,6 +245,27 @@ describe('containers without an engine (real runc)', function () {
     assert.equal(fs.statSync(`/proc/${rootless.pid}`).uid, USERNS_HOST_ID);
   });
 
+  it('a pod: the app container joins the pause container\'s network namespace, which stays the pause\'s', function () {
+    const pause = startContainer({ annotations: { 'io.kubernetes.cri.container-name': `pause-${tag}` } });
+    const app = startContainer({ annotations: { 'io.kubernetes.cri.container-name': `app-${tag}` }, join: { network: `/proc/${pause.pid}/ns/net`, ipc: `/proc/${pause.pid}/ns/ipc` } });
+    try {
+      assert.equal(nsInode(app.pid, 'net'), nsInode(pause.pid, 'net'));
+      const rows = lsJson();
+      const containerOf = (pid: number, type: string): string | null | undefined => rows.find((r) => r.ns === nsInode(pid, type))?.container;
+      assert.equal(containerOf(app.pid, 'net'), `pause-${tag}`);
+      assert.equal(containerOf(app.pid, 'ipc'), `pause-${tag}`);
+      for (const t of ['mnt', 'uts', 'pid']) {
+        assert.equal(containerOf(app.pid, t), `app-${tag}`, t);
+        assert.equal(containerOf(pause.pid, t), `pause-${tag}`, t);
+      }
+      const appRows = lsJson('--container', `app-${tag}`).map((r) => r.type).sort();
+      assert.deepEqual(appRows, ['mnt', 'pid', 'uts']);
+    } finally {
+      app.stop();
+      pause.stop();
+    }
+  });
+
   it('tsns ls --container NAME shows that container\'s namespaces, by name, id or prefix', function () {
     for (const [c, spec] of [
       [web, webName],
