@@ -4,7 +4,7 @@
  * behind: the stage forks only where the PID namespace needs it, and then it is the waiting parent
  * that mirrors the command's status and forwards signals.
  */
-import { ChildProcess, spawn, SpawnOptions, StdioOptions } from 'node:child_process';
+import type { ChildProcess, SpawnOptions, StdioOptions } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { resolve } from 'node:path';
 import { TsnsError } from '../sys/errors';
@@ -80,6 +80,9 @@ export function spawnPlan(plan: EnterPlan, options: SpawnOptions = {}): ChildPro
     while (stdio.length < fd) stdio.push('ignore');
     stdio[fd] = fd;
   }
+  // Loaded here, not at the top: `tsns enter` itself never spawns, and pays start-up for every module.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
   return spawn(stage, stageArgv(plan).slice(1), { ...options, argv0: 'tsns-stage', env: options.env ?? plan.env, stdio });
 }
 
