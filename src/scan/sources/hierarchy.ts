@@ -3,7 +3,9 @@
  * (NS_GET_PARENT) of every user and pid namespace, walked up until the chain leaves our view (EPERM at
  * the top of the caller's own user namespace tree). Ancestors no process is in — the user namespace of
  * a rootless container's outer layer, a pid namespace between two nested ones — appear with source
- * `owner` or `parent`, so `-T owner` and `-T parent` show whole trees.
+ * `owner` or `parent`, so `-T owner` and `-T parent` show whole trees. These two sources mean "known
+ * only as an ancestor": a namespace some process, thread, fd, socket or pin holds does not get them
+ * (nearly every user namespace owns something; saying so on each would say nothing).
  *
  * Also fills ownerUid: NS_GET_OWNER_UID for user namespaces; for the others, their owner's creator, so
  * that USER means something for a namespace no process is in.
