@@ -7,17 +7,15 @@ import { existsSync } from 'node:fs';
 import { NS_TYPES, isNsType, type NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { parseCommandLine, parseNumber, type OptionSpecs } from './args';
-import { readRepresentatives, scan, sortedNamespaces } from '../scan/index';
+import { readNetnsids, readRelations, readRepresentatives, scan, sortedNamespaces } from '../scan/index';
 import { readProcessDetails } from '../scan/sources/processes';
 import type { Namespace, ScanModel } from '../scan/model';
 import { columns as allColumns, findColumn, parseColumnList, type Column, type RenderContext } from '../report/columns';
-import { readRelations } from '../scan/relations';
 import { resolveContainer } from '../scan/containers';
-import { readNetnsids } from '../scan/netnsid';
 import { namespaceRows, processRows, type RowSet, type TreeKind } from '../report/rows';
 import { renderText, type TextOptions } from '../report/table';
-import { renderJson } from '../report/json';
-import { renderColumnList } from '../report/list-columns';
+import type * as JsonModule from '../report/json';
+import type * as ListColumnsModule from '../report/list-columns';
 
 const specs: OptionSpecs = {
   json: { short: 'J', kind: 'boolean' },
@@ -237,7 +235,10 @@ export function renderLs(plan: LsPlan, model: ScanModel, rows: RowSet, terminalW
   const ctx: RenderContext = { listSeparator: plan.noWrap ? ',' : '\n', ownMountNamespace: model.ownMountNamespace };
   const treeName = plan.tree === 'process' ? 'COMMAND' : plan.tree === 'owner' || plan.tree === 'parent' ? 'NS' : undefined;
   const treeColumn = treeName === undefined ? -1 : plan.columns.findIndex((c) => c.name === treeName);
-  if (plan.format === 'json') return renderJson('namespaces', plan.columns, rows, ctx, treeColumn >= 0);
+  if (plan.format === 'json') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('../report/json') as typeof JsonModule).renderJson('namespaces', plan.columns, rows, ctx, treeColumn >= 0);
+  }
   const options: TextOptions = {
     raw: plan.format === 'raw',
     noHeadings: plan.noHeadings,
@@ -271,7 +272,8 @@ export function run(args: string[]): number {
     return 0;
   }
   if ('listColumns' in plan) {
-    out.write(renderColumnList(plan.listColumns, !utf8Locale()));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    out.write((require('../report/list-columns') as typeof ListColumnsModule).renderColumnList(plan.listColumns, !utf8Locale()));
     return 0;
   }
   const { model, rows } = collect(plan);

@@ -8,8 +8,8 @@ import { readlinkSync } from 'node:fs';
 import { NS_TYPES, type NsType } from '../sys/constants';
 import type { Namespace, ScanModel } from './model';
 import { readNsfsMounts } from './mountinfo';
-import { readNetnsids } from './netnsid';
-import { readRelations } from './relations';
+import type * as RelationsModule from './relations';
+import type * as NetnsidModule from './netnsid';
 import { readProcessDetails, readProcesses } from './sources/processes';
 import { holderSource, holderStartSource } from './sources/fds';
 import { socketSource } from './sources/sockets';
@@ -161,6 +161,17 @@ export function sortedNamespaces(model: ScanModel): Namespace[] {
 }
 
 export { readProcessDetails, removeProcess } from './sources/processes';
-export { readRelations, readNetnsids };
+// PNS/ONS and NETNSID are loaded when first asked for: a plain `tsns ls` needs neither module.
+/** PNS/ONS (and, with addMissing, ancestors no process is in) for the given namespaces. */
+export function readRelations(...args: Parameters<typeof RelationsModule.readRelations>): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('./relations') as typeof RelationsModule).readRelations(...args);
+}
+
+/** NETNSID of the given network namespaces. */
+export function readNetnsids(...args: Parameters<typeof NetnsidModule.readNetnsids>): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('./netnsid') as typeof NetnsidModule).readNetnsids(...args);
+}
 export { userName } from './users';
 export type * from './model';
