@@ -13,8 +13,7 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { NS_TYPES, type NsType } from '../../sys/constants';
 import type { Source } from '../index';
 import type { ScanModel } from '../model';
-import { registerOpenPath } from './hierarchy';
-import { holdNamespace, parseNsLink } from './nsfs';
+import { holdNamespace, parseNsLink, registerOpenPath } from './nsfs';
 import { addThreadHolders, scanThreads, type HeldNs } from './tasks';
 
 /** A socket fd: who holds it and the socket's inode. */

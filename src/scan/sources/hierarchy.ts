@@ -14,27 +14,7 @@ import { NS_TYPES, type NsType } from '../../sys/constants';
 import { close, fdDeviceInode, fdInode, nsGetOwnerUid, nsGetParent, nsGetUserns, openPathInRoot, openPathOnly, openReadOnly } from '../../sys/libc';
 import type { Source } from '../index';
 import type { Namespace, ScanModel } from '../model';
-import { holdNamespace } from './nsfs';
-
-/** A way to open a namespace that no process is in: an fd's /proc/PID/fd/N, a thread's
- *  /proc/PID/task/TID/ns/TYPE, a pin's path — resolved inside `root` when the pin is in another mount
- *  namespace (root = /proc/PID/root of one of its processes). */
-export interface OpenPath {
-  path: string;
-  root?: string;
-}
-
-/** Ways in, registered by the sources that found namespaces no process is in. */
-const openPaths = new WeakMap<ScanModel, Map<number, OpenPath[]>>();
-
-export function registerOpenPath(model: ScanModel, id: number, path: string, root?: string): void {
-  let m = openPaths.get(model);
-  if (!m) openPaths.set(model, (m = new Map()));
-  const list = m.get(id);
-  const entry = root === undefined ? { path } : { path, root };
-  if (!list) m.set(id, [entry]);
-  else if (list.length < 4) list.push(entry);
-}
+import { holdNamespace, openPathsOf, type OpenPath } from './nsfs';
 
 /** Namespaces already walked in this model (so each is asked once). */
 const walked = new WeakMap<ScanModel, Set<number>>();
@@ -156,7 +136,7 @@ function openNamespace(model: ScanModel, ns: Namespace): number | undefined {
     close(fd);
   }
   // Else whatever way in the holder sources registered.
-  for (const way of openPaths.get(model)?.get(ns.id) ?? []) {
+  for (const way of openPathsOf(model, ns.id)) {
     const fd = openChecked(way, ns.id);
     if (fd !== undefined) return fd;
   }

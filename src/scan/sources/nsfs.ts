@@ -12,7 +12,6 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { isNsType, NS_TYPES, type NsType } from '../../sys/constants';
 import type { Source } from '../index';
 import type { Namespace, NsSource, ScanModel } from '../model';
-import { registerOpenPath } from './hierarchy';
 
 /** "net:[4026531840]" (a /proc/PID/ns link, an nsfs fd's link, an nsfs mount's root) -> type and inode. */
 export function parseNsLink(link: string): { type: NsType; id: number } | undefined {
@@ -37,6 +36,31 @@ export function holdNamespace(model: ScanModel, type: NsType, id: number, source
   ns.sources.add(source);
   if (holder !== undefined && ns.pids.length === 0 && (ns.pid === undefined || holder < ns.pid)) ns.pid = holder;
   return ns;
+}
+
+/** A way to open a namespace that no process is in: an fd's /proc/PID/fd/N, a thread's
+ *  /proc/PID/task/TID/ns/TYPE, a pin's path — resolved inside `root` when the pin is in another mount
+ *  namespace (root = /proc/PID/root of one of its processes). */
+export interface OpenPath {
+  path: string;
+  root?: string;
+}
+
+/** Ways in, registered by the sources that found namespaces no process is in. */
+const openPaths = new WeakMap<ScanModel, Map<number, OpenPath[]>>();
+
+/** The ways in registered for namespace `id`. */
+export function openPathsOf(model: ScanModel, id: number): readonly OpenPath[] {
+  return openPaths.get(model)?.get(id) ?? [];
+}
+
+export function registerOpenPath(model: ScanModel, id: number, path: string, root?: string): void {
+  let m = openPaths.get(model);
+  if (!m) openPaths.set(model, (m = new Map()));
+  const list = m.get(id);
+  const entry = root === undefined ? { path } : { path, root };
+  if (!list) m.set(id, [entry]);
+  else if (list.length < 4) list.push(entry);
 }
 
 /** Undo /proc/PID/mountinfo's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash). */
