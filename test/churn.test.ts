@@ -97,8 +97,10 @@ describe('churn: tsns ls while namespaces come and go', function () {
     let maxProcs = 0;
     while (Date.now() < deadline) {
       const args = forms[runs % forms.length];
-      const r = spawnSync(process.execPath, [TSNS, 'ls', ...args], { encoding: 'utf8', timeout: 20000, maxBuffer: 64 << 20 });
-      const where = `tsns ls ${args.join(' ')} (run ${runs})`;
+      // Every other run with the fd/thread walk's worker thread forced on, whatever the process count.
+      const env = runs % 2 === 1 ? { ...process.env, TSNS_WORKER_MIN_PROCS: '1' } : process.env;
+      const r = spawnSync(process.execPath, [TSNS, 'ls', ...args], { encoding: 'utf8', timeout: 20000, maxBuffer: 64 << 20, env });
+      const where = `tsns ls ${args.join(' ')} (run ${runs}${runs % 2 === 1 ? ', worker' : ''})`;
       assert.equal(r.status, 0, `${where}: exit ${r.status} signal ${r.signal}: ${r.stderr}`);
       assert.equal(r.stderr, '', where);
       if (args[0] === '-J') {

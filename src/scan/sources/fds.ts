@@ -153,6 +153,11 @@ export const holderSource: Source = (model, options) => {
 /** From this many processes on, a worker thread helps with the walk (below, its ~30 ms start-up
  *  would never pay off: the main thread finishes first). */
 export const WORKER_THRESHOLD = 1000;
+/** WORKER_THRESHOLD, or TSNS_WORKER_MIN_PROCS from the environment (a tuning knob; 1 forces the worker). */
+function workerThreshold(): number {
+  const env = Number(process.env.TSNS_WORKER_MIN_PROCS);
+  return Number.isInteger(env) && env > 0 ? env : WORKER_THRESHOLD;
+}
 /** How long the main thread waits for a pid the worker claimed before walking everything itself. */
 const WORKER_TIMEOUT_MS = 10000;
 
@@ -189,7 +194,7 @@ function walkShared(pids: Int32Array, ctl: Int32Array, facts: HolderFacts): void
  * is not up by then (one busy core), it is called off and the main thread does it all: never slower
  * than walking inline, by more than the worker's creation.
  */
-export function startHolderScan(minProcsForWorker = WORKER_THRESHOLD): PendingHolders {
+export function startHolderScan(minProcsForWorker = workerThreshold()): PendingHolders {
   const list = listPids();
   if (list.length < minProcsForWorker) return { wait: () => scanHolders(list), cancel: () => {} };
   const pids = new Int32Array(new SharedArrayBuffer(4 * list.length));
