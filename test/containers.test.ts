@@ -266,6 +266,24 @@ describe('containers without an engine (real runc)', function () {
     }
   });
 
+  it('two containers with one name: CONTAINER gives their ids, the name is ambiguous, each id filters its own', function () {
+    const twin = `twin-${tag}`;
+    const a = startContainer({ annotations: { 'io.kubernetes.cri.container-name': twin } });
+    const b = startContainer({ annotations: { 'io.kubernetes.cri.container-name': twin } });
+    try {
+      const rows = lsJson('-t', 'uts');
+      assert.equal(rows.find((r) => r.ns === nsInode(a.pid, 'uts'))?.container, a.id);
+      assert.equal(rows.find((r) => r.ns === nsInode(b.pid, 'uts'))?.container, b.id);
+      const r = tsns('ls', '--container', twin);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^tsns: container '[^']+' is ambiguous: matches [^\n]+\n$/);
+      assert.deepEqual(lsJson('--container', a.id).map((x) => x.ns).sort(), [...ownNamespaces(a.pid).keys()].sort());
+    } finally {
+      a.stop();
+      b.stop();
+    }
+  });
+
   it('tsns ls --container NAME shows that container\'s namespaces, by name, id or prefix', function () {
     for (const [c, spec] of [
       [web, webName],

@@ -204,9 +204,10 @@ export function collect(plan: LsPlan): { model: ScanModel; rows: RowSet } {
     filter = (ns) => ns.pids.length === 0;
   }
   if (plan.container !== undefined) {
-    const name = resolveContainer(plan.container).name;
+    // CONTAINER holds the name, or the id where the name is shared.
+    const { name, id } = resolveContainer(plan.container);
     const inner = filter;
-    filter = (ns) => ns.container === name && (!inner || inner(ns));
+    filter = (ns) => (ns.container === name || ns.container === id) && (!inner || inner(ns));
   }
   if (wantRelations) {
     // A relation tree needs every namespace's links (and adds the parents/owners no process is in).

@@ -416,6 +416,11 @@ export function markContainers(model: ScanModel): ContainerInfo[] {
     }
     return s;
   };
+  // The CONTAINER column names a container, or gives its id where several live containers share the
+  // name (two pods' "app" containers), so that one value always means one container.
+  const nameCount = new Map<string, number>();
+  for (const c of containers) nameCount.set(c.name, (nameCount.get(c.name) ?? 0) + 1);
+  const labels = new Map(containers.map((c) => [c, (nameCount.get(c.name) ?? 0) > 1 ? c.id : c.name]));
   const ppidOf = new Map<number, number>();
   for (const c of containers) ppidOf.set(c.pid, model.processes.get(c.pid)?.ppid ?? procStat(c.pid)?.ppid ?? 0);
   for (const ns of model.namespaces.values()) {
@@ -427,7 +432,7 @@ export function markContainers(model: ScanModel): ContainerInfo[] {
       if (parentNs === ns.id) continue; // its parent is in it too: not the namespace's top
       if (!best || start(c.pid) < start(best.pid) || (start(c.pid) === start(best.pid) && c.pid < best.pid)) best = c;
     }
-    if (best) ns.container = best.name;
+    if (best) ns.container = labels.get(best) ?? best.id;
   }
   return containers;
 }
