@@ -129,6 +129,7 @@ function takePrestarted(): PendingHolders | undefined {
   pre.pending.cancel();
   return undefined;
 }
+
 const socketFds = new WeakMap<ScanModel, SocketFd[]>();
 
 /** Socket fds the holder walk found for this model (for the sockets source). */

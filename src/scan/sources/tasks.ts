@@ -45,7 +45,8 @@ export function scanThreads(pid: number, out: HeldNs[]): void {
   } catch {
     return;
   }
-  // A leader that exited (zombie) while its threads run shows no namespaces: then every thread counts.
+  // (A leader that exited while its threads run shows no links: every thread then counts here, though
+  // the process scan, which drops such a process, leaves them out of the model.)
   const leader = PER_THREAD_TYPES.map((t) => readNs(`/proc/${pid}/ns`, t));
   for (const name of tids) {
     const tid = Number(name);
