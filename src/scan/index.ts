@@ -79,7 +79,10 @@ export const ownPinSource: Source = (model, options) => {
 };
 
 /** The sources scan() runs, in order. Discovery sources (threads, fds, sockets, pins elsewhere) go here. */
-export const sources: Source[] = [holderStartSource, processSource, ownPinSource, holderSource, socketSource, nsfsSource, hierarchySource, containerSource];
+// The fd/thread walk (holderStart .. holder) runs in a worker meanwhile on a big host: what needs only
+// the process scan comes before the main thread joins it; the hierarchy runs again for what the
+// holders add.
+export const sources: Source[] = [holderStartSource, processSource, ownPinSource, nsfsSource, hierarchySource, containerSource, holderSource, socketSource, hierarchySource];
 
 /** Namespaces held by nothing any more (their last member exited before its details were read). */
 function prune(model: ScanModel): void {

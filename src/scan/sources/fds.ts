@@ -118,7 +118,15 @@ const PRESTART_MAX_AGE_MS = 2000;
  * of its modules, so the worker thread boots while they load. The next scan takes it over.
  */
 export function prestartHolderScan(): void {
-  prestarted ??= { pending: startHolderScan(), at: Date.now() };
+  if (prestarted || !holderSourceListed()) return;
+  prestarted = { pending: startHolderScan(), at: Date.now() };
+}
+
+/** False when a caller already loaded the scan and took this source out of its list (the benchmark's
+ *  lsns-sources-only run): then there is no walk to start. */
+function holderSourceListed(): boolean {
+  const loaded = require.cache[require.resolve('../index')]?.exports as { sources?: Source[] } | undefined;
+  return !loaded?.sources || loaded.sources.includes(holderStartSource);
 }
 
 function takePrestarted(): PendingHolders | undefined {
