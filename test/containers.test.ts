@@ -64,7 +64,16 @@ describe('containers without an engine (real runc)', function () {
   let perUser: Container; // state under /run/user/0/runc
   let perUserRoot = '';
 
+  // /run/user/0 exists only while root has a login session: made here if need be, and removed after.
+  const madeRunUser: string[] = [];
+
   before(function () {
+    for (const dir of ['/run/user', '/run/user/0']) {
+      if (!fs.existsSync(dir)) {
+        fs.mkdirSync(dir, { mode: 0o755 });
+        madeRunUser.unshift(dir);
+      }
+    }
     web = startContainer({ annotations: { 'io.kubernetes.cri.container-name': webName } });
     rootless = startContainer({ userns: true });
     hiddenId = randomBytes(32).toString('hex');
@@ -80,6 +89,7 @@ describe('containers without an engine (real runc)', function () {
   after(function () {
     stopAllContainers();
     fs.rmSync(path.dirname(perUserRoot), { recursive: true, force: true });
+    for (const dir of madeRunUser) fs.rmdirSync(dir);
   });
 
   it('lists state-based containers as runc does: id, init pid, bundle, name from the annotation', function () {
