@@ -8,7 +8,7 @@
  */
 import { execSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchLs, benchStartup, countProcesses, type LsBenchResult, type StartupResult } from './ls';
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   if (![procs, namespaces, runs, ...sizes].every((n) => Number.isInteger(n) && n > 0)) throw new Error('--procs, --namespaces, --runs and --sizes take positive integers');
 
   const sections: string[] = [];
-  const stamp = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} CPUs, Node ${process.version}, ${execSync('lsns --version').toString().trim()}`;
+  const stamp = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} CPUs, Node ${process.version}, ${execSync('lsns --version').toString().trim()}, load average ${loadavg()[0].toFixed(1)} at the start`;
   sections.push(`# Benchmark results\n\nLatest \`npm run bench\` (${stamp}). Wall times are medians of ${runs} interleaved runs, output to /dev/null; CPU is user + system time of the command (GNU time), medians.`);
 
   if (!values['no-startup']) {
