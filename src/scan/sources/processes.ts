@@ -7,7 +7,7 @@
  * whole, so no namespace counts half a process; one whose links are unreadable (EACCES: PID 1 here, even
  * for root) is kept with no namespaces, as lsns keeps it.
  */
-import { closeSync, openSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import type { NsType } from '../../sys/constants';
 import type { Namespace, ProcessInfo, ScanModel } from '../model';
 
@@ -39,7 +39,10 @@ function isGone(err: unknown): boolean {
  * Read the namespaces of every process into the model. `types` limits which links are read (-t): the
  * links of other types are not even looked at.
  */
-export function readProcesses(model: ScanModel, types: readonly NsType[], procRoot = '/proc'): void {
+export function readProcesses(model: ScanModel, wantedTypes: readonly NsType[], procRoot = '/proc'): void {
+  // A type this kernel lacks (time before Linux 5.6, cgroup before 4.6) has no link in any process:
+  // leave it out, so that ENOENT below can only mean "this process is gone".
+  const types = wantedTypes.filter((t) => existsSync(`${procRoot}/self/ns/${t}`));
   let names: string[];
   try {
     names = readdirSync(procRoot);
