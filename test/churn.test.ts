@@ -22,8 +22,11 @@ while :; do
     unshare -u -i -m sleep 0.$((RANDOM % 9 + 1)) &
   done
   for i in $(seq 8); do
-    unshare -n -u sleep 0.$((RANDOM % 9 + 1)) &
     sh -c 'exec sleep 0.3 3</proc/self/ns/uts 4</proc/self/ns/net' &
+  done
+  # Network namespaces are torn down by a kernel worker, slowly: a few per batch, not dozens.
+  for i in $(seq 3); do
+    unshare -n -u sleep 0.$((RANDOM % 9 + 1)) &
   done
   "$NODE" -e 'const {Worker}=require("node:worker_threads");for(let i=0;i<3;i++)new Worker("setTimeout(()=>{},150)",{eval:true});setTimeout(()=>{},200)' &
   sleep 0.2
