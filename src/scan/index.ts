@@ -11,7 +11,7 @@ import { readNsfsMounts } from './mountinfo';
 import type * as RelationsModule from './relations';
 import type * as NetnsidModule from './netnsid';
 import { readProcessDetails, readProcesses } from './sources/processes';
-import { holderSource, holderStartSource } from './sources/fds';
+import { holderSource, holderStartSource, readAheadSource } from './sources/fds';
 import { socketSource } from './sources/sockets';
 import { nsfsSource } from './sources/nsfs';
 import { hierarchySource } from './sources/hierarchy';
@@ -81,8 +81,8 @@ export const ownPinSource: Source = (model, options) => {
 /** The sources scan() runs, in order. Discovery sources (threads, fds, sockets, pins elsewhere) go here. */
 // The fd/thread walk (holderStart .. holder) runs in a worker meanwhile on a big host: what needs only
 // the process scan comes before the main thread joins it; the hierarchy runs again for what the
-// holders add.
-export const sources: Source[] = [holderStartSource, processSource, ownPinSource, nsfsSource, hierarchySource, containerSource, holderSource, socketSource, hierarchySource];
+// holders add. After its walk, the worker reads the likely PID column's details (readAheadSource).
+export const sources: Source[] = [holderStartSource, processSource, readAheadSource, ownPinSource, nsfsSource, hierarchySource, containerSource, holderSource, socketSource, hierarchySource];
 
 /** Namespaces held by nothing any more (their last member exited before its details were read). */
 function prune(model: ScanModel): void {

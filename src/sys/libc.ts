@@ -37,6 +37,7 @@ interface Bindings {
   open: Fn;
   statx: Fn;
   openat2: Fn;
+  readlinkat: Fn;
 }
 
 let bound: Bindings | undefined;
@@ -69,6 +70,7 @@ function libc(): Bindings {
     statx: lib.func('int statx(int dirfd, const char *path, int flags, unsigned int mask, uint8_t *buf)'),
     // openat2 has no glibc wrapper: the raw syscall, declared with the argument types it takes.
     openat2: lib.func('long syscall(long nr, int dirfd, const char *path, uint8_t *how, unsigned long size)'),
+    readlinkat: lib.func('long readlinkat(int dirfd, const char *path, uint8_t *buf, unsigned long size)'),
   };
   return bound;
 }
@@ -202,6 +204,22 @@ export function openReadOnly(path: string): number {
 
 const O_PATH = 0o10000000;
 const O_DIRECTORY = 0o200000;
+
+/** open(path, O_PATH | O_DIRECTORY | O_CLOEXEC), a handle for the *at calls below; -errno on failure. */
+export function openPathDirectory(path: string): number {
+  const fd = Number(libc().open(path, O_PATH | O_DIRECTORY | O_RDONLY_CLOEXEC));
+  return fd < 0 ? -libc().koffi.errno() : fd;
+}
+
+/**
+ * readlinkat(dirfd, name) into buf (not NUL-terminated): the byte count, or -errno. No string, no
+ * exception: the process scan makes one such call per process and namespace type.
+ */
+export function readlinkAt(dirfd: number, name: string, buf: Buffer): number {
+  const n = Number(libc().readlinkat(dirfd, name, buf, buf.length));
+  return n < 0 ? -libc().koffi.errno() : n;
+}
+
 const SYS_openat2 = 437;
 const RESOLVE_NO_MAGICLINKS = 0x02;
 const RESOLVE_NO_SYMLINKS = 0x04;

@@ -14,6 +14,7 @@ import { NS_TYPES, type NsType } from '../../sys/constants';
 import type { Source } from '../index';
 import type { ScanModel } from '../model';
 import { holdNamespace, parseNsLink, registerOpenPath } from './nsfs';
+import { offerDetails, readDetails, type ProcessDetails } from './processes';
 import { addThreadHolders, scanThreads, type HeldNs } from './tasks';
 
 /** A socket fd: who holds it and the socket's inode. */
@@ -150,6 +151,20 @@ export const holderStartSource: Source = (model) => {
   pendingScans.set(model, takePrestarted() ?? startHolderScan());
 };
 
+/**
+ * Source, right after the process scan: hand the worker, once its walk is done, the details (PPID, UID,
+ * COMMAND) of each namespace's lowest member — the PID column a view will show — so that they are read
+ * on the other core while the main thread walks the hierarchy. Unused reads cost only the worker's time.
+ */
+export const readAheadSource: Source = (model, options) => {
+  const pending = pendingScans.get(model);
+  if (!pending || options.procRoot !== '/proc') return;
+  const pids = new Set<number>();
+  for (const ns of model.namespaces.values()) if (ns.pids.length > 0) pids.add(ns.pids[0]);
+  const take = pending.readAhead([...pids]);
+  if (take) offerDetails(model, take);
+};
+
 /** Source, after the process scan: collect the walk; threads (`task`) and fds (`fd`) into the model. */
 export const holderSource: Source = (model, options) => {
   const pending = pendingScans.get(model) ?? startHolderScan();
@@ -170,20 +185,43 @@ function workerThreshold(): number {
 /** How long the main thread waits for a pid the worker claimed before walking everything itself. */
 const WORKER_TIMEOUT_MS = 10000;
 
-/** Shared control words: the next index into the pid list, and the worker's state. */
+/** Shared control words: the next index into the pid list, the worker's state, the read-ahead job's
+ *  state and next index. */
 const NEXT = 0;
 const STATE = 1;
+const JOB = 2;
+const JOB_NEXT = 3;
 const NOT_STARTED = 0;
 const WORKING = 1;
 const CANCELLED = 2;
 const DONE = 3;
 const FAILED = 4;
+/** JOB: none yet; posted; taken by the worker; done (details on the job port); dropped (read inline). */
+const JOB_NONE = 0;
+const JOB_POSTED = 1;
+const JOB_RUNNING = 2;
+const JOB_DONE = 3;
+const JOB_DROPPED = 4;
+/** How long the worker, its walk done, waits for a read-ahead job before it exits. */
+const JOB_WAIT_MS = 2000;
+
+/** Details read by the worker, as they cross the job port. */
+interface ReadAheadReply {
+  pids: number[];
+  details: ProcessDetails[];
+}
 
 export interface PendingHolders {
   /** Walk (sharing the work with the worker, if it came up in time) and return the facts. */
   wait(): HolderFacts;
   /** Never mind: stop the worker taking more processes. */
   cancel(): void;
+  /**
+   * Ask the worker to read the details of `pids` after its walk. Returns how to take them (waiting only
+   * for a job the worker has begun; undefined, to read inline, for one it has not), or undefined when
+   * there is no worker.
+   */
+  readAhead(pids: number[]): (() => Map<number, ProcessDetails> | undefined) | undefined;
 }
 
 /** Walk the pids at the indices claimed from the shared counter until none are left. */
@@ -205,18 +243,20 @@ function walkShared(pids: Int32Array, ctl: Int32Array, facts: HolderFacts): void
  */
 export function startHolderScan(minProcsForWorker = workerThreshold()): PendingHolders {
   const list = listPids();
-  if (list.length < minProcsForWorker) return { wait: () => scanHolders(list), cancel: () => {} };
+  if (list.length < minProcsForWorker) return { wait: () => scanHolders(list), cancel: () => {}, readAhead: () => undefined };
   const pids = new Int32Array(new SharedArrayBuffer(4 * list.length));
   pids.set(list);
-  const ctl = new Int32Array(new SharedArrayBuffer(8));
+  const ctl = new Int32Array(new SharedArrayBuffer(16));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wt = require('node:worker_threads') as typeof import('node:worker_threads');
   const { port1, port2 } = new wt.MessageChannel();
+  // The read-ahead job has a channel of its own, so its reply never mixes with the walk's facts.
+  const job = new wt.MessageChannel();
   let worker: import('node:worker_threads').Worker | undefined;
   try {
     worker = new wt.Worker(__filename, {
-      workerData: { tsnsHolderScan: true, ctl, port: port2, pids },
-      transferList: [port2],
+      workerData: { tsnsHolderScan: true, ctl, port: port2, jobPort: job.port2, pids },
+      transferList: [port2, job.port2],
       stdout: false,
       stderr: false,
     });
@@ -231,7 +271,40 @@ export function startHolderScan(minProcsForWorker = workerThreshold()): PendingH
     cancel(): void {
       Atomics.store(ctl, NEXT, pids.length);
       Atomics.compareExchange(ctl, STATE, NOT_STARTED, CANCELLED);
+      Atomics.store(ctl, JOB, JOB_DROPPED);
+      Atomics.notify(ctl, JOB);
       port1.close();
+      job.port1.close();
+    },
+    readAhead(list) {
+      const state = Atomics.load(ctl, STATE);
+      if (state === CANCELLED || state === FAILED || Atomics.load(ctl, JOB) !== JOB_NONE) return undefined;
+      // The pids go over shared memory: whichever thread is free claims the next one (JOB_NEXT).
+      const jobPids = new Int32Array(new SharedArrayBuffer(4 * list.length));
+      jobPids.set(list);
+      job.port1.postMessage(jobPids);
+      Atomics.store(ctl, JOB, JOB_POSTED);
+      Atomics.notify(ctl, JOB);
+      return () => {
+        const out = new Map<number, ProcessDetails>();
+        const begun = Atomics.compareExchange(ctl, JOB, JOB_POSTED, JOB_DROPPED) !== JOB_POSTED;
+        // Read what the worker has not claimed (everything, if it never began), then wait for the
+        // pid it is reading.
+        for (;;) {
+          const i = Atomics.add(ctl, JOB_NEXT, 1);
+          if (i >= jobPids.length) break;
+          const details = readDetails(jobPids[i]);
+          if (details) out.set(jobPids[i], details);
+        }
+        if (begun) {
+          Atomics.wait(ctl, JOB, JOB_RUNNING, WORKER_TIMEOUT_MS);
+          const reply = Atomics.load(ctl, JOB) === JOB_DONE ? (wt.receiveMessageOnPort(job.port1)?.message as ReadAheadReply | undefined) : undefined;
+          // No reply (the worker failed): its pids are simply not read ahead; the caller reads them.
+          if (reply) for (let i = 0; i < reply.pids.length; i++) out.set(reply.pids[i], reply.details[i]);
+        }
+        job.port1.close();
+        return out;
+      };
     },
     wait(): HolderFacts {
       const facts: HolderFacts = { fds: [], threads: [], sockets: [] };
@@ -239,6 +312,7 @@ export function startHolderScan(minProcsForWorker = workerThreshold()): PendingH
       const state = Atomics.compareExchange(ctl, STATE, NOT_STARTED, CANCELLED);
       if (state === NOT_STARTED || state === CANCELLED) {
         port1.close();
+        job.port1.close();
         return facts; // the worker never took a pid: everything is in our facts
       }
       if (state === WORKING) Atomics.wait(ctl, STATE, WORKING, WORKER_TIMEOUT_MS);
@@ -259,11 +333,13 @@ export function startHolderScan(minProcsForWorker = workerThreshold()): PendingH
 function runAsWorker(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wt = require('node:worker_threads') as typeof import('node:worker_threads');
-  const data = wt.workerData as { ctl: Int32Array; port: import('node:worker_threads').MessagePort; pids: Int32Array };
-  const { ctl, port } = data;
+  type Port = import('node:worker_threads').MessagePort;
+  const data = wt.workerData as { ctl: Int32Array; port: Port; jobPort: Port; pids: Int32Array };
+  const { ctl, port, jobPort } = data;
   // Too late: the main thread has already walked everything (or given up on us).
   if (Atomics.compareExchange(ctl, STATE, NOT_STARTED, WORKING) !== NOT_STARTED) {
     port.close();
+    jobPort.close();
     return;
   }
   let state = DONE;
@@ -277,6 +353,33 @@ function runAsWorker(): void {
   port.close();
   Atomics.store(ctl, STATE, state);
   Atomics.notify(ctl, STATE);
+  if (state === DONE) serveReadAhead(wt, ctl, jobPort);
+  jobPort.close();
+}
+
+/** Worker, after its walk: read the details the main thread asks for, if it asks soon. */
+function serveReadAhead(wt: typeof import('node:worker_threads'), ctl: Int32Array, jobPort: import('node:worker_threads').MessagePort): void {
+  Atomics.wait(ctl, JOB, JOB_NONE, JOB_WAIT_MS);
+  if (Atomics.compareExchange(ctl, JOB, JOB_POSTED, JOB_RUNNING) !== JOB_POSTED) return;
+  let done = false;
+  try {
+    const pids = wt.receiveMessageOnPort(jobPort)?.message as Int32Array | undefined;
+    const reply: ReadAheadReply = { pids: [], details: [] };
+    for (;;) {
+      const i = Atomics.add(ctl, JOB_NEXT, 1);
+      if (!pids || i >= pids.length) break;
+      const details = readDetails(pids[i]);
+      if (!details) continue; // gone, or so it seemed: the main thread looks again
+      reply.pids.push(pids[i]);
+      reply.details.push(details);
+    }
+    jobPort.postMessage(reply);
+    done = true;
+  } catch {
+    /* reported through JOB */
+  }
+  Atomics.store(ctl, JOB, done ? JOB_DONE : JOB_DROPPED);
+  Atomics.notify(ctl, JOB);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

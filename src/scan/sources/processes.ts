@@ -7,18 +7,19 @@
  * whole, so no namespace counts half a process; one whose links are unreadable (EACCES: PID 1 here, even
  * for root) is kept with no namespaces, as lsns keeps it.
  */
-import { closeSync, existsSync, openSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { close, openPathDirectory, readlinkAt } from '../../sys/libc';
 import type { NsType } from '../../sys/constants';
 import type { Namespace, ProcessInfo, ScanModel } from '../model';
 
-/** Parse the decimal inode out of a link like `net:[4026531840]`; NaN if it is not one. */
-function inodeOfLink(link: string, typeLength: number): number {
-  // "TYPE:[" is typeLength + 2 characters; the digits run to the closing bracket.
+/** Parse the decimal inode out of a link like `net:[4026531840]` held in buf[0, length); NaN if it is not one. */
+function inodeOfLink(buf: Buffer, length: number, typeLength: number): number {
+  // "TYPE:[" is typeLength + 2 bytes; the digits run to the closing bracket.
   let n = 0;
-  const end = link.length - 1;
-  if (link.charCodeAt(end) !== 93 /* ] */ || end <= typeLength + 2) return NaN;
+  const end = length - 1;
+  if (buf[end] !== 93 /* ] */ || end <= typeLength + 2) return NaN;
   for (let i = typeLength + 2; i < end; i++) {
-    const d = link.charCodeAt(i) - 48;
+    const d = buf[i] - 48;
     if (d < 0 || d > 9) return NaN;
     n = n * 10 + d;
   }
@@ -29,11 +30,10 @@ function newNamespace(id: number, type: NsType): Namespace {
   return { id, type, pids: [], pid: undefined, sources: new Set(['process']), nsfs: [] };
 }
 
-/** True for an error that means the process is gone (as opposed to not ours to read). */
-function isGone(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return code === 'ENOENT' || code === 'ESRCH';
-}
+const ENOENT = 2;
+const ESRCH = 3;
+/** A link's text: "cgroup:[4026531835]" at most. */
+const linkBuffer = Buffer.allocUnsafe(64);
 
 /**
  * Read the namespaces of every process into the model. `types` limits which links are read (-t): the
@@ -58,28 +58,33 @@ export function readProcesses(model: ScanModel, wantedTypes: readonly NsType[], 
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const pid = Number(name);
-    const base = `${procRoot}/${name}/ns/`;
+    // The links are read relative to an O_PATH handle of /proc/PID/ns (through koffi, into one
+    // buffer): no path walk through /proc/PID, no string and no exception per link, which is most of
+    // what readlinkSync cost here. O_PATH needs only search permission, as a path walk does.
+    const dirfd = openPathDirectory(`${procRoot}/${name}/ns`);
+    if (dirfd === -ENOENT || dirfd === -ESRCH) continue; // gone
     let found = 0;
     let gone = false;
-    for (let t = 0; t < ntypes; t++) {
+    for (let t = 0; t < ntypes && dirfd >= 0; t++) {
       const type = types[t];
-      let link: string;
-      try {
-        link = readlinkSync(base + type);
-      } catch (err) {
+      const length = readlinkAt(dirfd, type, linkBuffer);
+      if (length < 0) {
         inodes[t] = 0;
         // ENOENT on the first link: gone (or a zombie, which has no namespaces). ENOENT after a
         // successful one: it exited under us. Anything else (EACCES): unreadable, keep going.
-        if (isGone(err)) {
+        if (length === -ENOENT || length === -ESRCH) {
           gone = true;
           break;
         }
         continue;
       }
-      const ino = inodeOfLink(link, type.length);
+      const ino = inodeOfLink(linkBuffer, length, type.length);
       inodes[t] = ino > 0 ? ino : 0;
       if (ino > 0) found++;
     }
+    // An ns directory that cannot be opened for a reason other than the process being gone leaves
+    // found at 0: the process is kept with no namespaces, as when every link says EACCES.
+    if (dirfd >= 0) close(dirfd);
     if (gone) continue;
     const nsOf: Partial<Record<NsType, number>> = {};
     const proc: ProcessInfo = { pid, ppid: undefined, uid: undefined, command: undefined, ns: nsOf };
@@ -137,43 +142,77 @@ function readSmall(path: string): number {
   }
 }
 
+/** What a view shows of a process besides its namespaces. */
+export interface ProcessDetails {
+  ppid: number;
+  uid: number;
+  command: string;
+}
+
+/** PPID, UID and COMMAND of one process as lsns reads them, or undefined if it is gone. */
+export function readDetails(pid: number, procRoot = '/proc'): ProcessDetails | undefined {
+  const dir = `${procRoot}/${pid}`;
+  const st = statSync(dir, { throwIfNoEntry: false });
+  const statLength = st ? readSmall(`${dir}/stat`) : -1;
+  if (!st || statLength <= 0) return undefined;
+  // stat: "PID (COMM) STATE PPID ..."; COMM may hold spaces and parentheses, so split at the last ')'.
+  const stat = buffer.toString('utf8', 0, statLength);
+  const open = stat.indexOf('(');
+  const close = stat.lastIndexOf(')');
+  const comm = stat.slice(open + 1, close);
+  const rest = stat.slice(close + 2);
+  const sp1 = rest.indexOf(' ');
+  const sp2 = rest.indexOf(' ', sp1 + 1);
+  const ppid = Number(rest.slice(sp1 + 1, sp2));
+  // cmdline as lsns reads it: at most 8 KiB, NULs turned into spaces, the final byte (the
+  // terminating NUL) dropped; empty (a kernel thread, a zombie) means the thread name.
+  const n = readSmall(`${dir}/cmdline`);
+  let command = comm;
+  if (n > 0) {
+    for (let i = 0; i < n; i++) if (buffer[i] === 0) buffer[i] = 32;
+    command = buffer.toString('utf8', 0, n - 1);
+  }
+  return { ppid: Number.isFinite(ppid) ? ppid : 0, uid: st.uid, command };
+}
+
+/**
+ * Details read ahead of need by another thread (the holder walk's worker reads the likely
+ * representatives while the main thread walks the hierarchy): `take` is called once, when details
+ * are first wanted, and may wait for that thread. Only for a scan of the real /proc.
+ */
+const readAhead = new WeakMap<ScanModel, { take: () => Map<number, ProcessDetails> | undefined; taken?: Map<number, ProcessDetails> }>();
+
+export function offerDetails(model: ScanModel, take: () => Map<number, ProcessDetails> | undefined): void {
+  readAhead.set(model, { take });
+}
+
+function readAheadOf(model: ScanModel): Map<number, ProcessDetails> | undefined {
+  const offer = readAhead.get(model);
+  if (!offer) return undefined;
+  offer.taken ??= offer.take() ?? new Map();
+  return offer.taken;
+}
+
 /**
  * Fill ppid, uid and command of the given processes. A process that has exited is removed from the
  * model (from its namespaces too), so no view shows a half row; returns the PIDs removed.
  */
 export function readProcessDetails(model: ScanModel, pids: Iterable<number>, procRoot = '/proc'): number[] {
   const removed: number[] = [];
+  const ahead = procRoot === '/proc' ? readAheadOf(model) : undefined;
   for (const pid of pids) {
     const proc = model.processes.get(pid);
     if (!proc || proc.command !== undefined) continue;
-    const dir = `${procRoot}/${pid}`;
-    const st = statSync(dir, { throwIfNoEntry: false });
-    const statLength = st ? readSmall(`${dir}/stat`) : -1;
-    if (!st || statLength <= 0) {
+    // One read ahead is used once: a process found gone there is read again here, not trusted.
+    const details = ahead?.get(pid) ?? readDetails(pid, procRoot);
+    if (!details) {
       removeProcess(model, pid);
       removed.push(pid);
       continue;
     }
-    // stat: "PID (COMM) STATE PPID ..."; COMM may hold spaces and parentheses, so split at the last ')'.
-    const stat = buffer.toString('utf8', 0, statLength);
-    const open = stat.indexOf('(');
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(open + 1, close);
-    const rest = stat.slice(close + 2);
-    const sp1 = rest.indexOf(' ');
-    const sp2 = rest.indexOf(' ', sp1 + 1);
-    const ppid = Number(rest.slice(sp1 + 1, sp2));
-    // cmdline as lsns reads it: at most 8 KiB, NULs turned into spaces, the final byte (the
-    // terminating NUL) dropped; empty (a kernel thread, a zombie) means the thread name.
-    const n = readSmall(`${dir}/cmdline`);
-    let command = comm;
-    if (n > 0) {
-      for (let i = 0; i < n; i++) if (buffer[i] === 0) buffer[i] = 32;
-      command = buffer.toString('utf8', 0, n - 1);
-    }
-    proc.ppid = Number.isFinite(ppid) ? ppid : 0;
-    proc.uid = st.uid;
-    proc.command = command;
+    proc.ppid = details.ppid;
+    proc.uid = details.uid;
+    proc.command = details.command;
   }
   return removed;
 }
