@@ -10,8 +10,8 @@ import type { Namespace, ScanModel } from './model';
 import { readNsfsMounts } from './mountinfo';
 import type * as RelationsModule from './relations';
 import type * as NetnsidModule from './netnsid';
-import { readProcessDetails, readProcesses } from './sources/processes';
-import { holderSource, holderStartSource, readAheadSource } from './sources/fds';
+import { listPids, readProcessDetails, readProcesses } from './sources/processes';
+import { holderSource, holderStartSource, readAheadSource, shareProcessList } from './sources/fds';
 import { socketSource } from './sources/sockets';
 import { nsfsSource } from './sources/nsfs';
 import { hierarchySource } from './sources/hierarchy';
@@ -55,8 +55,13 @@ function inodeOfLink(path: string): number | undefined {
   }
 }
 
-/** Source: every process's /proc/PID/ns links. */
-export const processSource: Source = (model, options) => readProcesses(model, options.types, options.procRoot);
+/** Source: every process's /proc/PID/ns links. The fd/thread walk takes the same list of processes
+ *  (one listing of /proc for both, and a holder is never a process this scan did not see). */
+export const processSource: Source = (model, options) => {
+  const pids = listPids(options.procRoot);
+  if (options.procRoot === '/proc') shareProcessList(model, pids);
+  readProcesses(model, options.types, options.procRoot, pids);
+};
 
 /**
  * Source: nsfs bind mounts visible in our own mount namespace (NSFS column), and the namespaces only

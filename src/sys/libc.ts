@@ -38,6 +38,7 @@ interface Bindings {
   statx: Fn;
   openat2: Fn;
   readlinkat: Fn;
+  getdents64: Fn;
 }
 
 let bound: Bindings | undefined;
@@ -71,6 +72,7 @@ function libc(): Bindings {
     // openat2 has no glibc wrapper: the raw syscall, declared with the argument types it takes.
     openat2: lib.func('long syscall(long nr, int dirfd, const char *path, uint8_t *how, unsigned long size)'),
     readlinkat: lib.func('long readlinkat(int dirfd, const char *path, uint8_t *buf, unsigned long size)'),
+    getdents64: lib.func('long getdents64(int fd, uint8_t *buf, unsigned long size)'),
   };
   return bound;
 }
@@ -209,6 +211,21 @@ const O_DIRECTORY = 0o200000;
 export function openPathDirectory(path: string): number {
   const fd = Number(libc().open(path, O_PATH | O_DIRECTORY | O_RDONLY_CLOEXEC));
   return fd < 0 ? -libc().koffi.errno() : fd;
+}
+
+/** open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), a directory to list with getdents; -errno on failure. */
+export function openDirectory(path: string): number {
+  const fd = Number(libc().open(path, O_DIRECTORY | O_RDONLY_CLOEXEC));
+  return fd < 0 ? -libc().koffi.errno() : fd;
+}
+
+/**
+ * getdents64(fd) into buf: the byte count (0 at the end), or -errno. Each record (struct
+ * linux_dirent64) holds d_reclen (u16) at offset 16 and the NUL-terminated name from offset 19.
+ */
+export function getdents64(fd: number, buf: Buffer): number {
+  const n = Number(libc().getdents64(fd, buf, buf.length));
+  return n < 0 ? -libc().koffi.errno() : n;
 }
 
 /**

@@ -9,12 +9,13 @@
  * cores most of it overlaps the process scan. The same walk reads threads (tasks.ts), the other
  * per-process pass. On a small host the walk runs inline.
  */
-import { readdirSync, readlinkSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { close, getdents64, openDirectory, readlinkAt } from '../../sys/libc';
 import { NS_TYPES, type NsType } from '../../sys/constants';
 import type { Source } from '../index';
 import type { ScanModel } from '../model';
 import { holdNamespace, parseNsLink, registerOpenPath } from './nsfs';
-import { offerDetails, readDetails, type ProcessDetails } from './processes';
+import { listPids, offerDetails, readDetails, type ProcessDetails } from './processes';
 import { addThreadHolders, scanThreads, type HeldNs } from './tasks';
 
 /** A socket fd: who holds it and the socket's inode. */
@@ -31,37 +32,48 @@ export interface HolderFacts {
   sockets: SocketFd[];
 }
 
-/** nsfs and socket fds of one process. */
+// One buffer for a directory listing and one for a link's text, per thread.
+const direntBuffer = Buffer.allocUnsafe(32768);
+const fdLinkBuffer = Buffer.allocUnsafe(256);
+
+/**
+ * nsfs and socket fds of one process. Through koffi (getdents64 and readlinkat on the fd directory,
+ * into buffers): no array of names, no string for the many links that are plain files, no exception
+ * for an fd closed under us. This runs for every fd of every process.
+ */
 export function scanFds(pid: number, held: HeldNs[], sockets: SocketFd[]): void {
-  const dir = `/proc/${pid}/fd/`;
-  let names: string[];
+  const dirfd = openDirectory(`/proc/${pid}/fd`);
+  if (dirfd < 0) return; // gone, or not ours to read
   try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    let link: string;
-    try {
-      link = readlinkSync(dir + name);
-    } catch {
-      continue;
+    for (;;) {
+      const size = getdents64(dirfd, direntBuffer);
+      if (size <= 0) return;
+      for (let at = 0; at < size; at += direntBuffer.readUInt16LE(at + 16)) {
+        // The name is the fd number; "." and ".." are not digits.
+        let fd = 0;
+        let i = at + 19;
+        for (let c = direntBuffer[i]; c >= 48 && c <= 57; c = direntBuffer[++i]) fd = fd * 10 + (c - 48);
+        if (i === at + 19 || direntBuffer[i] !== 0) continue;
+        const length = readlinkAt(dirfd, String(fd), fdLinkBuffer);
+        // Cheap first-byte filter: most fds are files ("/..."), which is all a failed read could be too.
+        if (length <= 0 || fdLinkBuffer[0] === 47 /* / */) continue;
+        const link = fdLinkBuffer.toString('latin1', 0, length);
+        if (link.startsWith('socket:[')) {
+          const inode = Number(link.slice(8, -1));
+          if (inode > 0) sockets.push({ pid, fd, inode });
+          continue;
+        }
+        const ns = parseNsLink(link);
+        if (ns) held.push({ pid, fd, type: ns.type, id: ns.id });
+      }
     }
-    // Cheap first-character filter: most fds are files ("/..."), pipes ("pipe:[") or anon inodes.
-    const c = link.charCodeAt(0);
-    if (c === 47 /* / */) continue;
-    if (link.startsWith('socket:[')) {
-      const inode = Number(link.slice(8, -1));
-      if (inode > 0) sockets.push({ pid, fd: Number(name), inode });
-      continue;
-    }
-    const ns = parseNsLink(link);
-    if (ns) held.push({ pid, fd: Number(name), type: ns.type, id: ns.id });
+  } finally {
+    close(dirfd);
   }
 }
 
 /** The per-process walk over `pids` (default: every process in /proc). */
-export function scanHolders(pids?: number[]): HolderFacts {
+export function scanHolders(pids?: readonly number[]): HolderFacts {
   const facts: HolderFacts = { fds: [], threads: [], sockets: [] };
   const list = pids ?? listPids();
   for (const pid of list) {
@@ -69,21 +81,6 @@ export function scanHolders(pids?: number[]): HolderFacts {
     scanThreads(pid, facts.threads);
   }
   return facts;
-}
-
-function listPids(): number[] {
-  const out: number[] = [];
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const n of names) {
-    const c = n.charCodeAt(0);
-    if (c >= 48 && c <= 57) out.push(Number(n));
-  }
-  return out;
 }
 
 /** Add the fd-held namespaces to the model (source `fd`), remembering how to open them again. */
@@ -151,6 +148,11 @@ export const holderStartSource: Source = (model) => {
   pendingScans.set(model, takePrestarted() ?? startHolderScan());
 };
 
+/** Give the walk the process scan's list of PIDs (else it lists /proc itself when it is waited for). */
+export function shareProcessList(model: ScanModel, pids: readonly number[]): void {
+  pendingScans.get(model)?.setPids(pids);
+}
+
 /**
  * Source, right after the process scan: hand the worker, once its walk is done, the details (PPID, UID,
  * COMMAND) of each namespace's lowest member — the PID column a view will show — so that they are read
@@ -186,11 +188,14 @@ function workerThreshold(): number {
 const WORKER_TIMEOUT_MS = 10000;
 
 /** Shared control words: the next index into the pid list, the worker's state, the read-ahead job's
- *  state and next index. */
+ *  state and next index, whether the pid list is out. */
 const NEXT = 0;
 const STATE = 1;
 const JOB = 2;
 const JOB_NEXT = 3;
+/** Set to 1 when the list of PIDs has been posted to the worker. */
+const LISTED = 4;
+const CTL_WORDS = 5;
 const NOT_STARTED = 0;
 const WORKING = 1;
 const CANCELLED = 2;
@@ -222,6 +227,18 @@ export interface PendingHolders {
    * there is no worker.
    */
   readAhead(pids: number[]): (() => Map<number, ProcessDetails> | undefined) | undefined;
+  /** The processes to walk (once; later calls are ignored). */
+  setPids(pids: readonly number[]): void;
+}
+
+/** The number of processes on the host, from /proc's link count (the kernel adds nr_processes() to it),
+ *  without listing /proc: enough to decide whether a worker is worth starting. */
+function processCount(): number {
+  try {
+    return statSync('/proc').nlink;
+  } catch {
+    return 0;
+  }
 }
 
 /** Walk the pids at the indices claimed from the shared counter until none are left. */
@@ -242,11 +259,19 @@ function walkShared(pids: Int32Array, ctl: Int32Array, facts: HolderFacts): void
  * than walking inline, by more than the worker's creation.
  */
 export function startHolderScan(minProcsForWorker = workerThreshold()): PendingHolders {
-  const list = listPids();
-  if (list.length < minProcsForWorker) return { wait: () => scanHolders(list), cancel: () => {}, readAhead: () => undefined };
-  const pids = new Int32Array(new SharedArrayBuffer(4 * list.length));
-  pids.set(list);
-  const ctl = new Int32Array(new SharedArrayBuffer(16));
+  if (processCount() < minProcsForWorker) {
+    let list: readonly number[] | undefined;
+    return {
+      wait: () => scanHolders(list),
+      cancel: () => {},
+      readAhead: () => undefined,
+      setPids: (pids) => void (list ??= pids),
+    };
+  }
+  // The worker boots now; it begins when the process scan hands over its list of PIDs (setPids):
+  // so /proc is listed once, on the main thread, while the worker is still starting.
+  let pids: Int32Array | undefined;
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * CTL_WORDS));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wt = require('node:worker_threads') as typeof import('node:worker_threads');
   const { port1, port2 } = new wt.MessageChannel();
@@ -255,7 +280,7 @@ export function startHolderScan(minProcsForWorker = workerThreshold()): PendingH
   let worker: import('node:worker_threads').Worker | undefined;
   try {
     worker = new wt.Worker(__filename, {
-      workerData: { tsnsHolderScan: true, ctl, port: port2, jobPort: job.port2, pids },
+      workerData: { tsnsHolderScan: true, ctl, port: port2, jobPort: job.port2 },
       transferList: [port2, job.port2],
       stdout: false,
       stderr: false,
@@ -267,12 +292,22 @@ export function startHolderScan(minProcsForWorker = workerThreshold()): PendingH
   } catch {
     Atomics.store(ctl, STATE, CANCELLED);
   }
+  const setPids = (list: readonly number[]): void => {
+    if (pids) return;
+    pids = new Int32Array(new SharedArrayBuffer(4 * list.length));
+    pids.set(list);
+    port1.postMessage(pids);
+    Atomics.store(ctl, LISTED, 1);
+    Atomics.notify(ctl, LISTED);
+  };
   return {
+    setPids,
     cancel(): void {
-      Atomics.store(ctl, NEXT, pids.length);
+      Atomics.store(ctl, NEXT, 0x3fffffff); // past any list, with room for the claims still to come
       Atomics.compareExchange(ctl, STATE, NOT_STARTED, CANCELLED);
       Atomics.store(ctl, JOB, JOB_DROPPED);
       Atomics.notify(ctl, JOB);
+      Atomics.notify(ctl, LISTED); // a worker still waiting for its list leaves
       port1.close();
       job.port1.close();
     },
@@ -307,8 +342,10 @@ export function startHolderScan(minProcsForWorker = workerThreshold()): PendingH
       };
     },
     wait(): HolderFacts {
+      if (!pids) setPids(listPids());
+      const list = pids as Int32Array;
       const facts: HolderFacts = { fds: [], threads: [], sockets: [] };
-      walkShared(pids, ctl, facts);
+      walkShared(list, ctl, facts);
       const state = Atomics.compareExchange(ctl, STATE, NOT_STARTED, CANCELLED);
       if (state === NOT_STARTED || state === CANCELLED) {
         port1.close();
@@ -320,7 +357,7 @@ export function startHolderScan(minProcsForWorker = workerThreshold()): PendingH
       port1.close();
       if (Atomics.load(ctl, STATE) !== DONE || !theirs) {
         void worker?.terminate();
-        return scanHolders(list); // the worker failed holding pids we never walked: walk them all
+        return scanHolders([...list]); // the worker failed holding pids we never walked: walk them all
       }
       facts.fds.push(...theirs.fds);
       facts.threads.push(...theirs.threads);
@@ -334,10 +371,11 @@ function runAsWorker(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wt = require('node:worker_threads') as typeof import('node:worker_threads');
   type Port = import('node:worker_threads').MessagePort;
-  const data = wt.workerData as { ctl: Int32Array; port: Port; jobPort: Port; pids: Int32Array };
-  const { ctl, port, jobPort } = data;
+  const { ctl, port, jobPort } = wt.workerData as { ctl: Int32Array; port: Port; jobPort: Port };
+  Atomics.wait(ctl, LISTED, 0, WORKER_TIMEOUT_MS);
+  const pids = Atomics.load(ctl, LISTED) === 1 ? (wt.receiveMessageOnPort(port)?.message as Int32Array | undefined) : undefined;
   // Too late: the main thread has already walked everything (or given up on us).
-  if (Atomics.compareExchange(ctl, STATE, NOT_STARTED, WORKING) !== NOT_STARTED) {
+  if (!pids || Atomics.compareExchange(ctl, STATE, NOT_STARTED, WORKING) !== NOT_STARTED) {
     port.close();
     jobPort.close();
     return;
@@ -345,7 +383,7 @@ function runAsWorker(): void {
   let state = DONE;
   try {
     const facts: HolderFacts = { fds: [], threads: [], sockets: [] };
-    walkShared(data.pids, ctl, facts);
+    walkShared(pids, ctl, facts);
     port.postMessage(facts);
   } catch {
     state = FAILED;

@@ -35,33 +35,40 @@ const ESRCH = 3;
 /** A link's text: "cgroup:[4026531835]" at most. */
 const linkBuffer = Buffer.allocUnsafe(64);
 
-/**
- * Read the namespaces of every process into the model. `types` limits which links are read (-t): the
- * links of other types are not even looked at.
- */
-export function readProcesses(model: ScanModel, wantedTypes: readonly NsType[], procRoot = '/proc'): void {
-  // A type this kernel lacks (time before Linux 5.6, cgroup before 4.6) has no link in any process:
-  // leave it out, so that ENOENT below can only mean "this process is gone".
-  const types = wantedTypes.filter((t) => existsSync(`${procRoot}/self/ns/${t}`));
+/** The PIDs in /proc, in its (ascending) order; none if it cannot be read. */
+export function listPids(procRoot = '/proc'): number[] {
+  const out: number[] = [];
   let names: string[];
   try {
     names = readdirSync(procRoot);
   } catch {
-    return;
+    return out;
   }
+  for (const n of names) {
+    const c = n.charCodeAt(0);
+    if (c >= 48 && c <= 57) out.push(Number(n));
+  }
+  return out;
+}
+
+/**
+ * Read the namespaces of every process (`pids`, default: a fresh listing of /proc) into the model.
+ * `types` limits which links are read (-t): the links of other types are not even looked at.
+ */
+export function readProcesses(model: ScanModel, wantedTypes: readonly NsType[], procRoot = '/proc', pids: readonly number[] = listPids(procRoot)): void {
+  // A type this kernel lacks (time before Linux 5.6, cgroup before 4.6) has no link in any process:
+  // leave it out, so that ENOENT below can only mean "this process is gone".
+  const types = wantedTypes.filter((t) => existsSync(`${procRoot}/self/ns/${t}`));
   const ntypes = types.length;
   const inodes = new Array<number>(ntypes);
   const namespaces = model.namespaces;
   const processes = model.processes;
-  for (let k = 0; k < names.length; k++) {
-    const name = names[k];
-    const c = name.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const pid = Number(name);
+  for (let k = 0; k < pids.length; k++) {
+    const pid = pids[k];
     // The links are read relative to an O_PATH handle of /proc/PID/ns (through koffi, into one
     // buffer): no path walk through /proc/PID, no string and no exception per link, which is most of
     // what readlinkSync cost here. O_PATH needs only search permission, as a path walk does.
-    const dirfd = openPathDirectory(`${procRoot}/${name}/ns`);
+    const dirfd = openPathDirectory(`${procRoot}/${pid}/ns`);
     if (dirfd === -ENOENT || dirfd === -ESRCH) continue; // gone
     let found = 0;
     let gone = false;
