@@ -453,7 +453,9 @@ describe('tsns enter', function () {
     });
 
     it('SIGTSTP to tsns stops the command, and tsns with it; SIGCONT continues both', async () => {
-      const child = spawn(process.execPath, [TSNS, 'enter', String(target.pid), '-a', '--', 'sh', '-c', 'echo ready; sleep 0.5; echo finished'], {
+      // The command's sleep outlasts a slow delivery of SIGTSTP on a loaded machine; a stopped sh
+      // cannot print 'finished' even after its sleep ends.
+      const child = spawn(process.execPath, [TSNS, 'enter', String(target.pid), '-a', '--', 'sh', '-c', 'echo ready; sleep 2; echo finished'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       started.push(child);
