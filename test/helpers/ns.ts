@@ -10,7 +10,7 @@
  * killing it takes the whole child tree (a pid namespace's init takes its namespace) with it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import type { NsType } from '../../src/sys/constants';
 
 export interface NsProcess {
@@ -135,7 +135,11 @@ export interface NetnsPin {
 
 const pins = new Set<NetnsPin>();
 
+/** Whether /run/netns existed before these helpers first ran `ip netns add` (which makes it a mount). */
+let netnsDirPreexisted: boolean | undefined;
+
 export function addNetns(name: string): NetnsPin {
+  netnsDirPreexisted ??= existsSync('/run/netns');
   const r = spawnSync('ip', ['netns', 'add', name], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ip netns add ${name}: ${r.stderr}`);
   const path = `/run/netns/${name}`;
@@ -156,4 +160,9 @@ export function addNetns(name: string): NetnsPin {
 /** Remove every netns pin these helpers made. */
 export function removeAllNetns(): void {
   for (const p of [...pins]) p.remove();
+  // ip netns leaves /run/netns behind as a shared mount of itself: undo that too if the tests made it.
+  if (netnsDirPreexisted === false && existsSync('/run/netns') && readdirSync('/run/netns').length === 0) {
+    spawnSync('umount', ['-l', '/run/netns']);
+    spawnSync('rmdir', ['/run/netns']);
+  }
 }
