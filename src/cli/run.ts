@@ -56,8 +56,8 @@ Time namespace (need --time):
  -h, --help                  display this help
 
 tsns exits with COMMAND's status, or dies by the signal that killed it. A refused option, an unknown
-user or group, a map the kernel refuses or a pin that cannot be made: one 'tsns:' line, exit 1, and
-nothing pinned or mounted.
+user or group, a map the kernel refuses or a pin that cannot be made: one 'tsns:' line, exit 1 (125
+when the kernel refused while the namespaces were being made), and nothing pinned or mounted.
 `;
 
 const nsOptions: Record<string, { short: string; type: NsType }> = {
