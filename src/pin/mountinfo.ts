@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { unescapeMountPath } from '../scan/mountinfo';
 
 export interface MountEntry {
   mountId: number;
@@ -22,11 +23,6 @@ export interface MountEntry {
   source: string;
 }
 
-/** mountinfo escapes space, tab, newline and backslash as \ooo octal. */
-function unescape(field: string): string {
-  return field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-}
-
 export function parseMountinfo(text: string): MountEntry[] {
   const entries: MountEntry[] = [];
   for (const line of text.split('\n')) {
@@ -38,11 +34,11 @@ export function parseMountinfo(text: string): MountEntry[] {
       mountId: Number(fields[0]),
       parentId: Number(fields[1]),
       device: fields[2],
-      root: unescape(fields[3]),
-      mountPoint: unescape(fields[4]),
+      root: unescapeMountPath(fields[3]),
+      mountPoint: unescapeMountPath(fields[4]),
       options: fields[5],
       fsType: fields[dash + 1],
-      source: unescape(fields[dash + 2]),
+      source: unescapeMountPath(fields[dash + 2]),
     };
     for (const tag of fields.slice(6, dash)) {
       const [key, value] = tag.split(':');

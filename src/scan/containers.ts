@@ -21,7 +21,8 @@ import { TsnsError } from '../sys/errors';
 import type { Source } from './index';
 import type { NsType } from '../sys/constants';
 import type { ScanModel } from './model';
-import { parseNsLink, unescapeMountPath } from './sources/nsfs';
+import { parseNsLink } from './sources/nsfs';
+import { unescapeMountPath } from './mountinfo';
 
 export interface ContainerInfo {
   id: string;

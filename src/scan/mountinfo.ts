@@ -13,8 +13,8 @@ export interface NsfsEntry {
   path: string;
 }
 
-/** mountinfo escapes space, tab, newline and backslash as \ooo. */
-function unescapeOctal(s: string): string {
+/** Undo mountinfo's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash). */
+export function unescapeMountPath(s: string): string {
   return s.includes('\\') ? s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) : s;
 }
 
@@ -34,7 +34,7 @@ export function parseNsfsMounts(text: string): NsfsEntry[] {
     const type = root.slice(0, bracket);
     const id = Number(root.slice(bracket + 2, -1));
     if (bracket < 0 || !isNsType(type) || !Number.isSafeInteger(id) || id <= 0 || fields[4] === undefined) continue;
-    out.push({ type, id, path: unescapeOctal(fields[4]) });
+    out.push({ type, id, path: unescapeMountPath(fields[4]) });
   }
   return out;
 }

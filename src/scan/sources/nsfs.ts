@@ -12,6 +12,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { isNsType, NS_TYPES, type NsType } from '../../sys/constants';
 import type { Source } from '../index';
 import type { Namespace, NsSource, ScanModel } from '../model';
+import { parseNsfsMounts, unescapeMountPath } from '../mountinfo';
 
 /** "net:[4026531840]" (a /proc/PID/ns link, an nsfs fd's link, an nsfs mount's root) -> type and inode. */
 export function parseNsLink(link: string): { type: NsType; id: number } | undefined {
@@ -63,26 +64,6 @@ export function registerOpenPath(model: ScanModel, id: number, path: string, roo
   else if (list.length < 4) list.push(entry);
 }
 
-/** Undo /proc/PID/mountinfo's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash). */
-export function unescapeMountPath(s: string): string {
-  return s.includes('\\') ? s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8))) : s;
-}
-
-/** nsfs mounts in one mountinfo text: mount point and the namespace mounted there. */
-export function nsfsMountsOf(mountinfo: string): { path: string; type: NsType; id: number }[] {
-  const out: { path: string; type: NsType; id: number }[] = [];
-  if (!mountinfo.includes(' - nsfs ')) return out;
-  for (const line of mountinfo.split('\n')) {
-    const sep = line.indexOf(' - nsfs ');
-    if (sep < 0) continue;
-    // ID PARENT MAJ:MIN ROOT MOUNTPOINT ...: for nsfs, ROOT is the namespace ("net:[4026532296]").
-    const f = line.slice(0, sep).split(' ');
-    const ns = parseNsLink(f[3] ?? '');
-    if (ns && f[4]) out.push({ path: unescapeMountPath(f[4]), ...ns });
-  }
-  return out;
-}
-
 /** True when a FUSE file system is mounted at `path` or above it in this mountinfo. */
 export function underFuse(mountinfo: string, path: string): boolean {
   if (!mountinfo.includes(' - fuse')) return false;
@@ -130,7 +111,7 @@ export function addNsfsMounts(model: ScanModel, wanted: ReadonlySet<NsType> = ne
       }
     }
     if (!text) continue;
-    for (const m of nsfsMountsOf(text)) {
+    for (const m of parseNsfsMounts(text)) {
       if (!wanted.has(m.type)) continue;
       const key = `${m.id} ${m.path}`;
       if (mntns.id === own) ownPaths.add(key);
