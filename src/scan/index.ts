@@ -8,13 +8,12 @@ import { readlinkSync } from 'node:fs';
 import { NS_TYPES, type NsType } from '../sys/constants';
 import type { Namespace, ScanModel } from './model';
 import { readNsfsMounts } from './mountinfo';
-import type * as RelationsModule from './relations';
 import type * as NetnsidModule from './netnsid';
 import { listPids, readProcessDetails, readProcesses } from './sources/processes';
 import { holderSource, holderStartSource, readAheadSource, shareProcessList } from './sources/fds';
 import { socketSource } from './sources/sockets';
 import { nsfsSource } from './sources/nsfs';
-import { hierarchySource } from './sources/hierarchy';
+import { hierarchySource, readRelations } from './sources/hierarchy';
 import { containerSource } from './containers';
 
 export interface ScanOptions {
@@ -169,13 +168,8 @@ export function sortedNamespaces(model: ScanModel): Namespace[] {
 }
 
 export { readProcessDetails, removeProcess } from './sources/processes';
-// PNS/ONS and NETNSID are loaded when first asked for: a plain `tsns ls` needs neither module.
-/** PNS/ONS (and, with addMissing, ancestors no process is in) for the given namespaces. */
-export function readRelations(...args: Parameters<typeof RelationsModule.readRelations>): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('./relations') as typeof RelationsModule).readRelations(...args);
-}
-
+// NETNSID (netlink) is loaded when first asked for: a plain `tsns ls` does not need it.
+export { readRelations };
 /** NETNSID of the given network namespaces. */
 export function readNetnsids(...args: Parameters<typeof NetnsidModule.readNetnsids>): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -11,10 +11,11 @@
  * that USER means something for a namespace no process is in.
  */
 import { NS_TYPES, type NsType } from '../../sys/constants';
-import { close, fdDeviceInode, fdInode, nsGetOwnerUid, nsGetParent, nsGetUserns, openPathInRoot, openPathOnly, openReadOnly } from '../../sys/libc';
+import { close, fdInode, nsGetOwnerUid, nsGetParent, nsGetUserns } from '../../sys/libc';
 import type { Source } from '../index';
 import type { Namespace, ScanModel } from '../model';
-import { holdNamespace, openPathsOf, type OpenPath } from './nsfs';
+import { holdNamespace } from './nsfs';
+import { openNamespace } from '../nsfile';
 
 /** Namespaces already walked in this model (so each is asked once). */
 const walked = new WeakMap<ScanModel, Set<number>>();
@@ -98,51 +99,6 @@ export function walkFromFd(model: ScanModel, ns: Namespace, fd: number, wanted: 
   }
 }
 
-/** The nsfs device ("major:minor"): a registered path must be a namespace file before we open it. */
-let nsfsDev: string | undefined;
-
-/**
- * Open a registered way in, which should be the namespace file `id`. Its owner may have swapped it
- * (a pin path inside a container, an fd number reused) for a FIFO or a device since we looked, so it
- * is first opened O_PATH (no open of anything behind it), checked to be nsfs with the expected inode,
- * and only then reopened for reading through /proc/self/fd.
- */
-function openChecked(way: OpenPath, id: number): number | undefined {
-  if (nsfsDev === undefined) {
-    const own = openPathOnly('/proc/self/ns/net');
-    nsfsDev = own < 0 ? undefined : fdDeviceInode(own)?.dev;
-    if (own >= 0) close(own);
-    if (nsfsDev === undefined) return undefined;
-  }
-  const handle = way.root === undefined ? openPathOnly(way.path) : openPathInRoot(way.root, way.path);
-  if (handle < 0) return undefined;
-  try {
-    const st = fdDeviceInode(handle);
-    if (!st || st.ino !== id || st.dev !== nsfsDev) return undefined;
-    const fd = openReadOnly(`/proc/self/fd/${handle}`);
-    return fd < 0 ? undefined : fd;
-  } finally {
-    close(handle);
-  }
-}
-
-function openNamespace(model: ScanModel, ns: Namespace): number | undefined {
-  // A member's /proc/PID/ns/TYPE (raw open/statx: this runs once per namespace on the host).
-  for (const pid of ns.pids.slice(0, 4)) {
-    const fd = openReadOnly(`/proc/${pid}/ns/${ns.type}`);
-    if (fd < 0) continue; // gone: try the next member
-    // The process may have moved to another namespace since the scan read its link.
-    if (fdInode(fd) === ns.id) return fd;
-    close(fd);
-  }
-  // Else whatever way in the holder sources registered.
-  for (const way of openPathsOf(model, ns.id)) {
-    const fd = openChecked(way, ns.id);
-    if (fd !== undefined) return fd;
-  }
-  return undefined;
-}
-
 /** Walk owner and parent chains from every namespace in the model; add ancestors of `wanted` types. */
 export function addHierarchy(model: ScanModel, wanted: ReadonlySet<NsType> = new Set(NS_TYPES)): void {
   const done = walkedSet(model);
@@ -168,3 +124,22 @@ export function addHierarchy(model: ScanModel, wanted: ReadonlySet<NsType> = new
 
 /** Source: the hierarchy walk (sources `parent`, `owner`). Runs after every holder source. */
 export const hierarchySource: Source = (model, options) => addHierarchy(model, new Set(options.types));
+
+/**
+ * PNS/ONS (and ownerUid) of the given namespaces, by the same walk, for callers whose source list left
+ * the hierarchy out (lsns's sources only); with `addMissing`, relatives of those types no process is in
+ * are added, as lsns does for --tree=owner/parent.
+ */
+export function readRelations(model: ScanModel, namespaces: Iterable<Namespace>, options: { addMissing?: readonly NsType[] } = {}): void {
+  const wanted = new Set(options.addMissing ?? []);
+  for (const ns of [...namespaces]) {
+    if (ns.parent !== undefined && ns.owner !== undefined) continue;
+    const fd = openNamespace(model, ns);
+    if (fd === undefined) continue;
+    try {
+      walkFromFd(model, ns, fd, wanted);
+    } finally {
+      close(fd);
+    }
+  }
+}
