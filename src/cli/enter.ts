@@ -3,7 +3,7 @@
  * container, namespace id or pin as TARGET. Parses, builds the plan, execs the native stage.
  */
 import { OptionSpecs, OptionValue, parseCommandLine, parseNumber } from './args';
-import { NS_TYPES, NsType } from '../sys/constants';
+import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { EnterOptions, needsTarget } from '../enter/plan';
 import { enter } from '../enter';
@@ -11,15 +11,9 @@ import { enter } from '../enter';
 const SPECS: OptionSpecs = {
   all: { short: 'a', kind: 'boolean' },
   target: { short: 't', kind: 'string' },
-  mount: { short: 'm', kind: 'optional' },
-  uts: { short: 'u', kind: 'optional' },
-  ipc: { short: 'i', kind: 'optional' },
-  net: { short: 'n', kind: 'optional' },
+  // -m/--mount[=FILE] ... -T/--time[=FILE]: as nsenter, the short forms take an attached file too.
+  ...Object.fromEntries(NS_TYPES.map((t) => [NS_OPTION[t].long, { short: NS_OPTION[t].short, kind: 'optional' as const }])),
   'net-socket': { short: 'N', kind: 'string' },
-  pid: { short: 'p', kind: 'optional' },
-  cgroup: { short: 'C', kind: 'optional' },
-  user: { short: 'U', kind: 'optional' },
-  time: { short: 'T', kind: 'optional' },
   'user-parent': { kind: 'boolean' },
   setuid: { short: 'S', kind: 'string' },
   setgid: { short: 'G', kind: 'string' },
@@ -35,7 +29,6 @@ const SPECS: OptionSpecs = {
   help: { short: 'h', kind: 'boolean' },
 };
 
-const OPTION_OF_TYPE: Record<NsType, string> = { mnt: 'mount', uts: 'uts', ipc: 'ipc', net: 'net', pid: 'pid', cgroup: 'cgroup', user: 'user', time: 'time' };
 
 const USAGE = `Usage: tsns enter [TARGET] [options] [--] [COMMAND [ARG...]]
 
@@ -112,10 +105,10 @@ export function parseEnterArgs(args: string[]): EnterOptions & { help?: boolean 
 function toOptions(values: Record<string, OptionValue | undefined>): EnterOptions {
   const namespaces: Partial<Record<NsType, true | string>> = {};
   for (const type of NS_TYPES) {
-    const v = values[OPTION_OF_TYPE[type]];
+    const v = values[NS_OPTION[type].long];
     if (v === undefined) continue;
     const file = v === true ? true : stripEq(String(v));
-    if (file === '') throw new TsnsError(`option '--${OPTION_OF_TYPE[type]}=' needs a file`);
+    if (file === '') throw new TsnsError(`option '--${NS_OPTION[type].long}=' needs a file`);
     namespaces[type] = file;
   }
   const preserveFds = values['preserve-fds'] === undefined ? undefined : parseNumber(String(values['preserve-fds']), '--preserve-fds');

@@ -3,7 +3,7 @@
  * semantics of util-linux 2.42 unshare(1), plus --hostname. tsns ends as the command ends.
  */
 import { parseCommandLine, OptionSpecs, OptionValue } from './args';
-import { NsType } from '../sys/constants';
+import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
 import { RunOptions, Propagation, Setgroups, runInNewNamespaces, dieBySignal } from '../run';
 
 const usage = `Usage:
@@ -60,16 +60,10 @@ user or group, a map the kernel refuses or a pin that cannot be made: one 'tsns:
 when the kernel refused while the namespaces were being made), and nothing pinned or mounted.
 `;
 
-const nsOptions: Record<string, { short: string; type: NsType }> = {
-  mount: { short: 'm', type: 'mnt' },
-  uts: { short: 'u', type: 'uts' },
-  ipc: { short: 'i', type: 'ipc' },
-  net: { short: 'n', type: 'net' },
-  pid: { short: 'p', type: 'pid' },
-  user: { short: 'U', type: 'user' },
-  cgroup: { short: 'C', type: 'cgroup' },
-  time: { short: 'T', type: 'time' },
-};
+// Option name -> namespace type and short letter, as unshare spells them.
+const nsOptions: Record<string, { short: string; type: NsType }> = Object.fromEntries(
+  NS_TYPES.map((type) => [NS_OPTION[type].long, { short: NS_OPTION[type].short, type }]),
+);
 
 // As in unshare's getopt string, the short forms take no file (`-mu` is --mount --uts); only the long
 // forms take `=FILE`. The short letters go to hidden boolean options ("-m" cannot be typed as a long name).

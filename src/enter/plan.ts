@@ -5,7 +5,7 @@
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
-import { NS_TYPES, NsType } from '../sys/constants';
+import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { Target, kernelNsTypes, namespaceOfFile, resolveTargetSync } from '../target';
 
@@ -364,7 +364,6 @@ function linkOfFile(path: string): string | undefined {
   }
 }
 
-const LONG: Record<NsType, string> = { mnt: 'mount', uts: 'uts', ipc: 'ipc', net: 'net', pid: 'pid', user: 'user', cgroup: 'cgroup', time: 'time' };
 export function longName(type: NsType): string {
-  return LONG[type];
+  return NS_OPTION[type].long;
 }

@@ -4,7 +4,7 @@
  */
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
-import { NS_TYPES, NsType } from '../sys/constants';
+import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { IdRange, kernelRanges, mergeSingle, parseIdRange, resolveId, subordinateRange } from './ids';
 
@@ -96,7 +96,7 @@ export function parseSignal(value: string | number): number {
 
 /** The command-line option of a namespace type (unshare says --mount for mnt). */
 function optionName(type: NsType): string {
-  return type === 'mnt' ? 'mount' : type;
+  return NS_OPTION[type].long;
 }
 
 function parseOffset(value: number | string, what: string): bigint {

@@ -22,6 +22,18 @@ export const CLONE_FLAG: Record<NsType, number> = {
   time: CLONE_NEWTIME,
 };
 
+/** The option that names each type in nsenter(1) and unshare(1): `-m/--mount` for mnt, and so on. */
+export const NS_OPTION: Record<NsType, { long: string; short: string }> = {
+  mnt: { long: 'mount', short: 'm' },
+  uts: { long: 'uts', short: 'u' },
+  ipc: { long: 'ipc', short: 'i' },
+  net: { long: 'net', short: 'n' },
+  pid: { long: 'pid', short: 'p' },
+  user: { long: 'user', short: 'U' },
+  cgroup: { long: 'cgroup', short: 'C' },
+  time: { long: 'time', short: 'T' },
+};
+
 export function nsTypeOfFlag(flag: number): NsType | undefined {
   return NS_TYPES.find((t) => CLONE_FLAG[t] === flag);
 }
