@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Container, startContainer, stopAllContainers } from './fixtures/runc';
 import { NOBODY_UID, tsnsAsNobody } from './helpers/nobody';
 import { buildEnterPlan, spawnPlan } from '../src/enter';
+import { childrenOf, commOf, ok, procState, sleep, waitFor } from './helpers/proc';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
@@ -23,61 +24,12 @@ function tsns(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string
   return spawnSync(process.execPath, [TSNS, 'enter', ...args], { encoding: 'utf8', timeout: 20000, ...options });
 }
 
-function ok(r: SpawnSyncReturns<string>): string {
-  assert.equal(r.status, 0, `exit ${r.status} signal ${r.signal}: ${r.stderr}`);
-  return r.stdout;
-}
-
 function nsenter(args: string[]): string {
   return ok(spawnSync('nsenter', args, { encoding: 'utf8', timeout: 20000 }));
 }
 
 function link(pid: number | 'self', type: string): string {
   return fs.readlinkSync(`/proc/${pid}/ns/${type}`);
-}
-
-function sleepMs(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function until<T>(what: string, fn: () => T | undefined, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleepMs(20);
-  }
-}
-
-function children(pid: number): number[] {
-  try {
-    return fs
-      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function comm(pid: number): string | undefined {
-  try {
-    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
-
-function procState(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return undefined;
-  }
 }
 
 /** Processes started by these tests, killed in after(). */
@@ -96,9 +48,9 @@ async function unshareTarget(hostname: string): Promise<{ pid: number; unshare: 
     stdio: 'ignore',
   });
   started.push(unshare);
-  const pid = await until('the unshare target', () => {
-    const [child] = children(unshare.pid as number);
-    return child !== undefined && comm(child) === 'sleep' ? child : undefined;
+  const pid = await waitFor('the unshare target', () => {
+    const [child] = childrenOf(unshare.pid as number);
+    return child !== undefined && commOf(child) === 'sleep' ? child : undefined;
   });
   return { pid, unshare };
 }
@@ -160,7 +112,7 @@ describe('tsns enter', function () {
       });
       started.push(rootless);
       const pid = rootless.pid as number;
-      await until('the rootless target', () => (comm(pid) === 'sleep' ? true : undefined));
+      await waitFor('the rootless target', () => (commOf(pid) === 'sleep' ? true : undefined));
       const probe = 'id -u; hostname; readlink /proc/self/ns/user';
       const expected = `0\nrootless\n${link(pid, 'user')}\n`;
       for (const args of [[String(pid)], [`--user=/proc/${pid}/ns/user`, `--uts=/proc/${pid}/ns/uts`]]) {
@@ -306,7 +258,7 @@ describe('tsns enter', function () {
       const proc = spawn('unshare', ['--uts', 'sh', '-c', `hostname ${name} && exec sleep 1000`], { stdio: 'ignore' });
       started.push(proc);
       const pid = proc.pid as number;
-      await until('the uts target', () => (comm(pid) === 'sleep' ? true : undefined));
+      await waitFor('the uts target', () => (commOf(pid) === 'sleep' ? true : undefined));
       return { pid, id: /\[(\d+)\]/.exec(link(pid, 'uts'))?.[1] as string, proc };
     }
 
@@ -334,7 +286,7 @@ describe('tsns enter', function () {
       started.push(holder);
       let out = '';
       holder.stdout?.on('data', (d) => (out += d));
-      const uts = await until('the thread holder', () => (out.includes('\n') ? out.trim() : undefined));
+      const uts = await waitFor('the thread holder', () => (out.includes('\n') ? out.trim() : undefined));
       assert.notEqual(link(holder.pid as number, 'uts'), uts);
       assert.equal(ok(tsns([uts, '--', 'hostname'])), 'thread-only\n');
       holder.kill('SIGKILL');
@@ -344,9 +296,9 @@ describe('tsns enter', function () {
       const t = await lonelyUts('held-by-fd');
       const holder = spawn('sh', ['-c', `exec 7</proc/${t.pid}/ns/uts; exec sleep 1000`], { stdio: 'ignore' });
       started.push(holder);
-      await until('the holder', () => (comm(holder.pid as number) === 'sleep' ? true : undefined));
+      await waitFor('the holder', () => (commOf(holder.pid as number) === 'sleep' ? true : undefined));
       t.proc.kill('SIGKILL');
-      await until('the target to go', () => (comm(t.pid) === undefined ? true : undefined));
+      await waitFor('the target to go', () => (commOf(t.pid) === undefined ? true : undefined));
       assert.equal(ok(tsns([`uts:[${t.id}]`, '--', 'hostname'])), 'held-by-fd\n');
       holder.kill('SIGKILL');
     });
@@ -375,7 +327,7 @@ describe('tsns enter', function () {
       started.push(holder);
       let out = '';
       holder.stdout?.on('data', (d) => (out += d));
-      const [net, sock] = await until('the socket holder', () => (out.includes('\n') ? out.trim().split(' ') : undefined));
+      const [net, sock] = await waitFor('the socket holder', () => (out.includes('\n') ? out.trim().split(' ') : undefined));
       assert.notEqual(link(holder.pid as number, 'net'), net);
       const r = ok(tsns([net, '--', 'sh', '-c', 'readlink /proc/self/ns/net; ls /proc/$$/fd']));
       assert.equal(r, `${net}\n0\n1\n2\n`);
@@ -392,7 +344,7 @@ describe('tsns enter', function () {
       started.push(nested);
       let outer = '';
       nested.stdout?.on('data', (d) => (outer += d));
-      await until('the nested user namespaces', () => (outer.includes('\n') && comm(nested.pid as number) === 'sleep' ? true : undefined));
+      await waitFor('the nested user namespaces', () => (outer.includes('\n') && commOf(nested.pid as number) === 'sleep' ? true : undefined));
       outer = outer.trim();
       assert.notEqual(link(nested.pid as number, 'user'), outer);
       assert.equal(ok(tsns([outer, '--', 'readlink', '/proc/self/ns/user'])), `${outer}\n`);
@@ -407,9 +359,9 @@ describe('tsns enter', function () {
       const pin = path.join(dir, 'pin');
       const pinner = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `touch ${pin} && mount --bind /proc/${t.pid}/ns/uts ${pin} && exec sleep 1000`], { stdio: 'ignore' });
       started.push(pinner);
-      await until('the pinner', () => (comm(pinner.pid as number) === 'sleep' ? true : undefined));
+      await waitFor('the pinner', () => (commOf(pinner.pid as number) === 'sleep' ? true : undefined));
       t.proc.kill('SIGKILL');
-      await until('the target to go', () => (comm(t.pid) === undefined ? true : undefined));
+      await waitFor('the target to go', () => (commOf(t.pid) === undefined ? true : undefined));
       assert.equal(ok(tsns([t.id, '--', 'hostname'])), 'hidden-pin\n');
       pinner.kill('SIGKILL');
     });
@@ -446,7 +398,7 @@ describe('tsns enter', function () {
       let out = '';
       child.stdout?.on('data', (d) => (out += d));
       const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      await until('ready', () => (out.includes('ready') ? true : undefined));
+      await waitFor('ready', () => (out.includes('ready') ? true : undefined));
       child.kill('SIGUSR1');
       assert.equal(await done, 7);
       assert.equal(out, 'ready\ngot-usr1\n');
@@ -462,13 +414,13 @@ describe('tsns enter', function () {
       let out = '';
       child.stdout?.on('data', (d) => (out += d));
       const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      await until('ready', () => (out.includes('ready') ? true : undefined));
+      await waitFor('ready', () => (out.includes('ready') ? true : undefined));
       const stage = child.pid as number;
       child.kill('SIGTSTP');
-      await until('the stage to stop', () => (procState(stage) === 'T' ? true : undefined));
-      const [command] = children(stage);
+      await waitFor('the stage to stop', () => (procState(stage) === 'T' ? true : undefined));
+      const [command] = childrenOf(stage);
       assert.equal(procState(command), 'T');
-      await sleepMs(700);
+      await sleep(700);
       assert.equal(out, 'ready\n');
       child.kill('SIGCONT');
       assert.equal(await done, 0);
@@ -488,10 +440,10 @@ describe('tsns enter', function () {
       child.stdout?.on('data', (d) => (out += d));
       const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       const ppid = (pid: number): number => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
-      const stopped = await until('a stopped stage', () => {
+      const stopped = await waitFor('a stopped stage', () => {
         for (const name of fs.readdirSync('/proc')) {
           const pid = Number(name);
-          if (!pid || comm(pid) !== 'tsns-stage' || procState(pid) !== 'T') continue;
+          if (!pid || commOf(pid) !== 'tsns-stage' || procState(pid) !== 'T') continue;
           const parent = ppid(pid);
           if (parent === child.pid || ppid(parent) === child.pid) return pid;
         }
@@ -545,8 +497,8 @@ describe('tsns enter', function () {
         done`;
       const h = spawn('unshare', ['--user', '--map-root-user', '--net', 'sh', '-c', hostile], { stdio: 'ignore' });
       started.push(h);
-      await until('the hostile target', () => (link(h.pid as number, 'user') !== link('self', 'user') ? true : undefined));
-      const hostilePid = await until('the hostile shell', () => (comm(h.pid as number) === 'sh' ? (h.pid as number) : undefined));
+      await waitFor('the hostile target', () => (link(h.pid as number, 'user') !== link('self', 'user') ? true : undefined));
+      const hostilePid = await waitFor('the hostile shell', () => (commOf(h.pid as number) === 'sh' ? (h.pid as number) : undefined));
       // --pid of the (shared) host pid namespace: the stage forks and waits inside the target's user ns.
       const r = tsns(['-t', String(hostilePid), '--user', '--net', `--pid=/proc/${hostilePid}/ns/pid`, '--', 'sleep', '1.5']);
       fs.writeFileSync(path.join(dir, 'stop'), '');

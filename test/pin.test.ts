@@ -12,6 +12,7 @@ import { asNobody, tsnsAsNobody, NOBODY_UID } from './helpers/nobody';
 import { startContainer, stopAllContainers } from './fixtures/runc';
 import { NETNS_RUN_DIR, PIN_RUN_DIR, checkPinDestination, isPinName, listPins, pinNamespace, resolvePinDestination, unpin } from '../src/pin';
 import { parseMountinfo } from '../src/pin/mountinfo';
+import { ok, sleep } from './helpers/proc';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
@@ -25,11 +26,6 @@ function run(argv: string[]): SpawnSyncReturns<string> {
 
 function tsns(...args: string[]): SpawnSyncReturns<string> {
   return run([process.execPath, TSNS, ...args]);
-}
-
-function ok(r: SpawnSyncReturns<string>): string {
-  assert.equal(r.status, 0, `exit ${r.status} signal ${r.signal}: ${r.stderr}`);
-  return r.stdout;
 }
 
 function nsInode(pid: number | 'self', type: string): number {
@@ -55,10 +51,6 @@ interface PinsRow {
 
 function pinsJson(...args: string[]): PinsRow[] {
   return (JSON.parse(ok(tsns('pins', '-J', ...args))) as { pins: PinsRow[] }).pins;
-}
-
-function sleepMs(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A process in new uts, net, ipc, mnt (and optionally more) namespaces, each marked so a pin can be recognised. */
@@ -122,7 +114,7 @@ async function killHolder(h: Holder): Promise<void> {
     } catch {
       break; // a zombie has no namespaces left
     }
-    await sleepMs(10);
+    await sleep(10);
   }
 }
 
