@@ -439,13 +439,19 @@ describe('tsns enter', function () {
       let out = '';
       child.stdout?.on('data', (d) => (out += d));
       const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const ppid = (pid: number): number => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      const ppid = (pid: number): number => {
+        try {
+          return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+        } catch {
+          return 0; // gone
+        }
+      };
       const stopped = await waitFor('a stopped stage', () => {
         for (const name of fs.readdirSync('/proc')) {
           const pid = Number(name);
           if (!pid || commOf(pid) !== 'tsns-stage' || procState(pid) !== 'T') continue;
-          const parent = ppid(pid);
-          if (parent === child.pid || ppid(parent) === child.pid) return pid;
+          // script runs the runner through $SHELL -c, which may or may not exec it: any depth.
+          for (let up = ppid(pid); up > 1; up = ppid(up)) if (up === child.pid) return pid;
         }
         return undefined;
       });
