@@ -407,7 +407,10 @@ describe('tsns enter', function () {
     it('SIGTSTP to tsns stops the command, and tsns with it; SIGCONT continues both', async () => {
       // The command's sleep outlasts a slow delivery of SIGTSTP on a loaded machine; a stopped sh
       // cannot print 'finished' even after its sleep ends.
-      const child = spawn(process.execPath, [TSNS, 'enter', String(target.pid), '-a', '--', 'sh', '-c', 'echo ready; sleep 2; echo finished'], {
+      // In a process group of its own under the test runner: the kernel drops SIGTSTP to an orphaned
+      // group (nobody left to continue it), which the runner's group is when CI starts it by setsid.
+      const inOwnGroup = ['-c', 'import os, sys; os.setpgid(0, 0); os.execv(sys.argv[1], sys.argv[1:])'];
+      const child = spawn('python3', [...inOwnGroup, process.execPath, TSNS, 'enter', String(target.pid), '-a', '--', 'sh', '-c', 'echo ready; sleep 2; echo finished'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       started.push(child);
