@@ -1,17 +1,18 @@
 /**
  * `npm run bench`: tsns ls against lsns on a host built for the purpose, tsns's peak memory, start-up
  * against a bare node, and (when bench/enter.ts exists) tsns enter against nsenter. Prints a markdown
- * table and writes it to bench/RESULTS.md.
+ * table and writes it to bench/RESULTS.md and into README.md's benchmark block.
  *
  *   npm run bench -- [--procs 2500] [--namespaces 1000] [--runs 11] [--sizes 1250,2500,5000]
  *                    [--no-startup] [--no-enter] [--no-write]
  */
 import { execSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchLs, benchStartup, countProcesses, type LsBenchResult, type StartupResult } from './ls';
+import { embedResults } from './readme';
 
 const ms = (s: number): string => `${(s * 1000).toFixed(0)} ms`;
 const cpu = (s: number): string => (Number.isFinite(s) ? ms(s) : 'n/a');
@@ -89,8 +90,11 @@ async function main(): Promise<void> {
 
   if (!values['no-write']) {
     const file = resolve(__dirname, '../../bench/RESULTS.md');
-    writeFileSync(file, sections.join('\n\n') + '\n');
-    process.stderr.write(`wrote ${file}\n`);
+    const results = sections.join('\n\n') + '\n';
+    writeFileSync(file, results);
+    const readme = resolve(__dirname, '../../README.md');
+    writeFileSync(readme, embedResults(readFileSync(readme, 'utf8'), results));
+    process.stderr.write(`wrote ${file} and its figures into ${readme}\n`);
   }
 }
 
