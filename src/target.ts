@@ -1,14 +1,15 @@
 /**
- * TARGET, as `tsns enter` and `tsns pin` take it: a PID, a container name or id, a namespace id
+ * TARGET, as `tsns enter` and `tsns pin` take it: a PID (or PID:INODE, the inode of its pidfd), a
+ * container name or id, a namespace id
  * (`4026532180`, `net:[4026532180]`, `net:4026532180`), a path to a namespace file (a pin, or
  * /proc/PID/ns/TYPE), a directory of pins named by type (what `tsns pin TARGET --all DIR` makes), or a
  * pin name (/run/netns/NAME, /run/tsns/TYPE/NAME).
  *
  * Resolution only reads /proc and the host's files; it loads no native code, so it stays cheap.
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { NS_TYPES, NsType, isNsType, nsTypeOfFlag } from './sys/constants';
+import { NS_TYPES, NsType, PIDFS_MAGIC, isNsType, nsTypeOfFlag } from './sys/constants';
 import { TsnsError } from './sys/errors';
 
 export interface Target {
@@ -99,6 +100,35 @@ function fromPid(pid: number, description = `process ${pid}`): Target {
   const files: Target['files'] = {};
   for (const type of kernelNsTypes()) files[type] = `/proc/${pid}/ns/${type}`;
   return { pid, files, description, startTime };
+}
+
+/**
+ * `PID:INODE` (util-linux 2.42): the process at PID only if a pidfd of it has that inode. pidfs gives
+ * every process an inode of its own for its life, so a PID reused since the user looked it up (with
+ * getino(1), say) is refused rather than entered.
+ */
+function fromPidAndInode(pid: number, inode: bigint, spec: string): Target {
+  const before = processStartTime(pid);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { pidfdOpen } = require('./sys/libc') as typeof import('./sys/libc');
+  let pidfd: number;
+  try {
+    pidfd = pidfdOpen(pid);
+  } catch {
+    throw new TsnsError(`no process with PID ${pid}`);
+  }
+  try {
+    // Before pidfs (Linux 6.9) every pidfd shares one anonymous inode, which would match any process.
+    if (statfsSync(`/proc/self/fd/${pidfd}`).type !== PIDFS_MAGIC) throw new TsnsError(`${spec}: PID:INODE needs pidfs (Linux 6.9 or later)`);
+    if (fstatSync(pidfd, { bigint: true }).ino !== inode) throw new TsnsError(`${spec}: PID ${pid} is another process (its pidfd inode is not ${inode})`);
+    // The same start time before and after opening the pidfd: /proc/PID was the pidfd's process.
+    const target = fromPid(pid);
+    if (target.startTime !== before) throw new TsnsError(`no process with PID ${pid}`);
+    target.description = `process ${spec}`;
+    return target;
+  } finally {
+    closeSync(pidfd);
+  }
 }
 
 function fromFile(path: string, description = path): Target {
@@ -342,6 +372,12 @@ export function resolveTargetSync(spec: string): Target {
     if (!Number.isSafeInteger(n)) throw new TsnsError(`invalid target: '${spec}'`);
     if (n === 0) throw new TsnsError(`no process with PID 0`);
     return n > PID_MAX_LIMIT ? fromNamespaceId(n, undefined) : fromPid(n);
+  }
+  const pidInode = /^(\d+):(\d+)$/.exec(spec);
+  if (pidInode) {
+    const pid = Number(pidInode[1]);
+    if (pid === 0 || pid > PID_MAX_LIMIT) throw new TsnsError(`invalid PID in '${spec}'`);
+    return fromPidAndInode(pid, BigInt(pidInode[2]), spec);
   }
   const nsId = /^(\w+):\[?(\d+)\]?$/.exec(spec);
   if (nsId && isNsType(nsId[1])) return fromNamespaceId(Number(nsId[2]), nsId[1]);

@@ -160,9 +160,14 @@ describe('tsns enter', function () {
       assert.equal(out.trim().split('\n').length, 1);
     });
 
-    it('-t PID with --uts=FILE style options and the default command ($SHELL as a login shell)', () => {
+    it('-t PID with --uts=FILE style options and the default command ($SHELL, else the login shell, as a login shell)', () => {
       const out = ok(tsns(['-t', String(target.pid), '-u'], { env: { ...process.env, SHELL: '/bin/sh' }, input: 'hostname; echo "$0"\n' }));
       assert.equal(out, 'tsns-enter-target\n-sh\n');
+      // util-linux 2.42 (ul_default_shell): without $SHELL, the caller's password entry names the shell.
+      const env = { ...process.env };
+      delete env.SHELL;
+      const loginShell = os.userInfo().shell as string;
+      assert.equal(ok(tsns(['-t', String(target.pid), '-u'], { env, input: 'echo "$0"\n' })), `-${path.basename(loginShell)}\n`);
     });
 
     it('-S/-G and --preserve-credentials in a user-namespaced container', () => {
@@ -213,6 +218,23 @@ describe('tsns enter', function () {
       assert.match(env, /PATH=/);
       const cgroup = ok(tsns([plain.id, '-c', '--net', '--', 'cat', '/proc/self/cgroup']));
       assert.equal(cgroup, fs.readFileSync(`/proc/${plain.pid}/cgroup`, 'utf8'));
+    });
+
+    it('PID:INODE (nsenter 2.42): only the process whose pidfd has that inode', () => {
+      // The inode as the kernel reports it to another program (Python's os.pidfd_open and fstat).
+      const inode = ok(
+        spawnSync('python3', ['-c', 'import os, sys; print(os.fstat(os.pidfd_open(int(sys.argv[1]))).st_ino)', String(target.pid)], { encoding: 'utf8' }),
+      ).trim();
+      assert.equal(ok(tsns([`${target.pid}:${inode}`, '--uts', '--', 'hostname'])), 'tsns-enter-target\n');
+      assert.equal(ok(tsns(['-t', `${target.pid}:${inode}`, '-u', 'hostname'])), 'tsns-enter-target\n');
+      // Another inode: the PID names another process now (as after PID reuse); nothing runs.
+      const other = tsns([`${target.pid}:${BigInt(inode) + 1n}`, '--uts', '--', 'echo', 'ran']);
+      assert.equal(other.status, 1);
+      assert.equal(other.stdout, '');
+      assert.match(other.stderr, /^tsns: .*is another process.*\n$/);
+      const gone = tsns(['-t', '4194303:5', '-u', 'echo', 'ran']);
+      assert.equal(gone.status, 1);
+      assert.match(gone.stderr, /^tsns: no process with PID 4194303\n$/);
     });
 
     it('a namespace id, net:[id], a pinned namespace file and a pin directory as TARGET', () => {

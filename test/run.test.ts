@@ -435,13 +435,16 @@ describe('tsns run', function () {
       }
     });
 
-    it('the default command is $SHELL as a login shell, else /bin/sh', () => {
-      const r = spawnSync(process.execPath, [TSNS, 'run', '-u'], { encoding: 'utf8', input: 'echo "$0"\n', env: { ...process.env, SHELL: '/bin/bash' } });
-      assert.equal(r.stdout, '-bash\n');
+    it('the default command is $SHELL as a login shell, else the login shell of the password entry', () => {
+      const r = spawnSync(process.execPath, [TSNS, 'run', '-u'], { encoding: 'utf8', input: 'echo "$0"\n', env: { ...process.env, SHELL: '/bin/sh' } });
+      assert.equal(r.stdout, '-sh\n');
+      // util-linux 2.42 (ul_default_shell): without $SHELL, getpwuid's shell; root's, read here with getent.
       const env = { ...process.env };
       delete env.SHELL;
+      const loginShell = spawnSync('getent', ['passwd', String(process.getuid?.())], { encoding: 'utf8' }).stdout.trim().split(':')[6];
+      assert.ok(loginShell, 'root has a login shell');
       const r2 = spawnSync(process.execPath, [TSNS, 'run', '-u'], { encoding: 'utf8', input: 'echo "$0"\n', env });
-      assert.equal(r2.stdout, '-sh\n');
+      assert.equal(r2.stdout, `-${path.basename(loginShell)}\n`);
     });
 
     async function startSleeper(args: string[]): Promise<{ child: ChildProcess; sleeper: number }> {

@@ -33,12 +33,13 @@ const SPECS: OptionSpecs = {
 const USAGE = `Usage: tsns enter [TARGET] [options] [--] [COMMAND [ARG...]]
 
 Run a program in the namespaces of a process, a container, a namespace id or a pin.
-TARGET: PID, container name or id, namespace id (4026532180, net:[4026532180]), a namespace file or
-pin directory path, or a pin name (/run/netns/NAME, /run/tsns/TYPE/NAME). Default COMMAND: $SHELL.
+TARGET: PID (PID:INODE: only if its pidfd has that inode), container name or id, namespace id
+(4026532180, net:[4026532180]), a namespace file or pin directory path, or a pin name
+(/run/netns/NAME, /run/tsns/TYPE/NAME). Default COMMAND: $SHELL, else your login shell.
 
 Options:
  -a, --all                 enter every namespace of the target not already shared (default with no -m..-T)
- -t, --target PID          target process (instead of TARGET)
+ -t, --target PID[:INODE]  target process (instead of TARGET)
  -m, --mount[=FILE]        enter the mount namespace
  -u, --uts[=FILE]          enter the UTS namespace (hostname etc)
  -i, --ipc[=FILE]          enter the System V IPC namespace
@@ -132,7 +133,9 @@ function toOptions(values: Record<string, OptionValue | undefined>): EnterOption
   };
 }
 
-function parsePid(text: string): number {
+/** PID, or PID:INODE (the inode of its pidfd, as nsenter 2.42), which the target resolver checks. */
+function parsePid(text: string): number | string {
+  if (/^\d+:\d+$/.test(text)) return text;
   const pid = parseNumber(text, 'PID');
   if (pid === 0) throw new TsnsError(`invalid PID: '${text}'`);
   return pid;

@@ -8,12 +8,13 @@ import { basename } from 'node:path';
 import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { Target, kernelNsTypes, namespaceOfFile, resolveTargetSync } from '../target';
+import { defaultShell } from '../shell';
 
 export interface EnterOptions {
-  /** TARGET: PID, container, namespace id, namespace file, pin directory or pin name. */
+  /** TARGET: PID (or PID:INODE), container, namespace id, namespace file, pin directory or pin name. */
   target?: string;
-  /** -t/--target PID (nsenter's form). */
-  targetPid?: number;
+  /** -t/--target (nsenter's form): a PID, or PID:INODE (the inode of the process's pidfd). */
+  targetPid?: number | string;
   /** -a/--all: every namespace of the target, except those the caller already shares. */
   all?: boolean;
   /** -m -u -i -n -p -C -U -T: `true` = the target's, a string = that namespace file. */
@@ -40,7 +41,7 @@ export interface EnterOptions {
   userParent?: boolean;
   /** --preserve-fds N: fds 3..3+N-1 reach the command too. */
   preserveFds?: number;
-  /** COMMAND [ARG...]; default $SHELL (else /bin/sh) as a login shell, as nsenter. */
+  /** COMMAND [ARG...]; default $SHELL, else the caller's login shell, else /bin/sh, as a login shell (nsenter 2.42). */
   command?: string[];
   /** The environment the command gets (default process.env, or the target's with `env`). */
   environment?: NodeJS.ProcessEnv;
@@ -348,7 +349,7 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
   const env = o.env ? processEnvironment(processOf(target, '--env')) : (o.environment ?? process.env);
   let argv = o.command && o.command.length > 0 ? o.command : undefined;
   if (!argv) {
-    const shell = env.SHELL || '/bin/sh';
+    const shell = defaultShell(env);
     argv = [shell];
     words.push(`argv0=-${basename(shell)}`);
   }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { IdRange, kernelRanges, mergeSingle, parseIdRange, resolveId, subordinateRange } from './ids';
+import { defaultShell } from '../shell';
 
 export type Propagation = 'private' | 'shared' | 'slave' | 'unchanged';
 export type Setgroups = 'allow' | 'deny';
@@ -45,7 +46,7 @@ export interface RunOptions {
   boottime?: number | string;
   /** Hostname of the new UTS namespace; implies --uts. */
   hostname?: string;
-  /** Command and arguments; default $SHELL, else /bin/sh. */
+  /** Command and arguments; default $SHELL, else the caller's login shell, else /bin/sh. */
   command?: string[];
 }
 
@@ -197,7 +198,7 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   const uid = o.setuid === undefined ? undefined : resolveId('user', String(o.setuid));
   const gid = o.setgid === undefined ? undefined : resolveId('group', String(o.setgid));
 
-  const command = o.command && o.command.length ? o.command : [env.SHELL || '/bin/sh'];
+  const command = o.command && o.command.length ? o.command : [defaultShell(env)];
   if (o.root !== undefined && o.root === '') throw new TsnsError('--root: empty directory name');
   if (o.wd !== undefined && o.wd === '') throw new TsnsError('--wd: empty directory name');
 

@@ -49,6 +49,8 @@ export const NS_GET_NSTYPE = 0xb703;
 export const NS_GET_OWNER_UID = 0xb704;
 // include/uapi/linux/sockios.h
 export const SIOCGSKNS = 0x894c;
+// include/uapi/linux/magic.h: statfs f_type of pidfs, where the inode of a pidfd names its process
+export const PIDFS_MAGIC = 0x50494446;
 
 // mount(2) flags
 export const MS_RDONLY = 1;
