@@ -4,6 +4,7 @@
 #include "stage.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,16 @@ static bool joins_something(const struct plan *p)
 void create_namespaces(const struct plan *p)
 {
 	stage_pid = getpid();
+	/* owner=: the new user namespace belongs to whoever creates it, so become that user first; the
+	 * privileged TypeScript side still writes the maps and pins (unshare --owner's "on behalf of"). */
+	if (p->have_owner) {
+		if (setgroups(0, NULL) < 0)
+			stage_die(true, "setgroups failed");
+		if (setgid(p->owner_gid) < 0)
+			stage_die(true, "setgid(%u) failed", (unsigned)p->owner_gid);
+		if (setuid(p->owner_uid) < 0)
+			stage_die(true, "setuid(%u) failed", (unsigned)p->owner_uid);
+	}
 	if (p->unshare_mask && unshare(p->unshare_mask) < 0)
 		stage_die(true, "unshare failed");
 

@@ -196,6 +196,20 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 			p->hostname = v;
 		else if ((v = value_of(w, "chroot")))
 			p->chroot = v;
+		else if ((v = value_of(w, "owner"))) {
+			const char *colon = strchr(v, ':');
+			if (!colon)
+				bad_word(w);
+			char uid[16];
+			size_t n = (size_t)(colon - v);
+			if (n == 0 || n >= sizeof uid)
+				bad_word(w);
+			memcpy(uid, v, n);
+			uid[n] = '\0';
+			p->owner_uid = (uid_t)parse_long(w, uid, 0, UINT_MAX - 1);
+			p->owner_gid = (gid_t)parse_long(w, colon + 1, 0, UINT_MAX - 1);
+			p->have_owner = true;
+		}
 		else if (strcmp(w, "preserve-credentials") == 0)
 			p->preserve_credentials = true;
 		else if (strcmp(w, "keep-caps") == 0)

@@ -35,6 +35,9 @@ struct plan {
 	const char *mount_proc;        /* DIR or NULL */
 	const char *hostname;          /* or NULL */
 	const char *chroot;            /* chroot=DIR: new root by path, after unshare (create.c), or NULL */
+	bool have_owner;               /* owner=UID:GID: become them just before unshare (unshare --owner) */
+	uid_t owner_uid;
+	gid_t owner_gid;
 	/* credentials */
 	bool preserve_credentials, keep_caps;
 	bool have_uid, have_gid;

@@ -334,6 +334,38 @@ describe('tsns run', function () {
       assert.ok(Number(mono) >= 86400, mono);
     });
 
+    it('--owner UID:GID (unshare 2.42): the new user namespace is theirs, not the caller\'s', () => {
+      // The pins must be reachable by nobody: a directory of its own, not the 0700 temporary one.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsns-owner-'));
+      fs.chmodSync(dir, 0o755);
+      const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+      const owned = path.join(dir, 'owned');
+      const rootOwned = path.join(dir, 'root-owned');
+      try {
+        // Inside root is nobody outside; the command runs as the owner, so as root inside.
+        const maps = ['--map-users=0:65534:1', '--map-groups=0:65534:1'];
+        assert.equal(ok(tsns([`--user=${owned}`, '--owner', '65534:65534', ...maps, '--', 'id', '-u'])), '0\n');
+        ok(tsns([`--user=${rootOwned}`, ...maps, '--', 'true']));
+        // The owner has CAP_SYS_ADMIN over its namespace: the real nsenter lets nobody in there only.
+        assert.equal(ok(run([...asNobody, 'nsenter', `--user=${owned}`, '--', 'id', '-u'])), '0\n');
+        const refusedEntry = run([...asNobody, 'nsenter', `--user=${rootOwned}`, '--', 'id', '-u']);
+        assert.equal(refusedEntry.status, 1);
+        assert.match(refusedEntry.stderr, /Operation not permitted/);
+        // Names work too; a malformed owner or an unknown name is refused before anything is made.
+        assert.equal(ok(tsns(['--owner', 'nobody:nogroup', ...maps, '--', 'id', '-u'])), '0\n');
+        refused(tsns(['--owner', '65534', 'true']), /failed to parse owner/);
+        refused(tsns(['--owner', 'no-such-user-xyz:0', 'true']), /unknown user/);
+      } finally {
+        for (const f of [owned, rootOwned]) run(['umount', f]);
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('--clear-env (unshare 2.42): the command gets an empty environment, as under env -i', () => {
+      const probe = ['sh', '-c', 'env; echo "PATH=$PATH"'];
+      assert.equal(ok(tsns(['--clear-env', '-u', '--', ...probe])), ok(run(['env', '-i', ...probe])));
+    });
+
     it('exec is direct without --fork: the command replaces the stage', () => {
       const out = ok(tsns(['-u', '--', 'sh', '-c', 'cat /proc/$PPID/comm']));
       assert.equal(out, 'node\n');
@@ -407,7 +439,7 @@ describe('tsns run', function () {
     it('--help prints the options and exits 0', () => {
       const r = tsns(['--help']);
       assert.equal(r.status, 0);
-      for (const o of ['--mount[=FILE]', '--kill-child[=SIGNAL]', '--map-auto', '--hostname NAME', '--boottime']) assert.ok(r.stdout.includes(o), o);
+      for (const o of ['--mount[=FILE]', '--kill-child[=SIGNAL]', '--map-auto', '--hostname NAME', '--boottime', '--owner UID:GID', '--clear-env']) assert.ok(r.stdout.includes(o), o);
     });
 
     it('a command that is missing or not executable: 127 / 126', () => {

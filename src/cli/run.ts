@@ -34,6 +34,7 @@ need --fork):
      --hostname NAME         set the hostname in the new UTS namespace; implies --uts
  -R, --root DIR              run COMMAND with DIR as root (after the namespaces are made)
  -w, --wd DIR                working directory of COMMAND (inside the new root)
+     --clear-env             run COMMAND with an empty environment
 
 User namespace (each map option implies --user):
  -r, --map-root-user         map your uid and gid to root
@@ -45,6 +46,8 @@ User namespace (each map option implies --user):
      --map-auto              map the first ranges /etc/subuid and /etc/subgid give you (newuidmap)
      --map-subids            map those ranges onto themselves (inside id = outside id)
      --setgroups allow|deny  whether setgroups(2) is allowed in the new user namespace
+     --owner UID:GID         make the new user namespace theirs (a privileged caller on behalf of
+                             another user; tsns still maps ids and pins); implies --user
  -S, --setuid UID            run COMMAND with this uid (in the new user namespace)
  -G, --setgid GID            run COMMAND with this gid, no supplementary groups
      --keep-caps             keep the capabilities the user namespace grants across exec
@@ -87,6 +90,8 @@ const specs: OptionSpecs = {
   'map-auto': { kind: 'boolean' },
   'map-subids': { kind: 'boolean' },
   setgroups: { kind: 'string' },
+  owner: { kind: 'string' },
+  'clear-env': { kind: 'boolean' },
   setuid: { short: 'S', kind: 'string' },
   setgid: { short: 'G', kind: 'string' },
   'keep-caps': { kind: 'boolean' },
@@ -132,6 +137,8 @@ export function parseRunArgs(args: string[]): RunOptions | 'help' {
     mapAuto: v['map-auto'] === true,
     mapSubids: v['map-subids'] === true,
     setgroups: str(v.setgroups) as Setgroups | undefined,
+    owner: str(v.owner),
+    clearEnv: v['clear-env'] === true,
     setuid: str(v.setuid),
     setgid: str(v.setgid),
     keepCaps: v['keep-caps'] === true,

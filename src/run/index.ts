@@ -27,5 +27,5 @@ export async function runInNewNamespaces(options: RunOptions, env: NodeJS.Proces
   const spec = resolveRunOptions(options, env);
   const plan = buildPlan(spec);
   const setup = new NamespaceSetup(spec);
-  return runStage(plan, setup, signalPolicy(spec.fork, spec.forwardSignals), env);
+  return runStage(plan, setup, signalPolicy(spec.fork, spec.forwardSignals), spec.clearEnv ? {} : env);
 }

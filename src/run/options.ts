@@ -32,6 +32,11 @@ export interface RunOptions {
   /** Map the first subordinate ranges onto themselves (inner = outer), as unshare 2.42 --map-subids. */
   mapSubids?: boolean;
   setgroups?: Setgroups;
+  /** `UID:GID` (ids or names): the new user namespace is owned by them, not by the caller (unshare 2.42
+   *  --owner: a privileged caller makes a namespace on behalf of another user). Implies a user namespace. */
+  owner?: string;
+  /** Run the command with an empty environment (unshare 2.42 --clear-env). */
+  clearEnv?: boolean;
   /** Signal (name or number) the command gets when tsns dies; true: SIGKILL. Implies fork. */
   killChild?: true | string | number;
   /** Pass SIGTERM and SIGINT on to the command. Implies fork. */
@@ -66,6 +71,8 @@ export interface RunSpec {
   /** gid_map is one id (-r, -c, --map-group without ranges): setgroups is denied first, as unshare does. */
   singleGidMap: boolean;
   setgroups?: Setgroups;
+  owner?: { uid: number; gid: number };
+  clearEnv: boolean;
   killChild?: number;
   forwardSignals: boolean;
   root?: string;
@@ -152,6 +159,13 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   const implied = [...(o.mapAuto ? ['auto'] : []), ...(o.mapSubids ? ['subids'] : [])];
   const userRanges = idRanges('user', [...implied, ...(o.mapUsers ?? [])], euid);
   const groupRanges = idRanges('group', [...implied, ...(o.mapGroups ?? [])], euid);
+  let owner: RunSpec['owner'];
+  if (o.owner !== undefined) {
+    const m = /^([^:]+):([^:]+)$/.exec(String(o.owner));
+    if (!m) throw new TsnsError(`failed to parse owner '${String(o.owner)}': give UID:GID`);
+    owner = { uid: resolveId('user', m[1]), gid: resolveId('group', m[2]) };
+    want('user');
+  }
   const mapsSomething = mapUser !== undefined || mapGroup !== undefined || userRanges.length > 0 || groupRanges.length > 0;
   if (mapsSomething) want('user');
 
@@ -198,7 +212,9 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   const uid = o.setuid === undefined ? undefined : resolveId('user', String(o.setuid));
   const gid = o.setgid === undefined ? undefined : resolveId('group', String(o.setgid));
 
-  const command = o.command && o.command.length ? o.command : [defaultShell(env)];
+  const clearEnv = o.clearEnv === true;
+  // As unshare, the default shell is looked up after the environment is cleared.
+  const command = o.command && o.command.length ? o.command : [defaultShell(clearEnv ? {} : env)];
   if (o.root !== undefined && o.root === '') throw new TsnsError('--root: empty directory name');
   if (o.wd !== undefined && o.wd === '') throw new TsnsError('--wd: empty directory name');
 
@@ -212,8 +228,12 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
     gidMap,
     uidMapHelper: userRanges.length > 0 && euid !== 0,
     gidMapHelper: groupRanges.length > 0 && euid !== 0,
-    singleGidMap: groupRanges.length === 0 && mapGroup !== undefined,
+    // With --owner the privileged caller writes the maps for the owner, and a single gid map needs no
+    // setgroups deny (unshare 2.42 writes it from its root helper then, too).
+    singleGidMap: groupRanges.length === 0 && mapGroup !== undefined && owner === undefined,
     setgroups,
+    owner,
+    clearEnv,
     killChild,
     forwardSignals,
     root: o.root,
