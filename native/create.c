@@ -4,6 +4,7 @@
 #include "stage.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <stdio.h>
@@ -102,6 +103,36 @@ void create_namespaces(const struct plan *p)
 		close(p->sync_fd);
 }
 
+#define BINFMT_MISC "/proc/sys/fs/binfmt_misc"
+
+static void mount_binfmt(const char *dir)
+{
+	if (mount("binfmt_misc", dir, "binfmt_misc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
+		stage_die(true, "mount binfmt_misc on %s failed", dir);
+}
+
+/* One rule, one write(2), as binfmt_misc's register file wants it. */
+static void load_interp(const char *dir, const char *rule)
+{
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof path, "%s/register", dir) >= sizeof path)
+		stage_die(false, "binfmt_misc directory name too long: %s", dir);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		stage_die(true, "cannot open %s", path);
+	size_t len = strlen(rule);
+	if (write(fd, rule, len) != (ssize_t)len)
+		stage_die(true, "cannot register binfmt_misc rule %s", rule);
+	close(fd);
+}
+
+/* The F (fix binary) flag: the kernel opens the interpreter when the rule is loaded. */
+static bool interp_is_fixed(const char *rule)
+{
+	const char *flags = strrchr(rule, ':');
+	return flags && strchr(flags, 'F');
+}
+
 void create_setup_child(const struct plan *p)
 {
 	/* --kill-child: the death signal was set after fork; if the parent died before that, nobody will
@@ -118,6 +149,14 @@ void create_setup_child(const struct plan *p)
 		pending_sync_fd = -1;
 	}
 
+	/* A fixed-binary rule with a new root: load it before the chroot, so its interpreter is the one
+	 * outside (unshare 2.42 does the same, on the default binfmt_misc directory). */
+	bool interp_early = p->load_interp && p->chroot && interp_is_fixed(p->load_interp);
+	if (interp_early) {
+		mount_binfmt(BINFMT_MISC);
+		load_interp(BINFMT_MISC, p->load_interp);
+	}
+
 	/* unshare(1) -R: the new root by path, now that it resolves in the new mount namespace. */
 	if (p->chroot && (chroot(p->chroot) != 0 || chdir("/") != 0))
 		stage_die(true, "cannot change root directory to %s", p->chroot);
@@ -131,6 +170,11 @@ void create_setup_child(const struct plan *p)
 		if (mount("proc", p->mount_proc, "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) < 0)
 			stage_die(true, "mount proc on %s failed", p->mount_proc);
 	}
+
+	if (p->mount_binfmt)
+		mount_binfmt(p->mount_binfmt);
+	if (p->load_interp && !interp_early)
+		load_interp(p->mount_binfmt ? p->mount_binfmt : BINFMT_MISC, p->load_interp);
 
 	if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
 		stage_die(true, "sethostname %s failed", p->hostname);

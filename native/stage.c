@@ -196,6 +196,10 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 			p->hostname = v;
 		else if ((v = value_of(w, "chroot")))
 			p->chroot = v;
+		else if ((v = value_of(w, "mount-binfmt")))
+			p->mount_binfmt = v;
+		else if ((v = value_of(w, "load-interp")))
+			p->load_interp = v;
 		else if ((v = value_of(w, "owner"))) {
 			const char *colon = strchr(v, ':');
 			if (!colon)

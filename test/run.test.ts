@@ -366,6 +366,35 @@ describe('tsns run', function () {
       assert.equal(ok(tsns(['--clear-env', '-u', '--', ...probe])), ok(run(['env', '-i', ...probe])));
     });
 
+    it('--mount-binfmt and -l/--load-interp (unshare 2.42): a binfmt_misc of the new user namespace only', () => {
+      // A file with the rule's extension runs through the rule's interpreter, inside only.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsns-binfmt-'));
+      fs.chmodSync(dir, 0o755);
+      const file = path.join(dir, 'hello.tsnst');
+      fs.writeFileSync(file, 'run by cat\n', { mode: 0o755 });
+      const hostRules = (): string[] => (fs.existsSync('/proc/sys/fs/binfmt_misc/register') ? fs.readdirSync('/proc/sys/fs/binfmt_misc') : []);
+      const before = hostRules();
+      try {
+        for (const [who, runner] of [['root', tsns], ['nobody', tsnsAsNobody]] as const) {
+          for (const rule of [':tsnstest:E::tsnst::/bin/cat:', ':tsnstest:E::tsnst::/bin/cat:F']) {
+            const out = ok(runner(['-r', '--pid', '--fork', '-l', rule, '--', 'sh', '-c', `grep -E "^(interpreter|flags)" /proc/sys/fs/binfmt_misc/tsnstest; ${file}`]), `${who} ${rule}`);
+            assert.equal(out, `interpreter /bin/cat\nflags: ${rule.endsWith('F') ? 'F' : ''}\nrun by cat\n`, `${who} ${rule}`);
+          }
+        }
+        // --mount-binfmt=DIR: just the filesystem there, no new /proc needed.
+        const mnt = path.join(dir, 'mnt');
+        fs.mkdirSync(mnt);
+        assert.equal(ok(tsns(['-r', `--mount-binfmt=${mnt}`, '--', 'ls', mnt])), 'register\nstatus\n');
+        assert.deepEqual(hostRules(), before);
+        assert.deepEqual(fs.readdirSync(mnt), []);
+        // The default place needs a new /proc, so a pid namespace; a rule must look like one.
+        refused(tsns(['-l', ':tsnstest:E::tsnst::/bin/cat:', 'true']), /needs --pid --fork/);
+        refused(tsns(['-p', '-f', '-l', 'cat', 'true']), /invalid binfmt_misc rule/);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('exec is direct without --fork: the command replaces the stage', () => {
       const out = ok(tsns(['-u', '--', 'sh', '-c', 'cat /proc/$PPID/comm']));
       assert.equal(out, 'node\n');
@@ -439,7 +468,7 @@ describe('tsns run', function () {
     it('--help prints the options and exits 0', () => {
       const r = tsns(['--help']);
       assert.equal(r.status, 0);
-      for (const o of ['--mount[=FILE]', '--kill-child[=SIGNAL]', '--map-auto', '--hostname NAME', '--boottime', '--owner UID:GID', '--clear-env']) assert.ok(r.stdout.includes(o), o);
+      for (const o of ['--mount[=FILE]', '--kill-child[=SIGNAL]', '--map-auto', '--hostname NAME', '--boottime', '--owner UID:GID', '--clear-env', '--mount-binfmt[=DIR]', '--load-interp RULE']) assert.ok(r.stdout.includes(o), o);
     });
 
     it('a command that is missing or not executable: 127 / 126', () => {

@@ -29,6 +29,10 @@ need --fork):
      --forward-signals       pass SIGTERM and SIGINT sent to tsns on to COMMAND; implies --fork
                              (without it, a forking tsns ignores SIGTERM and SIGINT while it waits)
      --mount-proc[=DIR]      mount a new proc on DIR (default /proc); implies --mount
+     --mount-binfmt[=DIR]    mount the new user namespace's binfmt_misc on DIR (default
+                             /proc/sys/fs/binfmt_misc, with --mount-proc); implies --user --mount
+ -l, --load-interp RULE      register a binfmt_misc rule (:name:type:offset:magic:mask:interp:flags)
+                             there; implies --mount-binfmt
      --propagation MODE      private|shared|slave|unchanged: propagation of / in the new mount
                              namespace (default private)
      --hostname NAME         set the hostname in the new UTS namespace; implies --uts
@@ -77,6 +81,8 @@ const specs: OptionSpecs = {
   'kill-child': { kind: 'optional' },
   'forward-signals': { kind: 'boolean' },
   'mount-proc': { kind: 'optional' },
+  'mount-binfmt': { kind: 'optional' },
+  'load-interp': { short: 'l', kind: 'string' },
   propagation: { kind: 'string' },
   hostname: { kind: 'string' },
   root: { short: 'R', kind: 'string' },
@@ -124,6 +130,8 @@ export function parseRunArgs(args: string[]): RunOptions | 'help' {
     killChild: optionalValue(v['kill-child']),
     forwardSignals: v['forward-signals'] === true,
     mountProc: optionalValue(v['mount-proc']),
+    mountBinfmt: optionalValue(v['mount-binfmt']),
+    loadInterp: str(v['load-interp']),
     propagation: str(v.propagation) as Propagation | undefined,
     hostname: str(v.hostname),
     root: str(v.root),

@@ -19,6 +19,12 @@ export interface RunOptions {
   fork?: boolean;
   /** Mount a new proc here (true: /proc); implies a mount namespace. */
   mountProc?: true | string;
+  /** Mount the new user namespace's binfmt_misc here (true: /proc/sys/fs/binfmt_misc, and a new /proc
+   *  too, as unshare 2.42); implies user and mount namespaces. */
+  mountBinfmt?: true | string;
+  /** A binfmt_misc rule (`:name:type:offset:magic:mask:interpreter:flags`) to register there; implies
+   *  --mount-binfmt. */
+  loadInterp?: string;
   propagation?: Propagation;
   mapRootUser?: boolean;
   mapCurrentUser?: boolean;
@@ -61,6 +67,8 @@ export interface RunSpec {
   pins: Partial<Record<NsType, string>>;
   fork: boolean;
   mountProc?: string;
+  mountBinfmt?: string;
+  loadInterp?: string;
   propagation: Propagation;
   /** Lines for /proc/PID/uid_map and gid_map, and whether they need newuidmap/newgidmap. */
   uidMap?: IdRange[];
@@ -141,7 +149,23 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
     if (!requested.has(type)) requested.set(type, true);
   };
 
-  const mountProc = o.mountProc === undefined ? undefined : o.mountProc === true ? '/proc' : o.mountProc;
+  let mountProc = o.mountProc === undefined ? undefined : o.mountProc === true ? '/proc' : o.mountProc;
+  // unshare 2.42: binfmt_misc in its default place comes with a new /proc (it lives under /proc).
+  let mountBinfmt = typeof o.mountBinfmt === 'string' ? o.mountBinfmt : undefined;
+  if (o.loadInterp !== undefined && !/^:[^:]+:[EM]:/.test(o.loadInterp)) {
+    throw new TsnsError(`invalid binfmt_misc rule '${o.loadInterp}': give :name:type:offset:magic:mask:interpreter:flags`);
+  }
+  if (mountBinfmt === '') throw new TsnsError('--mount-binfmt=: empty directory name');
+  let procForBinfmt = false;
+  if ((o.mountBinfmt !== undefined || o.loadInterp !== undefined) && mountBinfmt === undefined) {
+    mountBinfmt = '/proc/sys/fs/binfmt_misc';
+    procForBinfmt = mountProc === undefined;
+    mountProc ??= '/proc';
+  }
+  if (mountBinfmt !== undefined) {
+    want('mnt');
+    want('user');
+  }
   if (mountProc !== undefined) want('mnt');
   if (o.hostname !== undefined) {
     if (o.hostname === '' || Buffer.byteLength(o.hostname) > 64) throw new TsnsError(`invalid hostname '${o.hostname}'`);
@@ -197,6 +221,12 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
     throw new TsnsError('options --monotonic and --boottime require a new time namespace (--time)');
   }
 
+  // A new /proc in a new user namespace needs a pid namespace of its own (the kernel refuses it
+  // otherwise): say so before anything is made, where unshare 2.42 fails mounting it.
+  if (procForBinfmt && !(requested.has('pid') && fork)) {
+    throw new TsnsError('--mount-binfmt and --load-interp mount a new /proc, which needs --pid --fork (or give --mount-binfmt=DIR)');
+  }
+
   const pins: Partial<Record<NsType, string>> = {};
   const seen = new Map<string, NsType>();
   for (const [type, value] of requested) {
@@ -223,6 +253,8 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
     pins,
     fork,
     mountProc,
+    mountBinfmt,
+    loadInterp: o.loadInterp,
     propagation,
     uidMap,
     gidMap,

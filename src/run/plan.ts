@@ -45,6 +45,8 @@ export function buildPlan(spec: RunSpec): StagePlan {
     const wd = spec.wd !== undefined ? path.posix.resolve(base, spec.wd) : base;
     words.push(`mount-proc=${path.posix.resolve(wd, spec.mountProc)}`);
   }
+  if (spec.mountBinfmt !== undefined) words.push(`mount-binfmt=${path.posix.resolve(spec.root !== undefined ? '/' : process.cwd(), spec.mountBinfmt)}`);
+  if (spec.loadInterp !== undefined) words.push(`load-interp=${spec.loadInterp}`);
   if (spec.hostname !== undefined) words.push(`hostname=${spec.hostname}`);
   // -w is resolved after the new root, as unshare's chdir after chroot.
   if (spec.wd !== undefined) words.push(`wdns=${spec.wd}`);
