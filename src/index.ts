@@ -5,8 +5,9 @@ export { pinNamespace, pinAll, unpin, unpinAll, listPins, resolvePinDestination,
 export type { Pin, PinResult, PinAllResult, UnpinResult, ListPinsOptions } from './pin';
 export { scan, sources, readRepresentatives, readProcessDetails, readRelations, readNetnsids, sortedNamespaces, userName } from './scan';
 export type { ScanOptions, Source, ResolvedScanOptions, ScanModel, Namespace, ProcessInfo, NsSource, NsfsMount } from './scan';
-export { columns, define as defineColumn, findColumn, parseColumnList, namespaceRows, processRows, renderText, renderJson } from './report';
-export type { Column, Row, RowSet, TreeKind, RenderContext } from './report';
+export { columns, define as defineColumn, findColumn, parseColumnList, namespaceRows, processRows, pruneRows, renderText, renderJson } from './report';
+export { parseFilter, evaluateFilter, compileRowFilter, filterCell } from './report';
+export type { Column, Row, RowSet, TreeKind, RenderContext, Filter, FilterCell, FilterNode, RowFilter } from './report';
 export { enter, buildEnterPlan, execPlan, spawnPlan, stageArgv, stagePath } from './enter';
 export type { EnterOptions, EnterPlan } from './enter';
 export { runInNewNamespaces, resolveRunOptions, buildPlan as buildRunPlan, parseSignal } from './run';

@@ -8,32 +8,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { TSNS, assertBadInput, flatten, lsns, tsns, type JsonRow } from './helpers/ls';
 import { addNetns, killAll, removeAllNetns, startProcess, unshareProcess, type NetnsPin, type NsProcess } from './helpers/ns';
 import { NS_TYPES, type NsType } from '../src/sys/constants';
 import { scan } from '../src/index';
-
-const TSNS = resolve(__dirname, '../../bin/tsns');
-
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Result {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8', ...env }, timeout: 30000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const tsns = (args: string[], env?: NodeJS.ProcessEnv): Result => run(TSNS, ['ls', ...args], env);
-/** lsns 2.38 itself fails now and then on a busy host (a process gone between two of its reads, with an
- *  errno it does not expect): retry it, never tsns. */
-function lsns(args: string[]): Result {
-  let r = run('lsns', args);
-  for (let i = 0; i < 3 && r.status !== 0 && r.stderr === ''; i++) r = run('lsns', args);
-  return r;
-}
 
 /** Both commands, both succeeding; returns [lsns stdout, tsns stdout]. */
 function both(args: string[]): [string, string] {
@@ -43,33 +22,6 @@ function both(args: string[]): [string, string] {
   assert.equal(b.status, 0, `tsns ls ${args.join(' ')}: ${b.stderr}`);
   assert.equal(b.stderr, '');
   return [a.stdout, b.stdout];
-}
-
-type JsonRow = Record<string, unknown> & { children?: JsonRow[] };
-
-/** Rows of a -J output with the key of the row they hang under (null at the top). */
-function flatten(json: string, key: string): Map<unknown, { row: JsonRow; parent: unknown }> {
-  const out = new Map<unknown, { row: JsonRow; parent: unknown }>();
-  const walk = (rows: JsonRow[], parent: unknown): void => {
-    for (const row of rows) {
-      const { children, ...rest } = row;
-      out.set(row[key], { row: rest, parent });
-      if (children) walk(children, row[key]);
-    }
-  };
-  walk((JSON.parse(json) as { namespaces: JsonRow[] }).namespaces, null);
-  return out;
-}
-
-function assertBadInput(args: string[], pattern: RegExp): void {
-  const r = tsns(args);
-  assert.equal(r.status, 1, `tsns ls ${args.join(' ')} should fail: ${r.stdout}`);
-  assert.equal(r.stdout, '');
-  const lines = r.stderr.split('\n').filter(Boolean);
-  assert.equal(lines.length, 1, `one line on stderr: ${r.stderr}`);
-  assert.match(lines[0], /^tsns: /);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(r.stderr, /\n\s+at /);
 }
 
 describe('tsns ls (parity with util-linux lsns)', function () {

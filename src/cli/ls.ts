@@ -1,7 +1,7 @@
 /**
  * `tsns ls [options] [NSID]`: list namespaces, with util-linux 2.42 lsns's options, defaults and output.
- * Reads only what the chosen columns and tree need: koffi (nsfs ioctls, netlink) and chalk are loaded
- * only when a column, tree or --color asks for them.
+ * Reads only what the chosen columns (shown, or read by the -Q filter) and tree need: koffi (nsfs ioctls,
+ * netlink) and chalk are loaded only when a column, tree or --color asks for them.
  */
 import { existsSync } from 'node:fs';
 import { NS_TYPES, isNsType, type NsType } from '../sys/constants';
@@ -10,12 +10,13 @@ import { parseCommandLine, parseNumber, type OptionSpecs } from './args';
 import { readNetnsids, readRelations, readRepresentatives, scan, sortedNamespaces } from '../scan/index';
 import { readProcessDetails } from '../scan/sources/processes';
 import type { Namespace, ScanModel } from '../scan/model';
-import { columns as allColumns, findColumn, parseColumnList, type Column, type RenderContext } from '../report/columns';
+import { columns as allColumns, findColumn, parseColumnList, type Column, type RenderContext, type Row } from '../report/columns';
 import { resolveContainer } from '../scan/containers';
 import { namespaceRows, processRows, type RowSet, type TreeKind } from '../report/rows';
 import { renderText, type TextOptions } from '../report/table';
 import type * as JsonModule from '../report/json';
 import type * as ListColumnsModule from '../report/list-columns';
+import type * as FilterModule from '../report/filter';
 
 const specs: OptionSpecs = {
   json: { short: 'J', kind: 'boolean' },
@@ -25,6 +26,7 @@ const specs: OptionSpecs = {
   'output-all': { kind: 'boolean' },
   persistent: { short: 'P', kind: 'boolean' },
   task: { short: 'p', kind: 'string' },
+  filter: { short: 'Q', kind: 'string' },
   raw: { short: 'r', kind: 'boolean' },
   notruncate: { short: 'u', kind: 'boolean' },
   nowrap: { short: 'W', kind: 'boolean' },
@@ -51,6 +53,7 @@ Options:
      --output-all       output all columns
  -P, --persistent       namespaces without processes
  -p, --task <pid>       print process namespaces
+ -Q, --filter <expr>    apply display filter
  -r, --raw              use the raw output format
  -u, --notruncate       don't truncate text in columns
  -W, --nowrap           don't use multi-line representation
@@ -108,6 +111,8 @@ export interface LsPlan {
   noTruncate: boolean;
   noWrap: boolean;
   color: boolean;
+  /** -Q: rows must pass it; the columns it reads are computed even when not shown. */
+  filter?: FilterModule.RowFilter;
 }
 
 /** Options -> what to scan and how to show it (exported for tests of the parsing alone). */
@@ -149,6 +154,8 @@ export function planLs(args: string[], isTTY: boolean): LsPlan | { help: true } 
   if (values.output !== undefined) columns = parseColumnList(String(values.output), columns);
 
   const format = values.json ? 'json' : values.raw ? 'raw' : 'table';
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const filter = values.filter !== undefined ? (require('../report/filter') as typeof FilterModule).compileRowFilter(String(values.filter)) : undefined;
   return {
     types: types.length > 0 ? types : NS_TYPES,
     columns,
@@ -162,6 +169,7 @@ export function planLs(args: string[], isTTY: boolean): LsPlan | { help: true } 
     noTruncate: values.notruncate === true,
     noWrap: values.nowrap === true || values.raw === true,
     color: format === 'table' && colorWanted(values.color as string | boolean | undefined, isTTY),
+    filter,
   };
 }
 
@@ -174,14 +182,23 @@ function timed<T>(name: string, step: () => T): T {
   return out;
 }
 
+/** Whether a column shown, or one the filter reads, needs this from the scan. */
 function needs(plan: LsPlan, need: Column['needs'][number]): boolean {
-  return plan.columns.some((c) => c.needs.includes(need));
+  return plan.columns.some((c) => c.needs.includes(need)) || (plan.filter?.columns.some((c) => c.needs.includes(need)) ?? false);
+}
+
+/** How cells read: the same for the filter as for the output. */
+function renderContext(plan: LsPlan, model: ScanModel): RenderContext {
+  return { listSeparator: plan.noWrap ? ',' : '\n', ownMountNamespace: model.ownMountNamespace };
 }
 
 /** Scan and build the rows the plan shows. */
 export function collect(plan: LsPlan): { model: ScanModel; rows: RowSet } {
   const wantRelations = needs(plan, 'relations') || plan.tree === 'owner' || plan.tree === 'parent';
   const model = scan({ types: plan.types, details: 'none', relations: false, netnsid: false });
+  const ctx = renderContext(plan, model);
+  const rowFilter = plan.filter;
+  const keep = rowFilter && ((row: Row): boolean => rowFilter.matches(row, ctx));
 
   if (plan.nsid !== undefined) {
     const ns = model.namespaces.get(plan.nsid);
@@ -191,7 +208,7 @@ export function collect(plan: LsPlan): { model: ScanModel; rows: RowSet } {
       if (ns.pid !== undefined && !model.processes.has(ns.pid)) ns.pid = ns.pids[0];
     }
     finish(model, plan, [ns], wantRelations);
-    return { model, rows: processRows(model, ns, plan.tree === 'process') };
+    return { model, rows: processRows(model, ns, plan.tree === 'process', keep) };
   }
 
   let filter: ((ns: Namespace) => boolean) | undefined;
@@ -219,7 +236,7 @@ export function collect(plan: LsPlan): { model: ScanModel; rows: RowSet } {
   if (needs(plan, 'details') || plan.tree === 'process') timed('representatives', () => readRepresentatives(model, shown));
   const live = sortedNamespaces(model);
   finish(model, plan, live, false);
-  return { model, rows: namespaceRows(model, live, { tree: plan.tree, filter }) };
+  return { model, rows: namespaceRows(model, live, { tree: plan.tree, filter, keep }) };
 }
 
 /** The per-namespace extras the columns ask for, for the namespaces shown. */
@@ -233,7 +250,7 @@ function finish(model: ScanModel, plan: LsPlan, shown: Namespace[], relations: b
 }
 
 export function renderLs(plan: LsPlan, model: ScanModel, rows: RowSet, terminalWidth?: number): string {
-  const ctx: RenderContext = { listSeparator: plan.noWrap ? ',' : '\n', ownMountNamespace: model.ownMountNamespace };
+  const ctx = renderContext(plan, model);
   const treeName = plan.tree === 'process' ? 'COMMAND' : plan.tree === 'owner' || plan.tree === 'parent' ? 'NS' : undefined;
   const treeColumn = treeName === undefined ? -1 : plan.columns.findIndex((c) => c.name === treeName);
   if (plan.format === 'json') {

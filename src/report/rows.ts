@@ -5,6 +5,10 @@
  *    parent (pid and user namespaces), an ancestor listed before its descendants even when a filter
  *    would leave it out, as lsns does;
  *  - the processes of one namespace (NSID), flat or as a process tree within that namespace.
+ * A row filter (-Q) leaves rows out: in a listing or a process tree of namespaces before they nest (as
+ * -t leaves types out, so a namespace nests under its process's parent's row only if that is kept); in
+ * an owner/parent tree and in a process tree of one namespace after, each left-out row's children
+ * moving up to its nearest kept ancestor.
  */
 import type { Namespace, ProcessInfo, ScanModel } from '../scan/model';
 import type { Row } from './columns';
@@ -15,6 +19,8 @@ export interface NamespaceRowOptions {
   tree: TreeKind;
   /** Keep only namespaces this predicate accepts (-p, -P); ancestors a tree needs are still shown. */
   filter?: (ns: Namespace) => boolean;
+  /** Keep only the rows this accepts (-Q); no ancestor is shown for the tree's sake. */
+  keep?: (row: Row) => boolean;
 }
 
 /** Output rows: the top of the tree, and every row in the order it was made (the order lsns prints
@@ -28,7 +34,7 @@ export interface RowSet {
 export function namespaceRows(model: ScanModel, sorted: readonly Namespace[], options: NamespaceRowOptions): RowSet {
   const top: Row[] = [];
   const inOrder: Row[] = [];
-  const { tree, filter } = options;
+  const { tree, filter, keep } = options;
   const procOf = (ns: Namespace): ProcessInfo | undefined => (ns.pid === undefined ? undefined : model.processes.get(ns.pid));
 
   if (tree === 'none' || tree === 'process') {
@@ -38,6 +44,7 @@ export function namespaceRows(model: ScanModel, sorted: readonly Namespace[], op
       if (filter && !filter(ns)) continue;
       const proc = procOf(ns);
       const row: Row = { ns, proc, children: [] };
+      if (keep && !keep(row)) continue;
       inOrder.push(row);
       const parentRow = tree === 'process' && proc?.ppid !== undefined ? lastRowOf.get(proc.ppid) : undefined;
       if (parentRow) parentRow.children.push(row);
@@ -84,11 +91,11 @@ export function namespaceRows(model: ScanModel, sorted: readonly Namespace[], op
     if (filter && !filter(ns)) continue;
     if (!rowOf.has(ns.id)) show(ns, 0);
   }
-  return { top, inOrder };
+  return keep ? pruneRows({ top, inOrder }, keep) : { top, inOrder };
 }
 
 /** Rows for the processes of one namespace (lsns NSID): PID order, nested by parent within it. */
-export function processRows(model: ScanModel, ns: Namespace, tree: boolean): RowSet {
+export function processRows(model: ScanModel, ns: Namespace, tree: boolean, keep?: (row: Row) => boolean): RowSet {
   const top: Row[] = [];
   const inOrder: Row[] = [];
   const rowOf = new Map<number, Row>();
@@ -108,6 +115,26 @@ export function processRows(model: ScanModel, ns: Namespace, tree: boolean): Row
     const proc = model.processes.get(pid);
     if (proc && !rowOf.has(pid)) show(proc, 0);
   }
-  return { top, inOrder };
+  return keep ? pruneRows({ top, inOrder }, keep) : { top, inOrder };
+}
+
+/** The rows `keep` accepts (asked once each, in output order); a refused row's children take its place. */
+export function pruneRows(rows: RowSet, keep: (row: Row) => boolean): RowSet {
+  const kept = new Set(rows.inOrder.filter(keep));
+  const top: Row[] = [];
+  // Depth first without recursion (a process tree can be deep): each row, and where its kept self goes.
+  const stack: [Row, Row[]][] = rows.top.map((row): [Row, Row[]] => [row, top]).reverse();
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [row, into] = next;
+    const children = row.children;
+    let childrenInto = into;
+    if (kept.has(row)) {
+      row.children = [];
+      into.push(row);
+      childrenInto = row.children;
+    }
+    for (let i = children.length - 1; i >= 0; i--) stack.push([children[i], childrenInto]);
+  }
+  return { top, inOrder: rows.inOrder.filter((row) => kept.has(row)) };
 }
 
