@@ -9,7 +9,8 @@ import { RunOptions, Propagation, Setgroups, runInNewNamespaces, dieBySignal } f
 const usage = `Usage:
   tsns run [options] [--] [COMMAND [ARG...]]
 
-Run COMMAND (default: $SHELL, else your login shell, else /bin/sh, as a login shell) in new namespaces, as unshare(1) does.
+Run COMMAND in new namespaces, as unshare(1) does. Default COMMAND: $SHELL, else your login shell,
+else /bin/sh, as a login shell.
 Works unprivileged with --user (-U) and a map (-r, -c, --map-*).
 
 Namespaces (=FILE pins the new namespace on FILE, as 'tsns pin' would: an empty FILE is created if
