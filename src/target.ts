@@ -1,11 +1,11 @@
 /**
  * TARGET, as `tsns enter` and `tsns pin` take it: a PID (or PID:INODE, the inode of its pidfd), a
- * container name or id, a namespace id
- * (`4026532180`, `net:[4026532180]`, `net:4026532180`), a path to a namespace file (a pin, or
- * /proc/PID/ns/TYPE), a directory of pins named by type (what `tsns pin TARGET --all DIR` makes), or a
- * pin name (/run/netns/NAME, /run/tsns/TYPE/NAME).
+ * container name or id, a namespace id (`4026532180`, `net:[4026532180]`, `net:4026532180`), a path to
+ * a namespace file (a pin, or /proc/PID/ns/TYPE), a directory of pins named by type (what
+ * `tsns pin TARGET --all DIR` makes), or a pin name (/run/netns/NAME, /run/tsns/TYPE/NAME).
  *
- * Resolution only reads /proc and the host's files; it loads no native code, so it stays cheap.
+ * Resolution reads /proc and the host's files; it loads native code (koffi) only for what needs a
+ * pidfd or an nsfs ioctl (PID:INODE, a pin's type, a namespace held only by a socket or a relative).
  */
 import { closeSync, constants as fsConstants, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
