@@ -36,6 +36,16 @@ function link(pid: number | 'self', type: string): string {
 const started: ChildProcess[] = [];
 const tmpDirs: string[] = [];
 
+/** A command in the background (killed in after()): its stdout so far, and its exit code once it ends. */
+function startWatched(argv: string[]): { child: ChildProcess; out: () => string; done: Promise<number | null> } {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
+  let out = '';
+  child.stdout?.on('data', (d) => (out += d));
+  const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, out: () => out, done };
+}
+
 function tmpDir(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tsns-enter-test-'));
   tmpDirs.push(d);
@@ -413,17 +423,11 @@ describe('tsns enter', function () {
     });
 
     it('forwards signals sent to tsns to the command in the pid namespace', async () => {
-      const child = spawn(process.execPath, [TSNS, 'enter', String(target.pid), '-a', '--', 'sh', '-c', 'trap "echo got-usr1; exit 7" USR1; echo ready; while :; do sleep 0.05; done'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      started.push(child);
-      let out = '';
-      child.stdout?.on('data', (d) => (out += d));
-      const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      await waitFor('ready', () => (out.includes('ready') ? true : undefined));
+      const { child, out, done } = startWatched([process.execPath, TSNS, 'enter', String(target.pid), '-a', '--', 'sh', '-c', 'trap "echo got-usr1; exit 7" USR1; echo ready; while :; do sleep 0.05; done']);
+      await waitFor('ready', () => (out().includes('ready') ? true : undefined));
       child.kill('SIGUSR1');
       assert.equal(await done, 7);
-      assert.equal(out, 'ready\ngot-usr1\n');
+      assert.equal(out(), 'ready\ngot-usr1\n');
     });
 
     it('SIGTSTP to tsns stops the command, and tsns with it; SIGCONT continues both', async () => {
@@ -432,24 +436,18 @@ describe('tsns enter', function () {
       // In a process group of its own under the test runner: the kernel drops SIGTSTP to an orphaned
       // group (nobody left to continue it), which the runner's group is when CI starts it by setsid.
       const inOwnGroup = ['-c', 'import os, sys; os.setpgid(0, 0); os.execv(sys.argv[1], sys.argv[1:])'];
-      const child = spawn('python3', [...inOwnGroup, process.execPath, TSNS, 'enter', String(target.pid), '-a', '--', 'sh', '-c', 'echo ready; sleep 2; echo finished'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      started.push(child);
-      let out = '';
-      child.stdout?.on('data', (d) => (out += d));
-      const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      await waitFor('ready', () => (out.includes('ready') ? true : undefined));
+      const { child, out, done } = startWatched(['python3', ...inOwnGroup, process.execPath, TSNS, 'enter', String(target.pid), '-a', '--', 'sh', '-c', 'echo ready; sleep 2; echo finished']);
+      await waitFor('ready', () => (out().includes('ready') ? true : undefined));
       const stage = child.pid as number;
       child.kill('SIGTSTP');
       await waitFor('the stage to stop', () => (procState(stage) === 'T' ? true : undefined));
       const [command] = childrenOf(stage);
       assert.equal(procState(command), 'T');
       await sleep(700);
-      assert.equal(out, 'ready\n');
+      assert.equal(out(), 'ready\n');
       child.kill('SIGCONT');
       assert.equal(await done, 0);
-      assert.equal(out, 'ready\nfinished\n');
+      assert.equal(out(), 'ready\nfinished\n');
     });
 
     it('a stopped command stops tsns too; continued, it runs on (terminal job control)', async () => {
@@ -459,11 +457,7 @@ describe('tsns enter', function () {
       const runner = path.join(dir, 'run.sh');
       const command = `set -- $(cut -d" " -f5,8 /proc/self/stat); echo "pgrp=$1 tpgid=$2 self=$$"; kill -TSTP $$; echo resumed`;
       fs.writeFileSync(runner, `${process.execPath} ${TSNS} enter ${target.pid} -a -- sh -c '${command}'\necho "status=$?"\n`);
-      const child = spawn('script', ['-qec', `sh ${runner}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-      started.push(child);
-      let out = '';
-      child.stdout?.on('data', (d) => (out += d));
-      const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const { child, out, done } = startWatched(['script', '-qec', `sh ${runner}`, '/dev/null']);
       const ppid = (pid: number): number => {
         try {
           return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
@@ -480,15 +474,15 @@ describe('tsns enter', function () {
         }
         return undefined;
       });
-      assert.doesNotMatch(out, /resumed/);
+      assert.doesNotMatch(out(), /resumed/);
       process.kill(stopped, 'SIGCONT');
       assert.equal(await done, 0);
-      const m = /pgrp=(\d+) tpgid=(\d+) self=(\d+)/.exec(out);
-      assert.ok(m, out);
+      const m = /pgrp=(\d+) tpgid=(\d+) self=(\d+)/.exec(out());
+      assert.ok(m, out());
       // The command leads its own process group, and that group owns the terminal.
       assert.equal(m[1], m[3]);
       assert.equal(m[2], m[3]);
-      assert.match(out, /resumed\r?\nstatus=0/);
+      assert.match(out(), /resumed\r?\nstatus=0/);
     });
   });
 
