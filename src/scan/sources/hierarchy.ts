@@ -99,6 +99,17 @@ export function walkFromFd(model: ScanModel, ns: Namespace, fd: number, wanted: 
   }
 }
 
+/** Walk from one namespace, when a file of it can be opened at all. */
+function walkFrom(model: ScanModel, ns: Namespace, wanted: ReadonlySet<NsType>): void {
+  const fd = openNamespace(model, ns);
+  if (fd === undefined) return;
+  try {
+    walkFromFd(model, ns, fd, wanted);
+  } finally {
+    close(fd);
+  }
+}
+
 /** Walk owner and parent chains from every namespace in the model; add ancestors of `wanted` types. */
 export function addHierarchy(model: ScanModel, wanted: ReadonlySet<NsType> = new Set(NS_TYPES)): void {
   const done = walkedSet(model);
@@ -108,13 +119,7 @@ export function addHierarchy(model: ScanModel, wanted: ReadonlySet<NsType> = new
     const complete =
       known(ns.owner) && ns.ownerUid !== undefined && (ns.type !== 'user' && ns.type !== 'pid' ? true : known(ns.parent));
     if (complete) continue; // another source (or an earlier walk) already answered
-    const fd = openNamespace(model, ns);
-    if (fd === undefined) continue;
-    try {
-      walkFromFd(model, ns, fd, wanted);
-    } finally {
-      close(fd);
-    }
+    walkFrom(model, ns, wanted);
   }
   // ownerUid of non-user namespaces whose owner was walked after them.
   for (const ns of model.namespaces.values()) {
@@ -134,12 +139,6 @@ export function readRelations(model: ScanModel, namespaces: Iterable<Namespace>,
   const wanted = new Set(options.addMissing ?? []);
   for (const ns of [...namespaces]) {
     if (ns.parent !== undefined && ns.owner !== undefined) continue;
-    const fd = openNamespace(model, ns);
-    if (fd === undefined) continue;
-    try {
-      walkFromFd(model, ns, fd, wanted);
-    } finally {
-      close(fd);
-    }
+    walkFrom(model, ns, wanted);
   }
 }
