@@ -9,6 +9,7 @@
  */
 import { closeSync, constants as fsConstants, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { readNsfsMounts } from './scan/mountinfo';
 import { NS_TYPES, NsType, PIDFS_MAGIC, isNsType, nsTypeOfFlag } from './sys/constants';
 import { TsnsError } from './sys/errors';
 
@@ -197,18 +198,9 @@ function findNamespace(id: number, type: NsType | undefined): { type: NsType; fi
       }
     }
   }
-  // Pins in our mount namespace: nsfs mounts whose root names the namespace.
-  try {
-    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-      const fields = line.split(' ');
-      const dash = fields.indexOf('-');
-      if (dash < 0 || fields[dash + 1] !== 'nsfs') continue;
-      const t = match(fields[3]);
-      if (t) return { type: t, file: fields[4].replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) };
-    }
-  } catch {
-    // no mountinfo: nothing pinned that we can see
-  }
+  // Pins in our mount namespace.
+  const pin = readNsfsMounts().find((m) => m.id === id && types.includes(m.type));
+  if (pin) return { type: pin.type, file: pin.path };
   for (const pid of pids) {
     for (const fd of numericDirs(`/proc/${pid}/fd`)) {
       const file = `/proc/${pid}/fd/${fd}`;
