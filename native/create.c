@@ -65,9 +65,9 @@ static bool joins_something(const struct plan *p)
 void create_namespaces(const struct plan *p)
 {
 	stage_pid = getpid();
-	/* owner=: the new user namespace belongs to whoever creates it, so become that user first; the
+	/* owner-uid/gid: the new user namespace belongs to whoever creates it, so become that user first; the
 	 * privileged TypeScript side still writes the maps and pins (unshare --owner's "on behalf of"). */
-	if (p->have_owner) {
+	if (p->have_owner_uid) {
 		if (setgroups(0, NULL) < 0)
 			stage_die(true, "setgroups failed");
 		if (setgid(p->owner_gid) < 0)

@@ -200,19 +200,12 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 			p->mount_binfmt = v;
 		else if ((v = value_of(w, "load-interp")))
 			p->load_interp = v;
-		else if ((v = value_of(w, "owner"))) {
-			const char *colon = strchr(v, ':');
-			if (!colon)
-				bad_word(w);
-			char uid[16];
-			size_t n = (size_t)(colon - v);
-			if (n == 0 || n >= sizeof uid)
-				bad_word(w);
-			memcpy(uid, v, n);
-			uid[n] = '\0';
-			p->owner_uid = (uid_t)parse_long(w, uid, 0, UINT_MAX - 1);
-			p->owner_gid = (gid_t)parse_long(w, colon + 1, 0, UINT_MAX - 1);
-			p->have_owner = true;
+		else if ((v = value_of(w, "owner-uid"))) {
+			p->owner_uid = (uid_t)parse_long(w, v, 0, UINT_MAX - 1);
+			p->have_owner_uid = true;
+		} else if ((v = value_of(w, "owner-gid"))) {
+			p->owner_gid = (gid_t)parse_long(w, v, 0, UINT_MAX - 1);
+			p->have_owner_gid = true;
 		}
 		else if (strcmp(w, "preserve-credentials") == 0)
 			p->preserve_credentials = true;
@@ -236,6 +229,8 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 	p->argv = argv + i + 1;
 	if (p->nsof_mask && !p->pidfd_pid)
 		bad_word("nsof without pidfd");
+	if (p->have_owner_uid != p->have_owner_gid)
+		bad_word("owner-uid and owner-gid go together");
 	if (p->user_parent && !p->ns_path[USER_INDEX] && !(p->nsof_mask & CLONE_NEWUSER))
 		bad_word("user-parent without a user namespace");
 }

@@ -37,7 +37,7 @@ struct plan {
 	const char *chroot;            /* chroot=DIR: new root by path, after unshare (create.c), or NULL */
 	const char *mount_binfmt;      /* mount-binfmt=DIR: a binfmt_misc of the new user namespace, or NULL */
 	const char *load_interp;       /* load-interp=RULE: written to DIR/register, or NULL */
-	bool have_owner;               /* owner=UID:GID: become them just before unshare (unshare --owner) */
+	bool have_owner_uid, have_owner_gid; /* owner-uid=, owner-gid=: become them just before unshare */
 	uid_t owner_uid;
 	gid_t owner_gid;
 	/* credentials */

@@ -28,7 +28,7 @@ export interface StagePlan {
 
 export function buildPlan(spec: RunSpec): StagePlan {
   const words: string[] = [];
-  if (spec.owner) words.push(`owner=${spec.owner.uid}:${spec.owner.gid}`);
+  if (spec.owner) words.push(`owner-uid=${spec.owner.uid}`, `owner-gid=${spec.owner.gid}`);
   if (spec.unshare.length) words.push(`unshare=${spec.unshare.join(',')}`);
   if (spec.unshare.includes('mnt') && spec.propagation !== 'unchanged') words.push(`propagation=${spec.propagation}`);
   const sync = needsSync(spec);
