@@ -274,11 +274,6 @@ export function renderLs(plan: LsPlan, model: ScanModel, rows: RowSet, terminalW
 
 export function run(args: string[]): number {
   const out = process.stdout;
-  out.on('error', (err: NodeJS.ErrnoException) => {
-    // A reader that went away (`tsns ls | head`) is not an error worth a word.
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
   const plan = planLs(args, out.isTTY === true);
   if ('help' in plan) {
     out.write(usage);

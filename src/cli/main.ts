@@ -29,18 +29,34 @@ Commands:
 Run 'tsns COMMAND --help' for a command's options.
 `;
 
+/** One line, whatever the user typed: control characters (a newline in an argument) are escaped. */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 export function reportError(err: unknown): number {
   if (err instanceof TsnsError) {
-    process.stderr.write(`tsns: ${err.message}\n`);
+    process.stderr.write(`tsns: ${oneLine(err.message)}\n`);
     return err.exitCode;
   }
   const e = err as { code?: string; message?: string };
   if (e && e.code === 'EPIPE') return 0;
-  process.stderr.write(`tsns: ${e?.message ?? String(err)}\n`);
+  process.stderr.write(`tsns: ${oneLine(e?.message ?? String(err))}\n`);
   return 1;
 }
 
+/** Output that cannot be written (a reader gone, `tsns ls | head`; a full disk) ends the command
+ *  quietly or with one line, for every command, never with a stack trace. */
+function guardStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    process.exit(reportError(new Error(`cannot write output: ${err.message}`)));
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  guardStdout();
   const [name, ...args] = argv;
   let code: number;
   try {
