@@ -446,6 +446,10 @@ describe('tsns pin, unpin, pins', function () {
       assert.equal(fs.statSync(file).ino, nsInode(h.pid, 'uts'), 'the uts pin under it is still there');
       ok(tsns('unpin', file));
       assert.equal(fs.existsSync(file), false);
+      // One pin named twice is unpinned once, without an error after the fact.
+      ok(tsns('pin', String(h.pid), 'uts', file));
+      ok(tsns('unpin', file, file));
+      assert.equal(fs.existsSync(file), false);
     });
 
     it('pins --all-mounts also lists pins in other mount namespaces', async () => {

@@ -479,14 +479,16 @@ export interface UnpinResult {
 export function unpinAll(paths: string[], type?: NsType): UnpinResult[] {
   if (!paths.length) throw new TsnsError('no pin given');
   const table = readMountinfo();
-  const pins = paths.map((p) => inspectPin(p, table, type));
+  // A pin named twice (its path and its NAME, say) is unpinned once.
+  const pins = [...new Map(paths.map((p) => inspectPin(p, table, type)).map((pin) => [pin.file, pin])).values()];
   requireMountPrivilege('unpinning');
   const results: UnpinResult[] = [];
+  const already = (): string => (results.length ? ` (already unpinned: ${results.map((r) => r.path).join(', ')})` : '');
   for (const pin of pins) {
     try {
       libc.umount2(pin.file, MNT_DETACH | UMOUNT_NOFOLLOW);
     } catch (err) {
-      throw new TsnsError(`cannot unmount ${pin.file}: ${message(err)}`);
+      throw new TsnsError(`cannot unmount ${pin.file}: ${message(err)}${already()}`);
     }
     let removedFile = false;
     const under = lstatOrUndefined(pin.file);
@@ -495,7 +497,7 @@ export function unpinAll(paths: string[], type?: NsType): UnpinResult[] {
         fs.unlinkSync(pin.file);
         removedFile = true;
       } catch (err) {
-        throw new TsnsError(`unmounted ${pin.file} but cannot remove it: ${message(err)}`);
+        throw new TsnsError(`unmounted ${pin.file} but cannot remove it: ${message(err)}${already()}`);
       }
     }
     results.push({ path: pin.file, type: pin.type, ns: pin.ns, removedFile });
