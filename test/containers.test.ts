@@ -316,9 +316,9 @@ describe('containers without an engine (real runc)', function () {
     );
   });
 
-  it('tsns ls --container with an unknown or ambiguous name: one tsns: line, exit 1', function () {
-    for (const spec of [`nope-${tag}`, 'tsns-test-']) {
-      const r = tsns('ls', '--container', spec);
+  it('tsns ls --container with an unknown or ambiguous name, or with an NSID: one tsns: line, exit 1', function () {
+    for (const args of [['--container', `nope-${tag}`], ['--container', 'tsns-test-'], ['4026531833', '--container', `nope-${tag}`]]) {
+      const r = tsns('ls', ...args);
       assert.equal(r.status, 1);
       assert.equal(r.stdout, '');
       assert.match(r.stderr, /^tsns: [^\n]+\n$/);

@@ -141,6 +141,7 @@ export function planLs(args: string[], isTTY: boolean): LsPlan | { help: true } 
   let nsid: number | undefined;
   if (positionals.length === 1) {
     if (task !== undefined) throw new TsnsError('--task is mutually exclusive with <namespace>');
+    if (values.container !== undefined) throw new TsnsError('--container is mutually exclusive with <namespace>');
     nsid = parseNumber(positionals[0], 'namespace argument');
     if (tree === 'none' && !forceList) tree = 'process';
     if (columns.length === 0) columns = ['PID', 'PPID', 'USER', 'COMMAND'].map(col);
