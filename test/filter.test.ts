@@ -83,6 +83,7 @@ describe('filter expressions (-Q, libsmartcols semantics)', () => {
     assert.equal(holds('15E > 1P'), true);
     assert.throws(() => parseFilter('16E == 1'), /failed to parse "16E == 1": "16E" .*too large/);
     assert.throws(() => parseFilter('1Z > 0'), /too large/);
+    assert.throws(() => parseFilter('NS == 99999999999999999999999'), /failed to parse .*"99999999999999999999999" .*too large/);
     assert.equal(holds('1.5 > 1 && 1.5 < 2 && 0.5 == 0.50'), true);
     assert.equal(holds(`'abc' == "abc" && "  sleep 1000 " == COMMAND`), true);
     assert.equal(holds('"it\'s" == "it\'s"'), true);

@@ -97,9 +97,8 @@ function tokenize(text: string, fail: (reason: string) => never): Token[] {
 }
 
 function integer(digits: string, suffix: string | undefined, fail: (reason: string) => never): number {
-  if (suffix === undefined) return Number(digits);
-  const n = BigInt(digits) * 1024n ** BigInt(SIZE_SUFFIXES.indexOf(suffix[0]) + 1);
-  if (n > U64_MAX) fail(`"${digits}${suffix}" token error: number too large`);
+  const n = BigInt(digits) * (suffix === undefined ? 1n : 1024n ** BigInt(SIZE_SUFFIXES.indexOf(suffix[0]) + 1));
+  if (n > U64_MAX) fail(`"${digits}${suffix ?? ''}" token error: number too large`);
   return Number(n);
 }
 
