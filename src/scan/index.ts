@@ -167,7 +167,7 @@ export function sortedNamespaces(model: ScanModel): Namespace[] {
   return [...model.namespaces.values()].sort((a, b) => a.id - b.id);
 }
 
-export { readProcessDetails, removeProcess } from './sources/processes';
+export { readProcessDetails } from './sources/processes';
 // NETNSID (netlink) is loaded when first asked for: a plain `tsns ls` does not need it.
 export { readRelations };
 /** NETNSID of the given network namespaces. */

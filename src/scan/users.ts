@@ -29,8 +29,3 @@ export function userName(uid: number): string {
   names ??= load('/etc/passwd');
   return names.get(uid) ?? String(uid);
 }
-
-/** Forget the cache (tests that edit a passwd file, long-running library users). */
-export function resetUserNames(): void {
-  names = undefined;
-}
