@@ -1,7 +1,7 @@
 /**
  * `tsns ls [options] [NSID]`: list namespaces, with util-linux 2.42 lsns's options, defaults and output.
- * Reads only what the chosen columns (shown, or read by the -Q filter) and tree need: koffi (nsfs ioctls,
- * netlink) and chalk are loaded only when a column, tree or --color asks for them.
+ * Reads only what the chosen columns (shown, or read by the -Q filter) and tree need: process details
+ * for the PID column's processes, netlink for NETNSID, chalk for --color.
  */
 import { existsSync } from 'node:fs';
 import { NS_TYPES, isNsType, type NsType } from '../sys/constants';

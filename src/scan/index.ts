@@ -22,11 +22,11 @@ export interface ScanOptions {
   /** Read PPID, UID and COMMAND for every process ('all', the default), for the PID each namespace
    *  shows ('representatives'), or for none. */
   details?: 'all' | 'representatives' | 'none';
-  /** Read PNS/ONS (nsfs ioctls; loads koffi). Default true. */
+  /** Read PNS/ONS (nsfs ioctls) of namespaces the hierarchy source did not reach. Default true. */
   relations?: boolean;
   /** Also add parents and owners no process is in (lsns --tree=owner/parent does). Default false. */
   addMissingRelations?: boolean;
-  /** Read NETNSID of network namespaces (netlink; loads koffi). Default true. */
+  /** Read NETNSID of network namespaces (netlink). Default true. */
   netnsid?: boolean;
   /** /proc to read (tests). */
   procRoot?: string;
@@ -152,7 +152,6 @@ export function scan(options: ScanOptions = {}): ScanModel {
   } else if (opts.details === 'representatives') {
     readRepresentatives(model, model.namespaces.values(), opts.procRoot);
   }
-  // The nsfs ioctls and netlink go through koffi, which src/sys loads on first call only.
   if (opts.relations) {
     readRelations(model, model.namespaces.values(), { addMissing: opts.addMissingRelations ? opts.types : [] });
   }

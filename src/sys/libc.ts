@@ -1,6 +1,7 @@
 /**
  * Every system call tsns makes that Node does not offer, bound once with koffi.
- * koffi is loaded on first use only: `tsns ls` with default columns must not pay for it.
+ * koffi is loaded on first use only, so commands that make none of these calls (tsns --help, a bad
+ * option) do not pay for it; every scan uses it (readlinkat of the ns links into one buffer).
  * Each wrapper throws SysError (errno, call, target) instead of returning -1.
  */
 import type * as KoffiModule from 'koffi';
