@@ -28,9 +28,10 @@ function parseId(text: string): number | undefined {
 /** getent's answer for one name, or undefined when the database has no such entry. */
 function getent(database: 'passwd' | 'group', key: string): string[] | undefined {
   try {
-    const out = execFileSync('getent', [database, key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const line = out.split('\n')[0];
-    return line ? line.split(':') : undefined;
+    // `--`: a key that starts with '-' is a name, not a getent option (`-i` would list everyone).
+    const out = execFileSync('getent', [database, '--', key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const fields = out.split('\n')[0]?.split(':');
+    return fields && (fields[0] === key || fields[2] === key) ? fields : undefined;
   } catch (err) {
     const e = err as { status?: number; code?: string };
     if (e.code === 'ENOENT') return lookupFile(database === 'passwd' ? '/etc/passwd' : '/etc/group', key);
