@@ -32,7 +32,7 @@ export interface Target {
 }
 
 /** Linux never hands out PIDs above 2^22 (PID_MAX_LIMIT); namespace ids start at 0xEFFFFFFA. */
-const PID_MAX_LIMIT = 4194304;
+export const PID_MAX_LIMIT = 4194304;
 const NETNS_DIR = '/run/netns';
 const PIN_DIR = '/run/tsns';
 

@@ -555,6 +555,8 @@ describe('tsns enter', function () {
       ['an unknown option', ['1', '--bogus'], /^tsns: unrecognized option '--bogus'$/],
       ['no target', ['--net'], /^tsns: no target/],
       ['a bad uid', ['1', '-S', 'x', 'true'], /^tsns: invalid uid: 'x'$/],
+      ['-t with a namespace id (a PID only)', ['-t', '4026531836', '-u', 'true'], /^tsns: invalid PID: '4026531836'$/],
+      ['--root= and --wd= with no directory', ['1', '--root=', 'true'], /^tsns: option '--root=' needs a directory$/],
       ['command not found', ['-t', String(process.pid), '--uts', '--', 'no-such-command-xyz'], /^tsns: no-such-command-xyz: command not found$/, 127],
       ['command not executable', ['-t', String(process.pid), '--uts', '--', '/etc/passwd'], /^tsns: \/etc\/passwd: Permission denied$/, 126],
     ];

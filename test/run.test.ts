@@ -452,6 +452,7 @@ describe('tsns run', function () {
       // A name that looks like a getent option is still a name.
       refused(tsns(['--map-user=-i', 'true']), /unknown user '-i'/);
       refused(tsns(['-U', '-G', '-sfiles', 'true']), /unknown group '-sfiles'/);
+      refused(tsns(['--mount-proc=', 'true']), /empty directory name/);
       refused(tsns(['-U', '-S', 'no-such-user-xyz', 'true']), /unknown user/);
       refused(tsns(['--map-users=0:100000:10', '--map-users=5:100000:10', 'true']), /kernel refused uid map/);
       refused(tsns(['--map-users=zero', 'true']), /invalid mapping/);

@@ -7,6 +7,7 @@ import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { EnterOptions, needsTarget } from '../enter/plan';
 import { enter } from '../enter';
+import { PID_MAX_LIMIT } from '../target';
 
 const SPECS: OptionSpecs = {
   all: { short: 'a', kind: 'boolean' },
@@ -78,9 +79,12 @@ function stripEq(text: string): string {
   return text.startsWith('=') ? text.slice(1) : text;
 }
 
-function dirOption(value: OptionValue | undefined): true | string | undefined {
+function dirOption(value: OptionValue | undefined, option: string): true | string | undefined {
   if (value === undefined) return undefined;
-  return value === true ? true : stripEq(String(value));
+  if (value === true) return true;
+  const dir = stripEq(String(value));
+  if (dir === '') throw new TsnsError(`option '--${option}=' needs a directory`);
+  return dir;
 }
 
 /** argv -> EnterOptions. Exported for tests. */
@@ -121,8 +125,8 @@ function toOptions(values: Record<string, OptionValue | undefined>): EnterOption
     setgid: idOption(values.setgid, 'gid'),
     preserveCredentials: values['preserve-credentials'] === true,
     keepCaps: values['keep-caps'] === true,
-    root: dirOption(values.root),
-    wd: dirOption(values.wd),
+    root: dirOption(values.root, 'root'),
+    wd: dirOption(values.wd, 'wd'),
     wdns: values.wdns === undefined ? undefined : stripEq(String(values.wdns)),
     env: values.env === true,
     noFork: values['no-fork'] === true,
@@ -137,7 +141,8 @@ function toOptions(values: Record<string, OptionValue | undefined>): EnterOption
 function parsePid(text: string): number | string {
   if (/^\d+:\d+$/.test(text)) return text;
   const pid = parseNumber(text, 'PID');
-  if (pid === 0) throw new TsnsError(`invalid PID: '${text}'`);
+  // -t is nsenter's PID, never a namespace id (which TARGET also takes).
+  if (pid === 0 || pid > PID_MAX_LIMIT) throw new TsnsError(`invalid PID: '${text}'`);
   return pid;
 }
 

@@ -150,6 +150,7 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   };
 
   let mountProc = o.mountProc === undefined ? undefined : o.mountProc === true ? '/proc' : o.mountProc;
+  if (mountProc === '') throw new TsnsError('--mount-proc=: empty directory name');
   // unshare 2.42: binfmt_misc in its default place comes with a new /proc (it lives under /proc).
   let mountBinfmt = typeof o.mountBinfmt === 'string' ? o.mountBinfmt : undefined;
   if (o.loadInterp !== undefined && !/^:[^:]+:[EM]:/.test(o.loadInterp)) {
