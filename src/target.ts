@@ -174,7 +174,7 @@ function readlinkOrUndefined(path: string): string | undefined {
 }
 
 /**
- * Find who holds namespace `id`: a process (then its thread), a pin in our mount table, an fd.
+ * Find who holds namespace `id` the quick way: a process (then its thread), a pin in our mount table.
  * Returns a file to open it by and, where a process is a member, that process.
  */
 function findNamespace(id: number, type: NsType | undefined): { type: NsType; file: string; pid?: number; fd?: number } | undefined {
@@ -201,23 +201,19 @@ function findNamespace(id: number, type: NsType | undefined): { type: NsType; fi
   // Pins in our mount namespace.
   const pin = readNsfsMounts().find((m) => m.id === id && types.includes(m.type));
   if (pin) return { type: pin.type, file: pin.path };
-  for (const pid of pids) {
-    for (const fd of numericDirs(`/proc/${pid}/fd`)) {
-      const file = `/proc/${pid}/fd/${fd}`;
-      const t = match(readlinkOrUndefined(file));
-      if (t) return { type: t, file };
-    }
-  }
+  // A namespace only an open fd holds is left to the scan, which opens the fd O_PATH and checks it
+  // first: by path, /proc/PID/fd/N is whatever its holder put there by then (a FIFO would hang us).
   return undefined;
 }
 
 /**
  * The slow way, for what the quick search cannot see (uses the full scan, src/scan): a pin in another
- * mount namespace, opened through /proc/PID/root of a process in that mount namespace (the inode is
- * checked, so a path that resolves elsewhere inside it is refused); a network namespace only a socket
- * holds (the socket borrowed with pidfd_getfd, asked SIOCGSKNS); a namespace that is only another's
- * parent or owner (NS_GET_PARENT / NS_GET_USERNS on that one). The last two have no path: they come
- * back as an fd this process keeps open, named /proc/self/fd/N.
+ * mount namespace, a network namespace only a socket holds (the socket borrowed with pidfd_getfd,
+ * asked SIOCGSKNS), a namespace that is only another's parent or owner (NS_GET_PARENT /
+ * NS_GET_USERNS on that one). Pins inside a container are opened as the scan opens them (O_PATH,
+ * resolved inside its root without symlinks, checked to be that nsfs inode), never by a plain path
+ * that the container could point elsewhere. The result is an fd this process keeps open, named
+ * /proc/self/fd/N.
  */
 function findNamespaceByScan(id: number, type: NsType | undefined): { type: NsType; file: string; fd?: number; pid?: number } | undefined {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -226,20 +222,6 @@ function findNamespaceByScan(id: number, type: NsType | undefined): { type: NsTy
   const model = scan({ details: 'none', relations: true, addMissingRelations: true, netnsid: false });
   const ns = model.namespaces.get(id);
   if (!ns || (type && ns.type !== type)) return undefined;
-  for (const mount of ns.nsfs) {
-    const candidates =
-      mount.mountNamespace === model.ownMountNamespace
-        ? [mount.path]
-        : [...model.processes.values()].filter((p) => p.ns.mnt === mount.mountNamespace).map((p) => `/proc/${p.pid}/root${mount.path}`);
-    for (const file of candidates.slice(0, 4)) {
-      try {
-        const found = namespaceOfFile(file);
-        if (found && found.id === id) return { type: found.type, file };
-      } catch {
-        // gone, or not ours to open: try the next
-      }
-    }
-  }
   const fd = openByRelation(model, ns, 0);
   return fd === undefined ? undefined : { type: ns.type, file: `/proc/self/fd/${fd}`, fd };
 }
