@@ -469,6 +469,11 @@ describe('tsns run', function () {
       assert.deepEqual(fs.readdirSync(tmp), []);
     });
 
+    it('a missing stage says how to build it (TSNS_STAGE names it, as for enter)', () => {
+      const r = run([process.execPath, TSNS, 'run', '-u', 'true'], { env: { ...process.env, TSNS_STAGE: '/nonexistent/tsns-stage' } });
+      refused(r, /^tsns: the exec stage \/nonexistent\/tsns-stage is not built; run 'npm run build'/);
+    });
+
     it('--help prints the options and exits 0', () => {
       const r = tsns(['--help']);
       assert.equal(r.status, 0);

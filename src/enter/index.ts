@@ -5,29 +5,13 @@
  * that mirrors the command's status and forwards signals.
  */
 import type { ChildProcess, SpawnOptions, StdioOptions } from 'node:child_process';
-import { accessSync, constants as fsConstants } from 'node:fs';
-import { resolve } from 'node:path';
 import { TsnsError } from '../sys/errors';
 import { EnterOptions, EnterPlan, buildEnterPlan } from './plan';
 
 export { buildEnterPlan, needsTarget } from './plan';
+import { requireStage } from '../stage';
+export { requireStage, stagePath } from '../stage';
 export type { EnterOptions, EnterPlan } from './plan';
-
-/** native/tsns-stage of this checkout or package (dist/src/enter -> ../../../native). */
-export function stagePath(): string {
-  return process.env.TSNS_STAGE || resolve(__dirname, '..', '..', '..', 'native', 'tsns-stage');
-}
-
-/** The stage binary, or a one-line error that says how to build it. */
-export function requireStage(): string {
-  const path = stagePath();
-  try {
-    accessSync(path, fsConstants.X_OK);
-  } catch {
-    throw new TsnsError(`the exec stage ${path} is not built; run 'npm run build' (needs make and a C compiler)`);
-  }
-  return path;
-}
 
 /** The stage's full argv for a plan. */
 export function stageArgv(plan: EnterPlan): string[] {

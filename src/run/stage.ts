@@ -9,23 +9,13 @@
  * is the forked child's `F`, answered `1` or `0`.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import path from 'node:path';
 import { Socket } from 'node:net';
 import { isatty } from 'node:tty';
 import { TsnsError } from '../sys/errors';
 import { StagePlan } from './plan';
 import { NamespaceSetup } from './setup';
-
-/** native/tsns-stage, from dist/src/run or src/run alike. */
-export function stagePath(): string {
-  for (const up of ['../../..', '../..']) {
-    const candidate = path.resolve(__dirname, up, 'native', 'tsns-stage');
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  throw new TsnsError('the exec stage native/tsns-stage is not built: run `make -C native` (or `npm run build`) in the tsns checkout');
-}
+import { requireStage } from '../stage';
 
 export interface StageEnd {
   /** Exit code of the stage (the command's, or 125/126/127), or null when it died by a signal. */
@@ -93,7 +83,7 @@ function answerHandshake(child: ChildProcess, sock: Socket, setup: NamespaceSetu
 
 /** Run the stage; resolves when it has ended. */
 export function runStage(plan: StagePlan, setup: NamespaceSetup, policy: SignalPolicy, env: NodeJS.ProcessEnv = process.env): Promise<StageEnd> {
-  const stage = stagePath();
+  const stage = requireStage();
   return new Promise((resolve) => {
     let error: TsnsError | undefined;
     // Handlers first: the command may be running before spawn() has returned to us, and a signal
