@@ -52,6 +52,22 @@ const struct ns_type stage_ns_types[STAGE_NS_COUNT] = {
 };
 #define USER_INDEX 5
 
+/* `tsns: MSG` as one line: control characters (a newline in a path the user gave) are escaped as
+ * \xNN, as the TypeScript side escapes them. */
+static void say_line(const char *msg)
+{
+	char line[4200];
+	size_t n = 0;
+	for (const unsigned char *c = (const unsigned char *)msg; *c && n < sizeof line - 6; c++) {
+		if (*c < 0x20 || *c == 0x7f)
+			n += (size_t)snprintf(line + n, sizeof line - n, "\\x%02x", *c);
+		else
+			line[n++] = (char)*c;
+	}
+	line[n] = '\0';
+	dprintf(STDERR_FILENO, "tsns: %s\n", line);
+}
+
 void stage_die(bool with_errno, const char *fmt, ...)
 {
 	char msg[1024];
@@ -60,10 +76,11 @@ void stage_die(bool with_errno, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (with_errno)
-		dprintf(STDERR_FILENO, "tsns: %s: %s\n", msg, strerror(saved));
-	else
-		dprintf(STDERR_FILENO, "tsns: %s\n", msg);
+	if (with_errno) {
+		size_t len = strlen(msg);
+		snprintf(msg + len, sizeof msg - len, ": %s", strerror(saved));
+	}
+	say_line(msg);
 	_exit(STAGE_EXIT_FAILURE);
 }
 
@@ -636,8 +653,9 @@ static void __attribute__((noreturn)) exec_program(const struct plan *p)
 	if (p->argv0)
 		p->argv[0] = (char *)p->argv0;
 	int err = exec_search(program, p->argv);
-	dprintf(STDERR_FILENO, "tsns: %s: %s\n", program,
-		err == ENOENT && !strchr(program, '/') ? "command not found" : strerror(err));
+	char msg[1024];
+	snprintf(msg, sizeof msg, "%s: %s", program, err == ENOENT && !strchr(program, '/') ? "command not found" : strerror(err));
+	say_line(msg);
 	_exit(err == ENOENT ? 127 : 126);
 }
 

@@ -453,6 +453,8 @@ describe('tsns run', function () {
       refused(tsns(['--map-user=-i', 'true']), /unknown user '-i'/);
       refused(tsns(['-U', '-G', '-sfiles', 'true']), /unknown group '-sfiles'/);
       refused(tsns(['--mount-proc=', 'true']), /empty directory name/);
+      // The stage's own messages stay on one line too.
+      refused(tsns(['-R', '/no\nsuch', 'true']), /cannot change root directory to \/no\\x0asuch/, 125);
       refused(tsns(['-U', '-S', 'no-such-user-xyz', 'true']), /unknown user/);
       refused(tsns(['--map-users=0:100000:10', '--map-users=5:100000:10', 'true']), /kernel refused uid map/);
       refused(tsns(['--map-users=zero', 'true']), /invalid mapping/);
