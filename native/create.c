@@ -133,14 +133,23 @@ static bool interp_is_fixed(const char *rule)
 	return flags && strchr(flags, 'F');
 }
 
+void create_check_parent(const struct plan *p)
+{
+	if (!p->kill_child_signal)
+		return;
+	/* --kill-child: set the death signal again (a change of credentials clears it). If the parent
+	 * died before it was set, nobody will send it, so do not start the command at all (unshare
+	 * checks the same with a pidfd). As the first process of a new pid namespace getppid() says 0:
+	 * the parent is outside, and this check moot. */
+	prctl(PR_SET_PDEATHSIG, p->kill_child_signal);
+	pid_t parent = getppid();
+	if (p->fork && parent != 0 && parent != stage_pid)
+		_exit(STAGE_EXIT_FAILURE);
+}
+
 void create_setup_child(const struct plan *p)
 {
-	/* --kill-child: the death signal was set after fork; if the parent died before that, nobody will
-	 * send it, so do not start the command at all (unshare checks the same with a pidfd). As the first
-	 * process of a new pid namespace getppid() says 0: the parent is outside, and this check moot. */
-	pid_t parent = getppid();
-	if (p->fork && p->kill_child_signal && parent != 0 && parent != stage_pid)
-		_exit(STAGE_EXIT_FAILURE);
+	create_check_parent(p);
 
 	if (pending_sync_fd >= 0) {
 		/* We are the first process of the new pid namespace: its pid_for_children can be pinned. */

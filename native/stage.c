@@ -90,19 +90,6 @@ static void __attribute__((noreturn)) bad_word(const char *word)
 	stage_die(false, "internal error: bad stage word '%s'", word);
 }
 
-/* Until create.c lands (tsns run), a plan that asks for creation is refused. */
-__attribute__((weak)) void create_namespaces(const struct plan *p)
-{
-	if (p->unshare_mask || p->propagation || p->sync_fd >= 0)
-		stage_die(false, "creating namespaces is not supported by this build of the stage");
-}
-
-__attribute__((weak)) void create_setup_child(const struct plan *p)
-{
-	if (p->mount_proc || p->hostname || p->chroot)
-		stage_die(false, "creating namespaces is not supported by this build of the stage");
-}
-
 /* ---- plan parsing ---- */
 
 static int ns_index(const char *name, size_t len)
@@ -732,5 +719,6 @@ int main(int argc, char **argv)
 	create_setup_child(&plan);
 	set_place(&plan, &o);
 	set_credentials(&plan, &o);
+	create_check_parent(&plan);
 	exec_program(&plan);
 }

@@ -60,11 +60,14 @@ extern const struct ns_type stage_ns_types[STAGE_NS_COUNT];
 /* Print `tsns: ...` (with strerror(errno) when with_errno) and exit STAGE_EXIT_FAILURE. */
 void stage_die(bool with_errno, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 
-/* Both hooks are called for every plan, enter's included: they must do nothing when the plan has no
- * create words. stage.c carries weak defaults that refuse create words, for builds without create.c. */
+/* The create.c hooks are called for every plan, enter's included: they must do nothing when the plan
+ * has no create words. */
 /* create.c: phase 3, after the joins: unshare(unshare_mask), propagation, sync with the TS side. */
 void create_namespaces(const struct plan *p);
 /* create.c: phase 4, in the forked child (or the stage without fork): mount-proc, hostname. */
 void create_setup_child(const struct plan *p);
+/* create.c: kill-child's death signal (again: setuid/setgid clear it) and the check that the parent
+ * that should send it still lives. */
+void create_check_parent(const struct plan *p);
 
 #endif

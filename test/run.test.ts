@@ -532,7 +532,8 @@ describe('tsns run', function () {
     }
 
     it('--kill-child takes the command down when tsns dies (default SIGKILL, or the signal given)', async () => {
-      for (const args of [['--kill-child'], ['--kill-child=SIGTERM'], ['--kill-child=HUP'], ['--kill-child', '-p']]) {
+      // -S/-G change credentials, which clears the kernel's death signal: it must be set again after.
+      for (const args of [['--kill-child'], ['--kill-child=SIGTERM'], ['--kill-child=HUP'], ['--kill-child', '-p'], ['--kill-child', '-S', '65534', '-G', '65534']]) {
         const { child, sleeper } = await startSleeper(args);
         child.kill('SIGKILL');
         await until(() => !alive(sleeper));
