@@ -87,8 +87,10 @@ void create_namespaces(const struct plan *p)
 
 	/* An unprivileged TypeScript side can write our uid_map, setgroups and timens_offsets, and
 	 * newuidmap accepts us, only while /proc/SELF belongs to our uid: that needs dumpable. Nothing was
-	 * joined, so there is nobody to hide from; with joins we stay non-dumpable (root only). */
-	bool dumpable = !joins_something(p);
+	 * joined, so there is nobody to hide from; with joins we stay non-dumpable (root only). With
+	 * owner-uid the TypeScript side is privileged and the stage already runs as the owner, who must
+	 * not be able to ptrace it while its maps and pins are made: non-dumpable too. */
+	bool dumpable = !joins_something(p) && !p->have_owner_uid;
 	if (dumpable && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
 		stage_die(true, "prctl(PR_SET_DUMPABLE)");
 
