@@ -221,8 +221,11 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 		} else if ((v = value_of(w, "gid"))) {
 			p->gid = (gid_t)parse_long(w, v, 0, UINT_MAX - 1);
 			p->have_gid = true;
-		} else if ((v = value_of(w, "keep-fds")))
-			p->keep_fds = (int)parse_long(w, v, 0, 1 << 20);
+		} else if ((v = value_of(w, "keep-fd"))) {
+			if (p->keep_fd_count == STAGE_MAX_KEEP_FDS)
+				bad_word(w);
+			p->keep_fds[p->keep_fd_count++] = (int)parse_long(w, v, 3, INT_MAX);
+		}
 		else if ((v = value_of(w, "argv0")))
 			p->argv0 = v;
 		else
@@ -625,16 +628,15 @@ static int exec_search(const char *program, char **argv);
 
 static void __attribute__((noreturn)) exec_program(const struct plan *p)
 {
-	unsigned first_cloexec = 3 + (unsigned)p->keep_fds;
-	for (int fd = 3; fd < (int)first_cloexec; fd++) {
-		int flags = fcntl(fd, F_GETFD);
-		if (flags >= 0)
-			fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
-	}
-	if (syscall(SYS_close_range, first_cloexec, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
 		/* Kernels before 5.11: mark them one by one. */
-		for (int fd = (int)first_cloexec; fd < 65536; fd++)
+		for (int fd = 3; fd < 65536; fd++)
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	for (int i = 0; i < p->keep_fd_count; i++) {
+		int flags = fcntl(p->keep_fds[i], F_GETFD);
+		if (flags >= 0)
+			fcntl(p->keep_fds[i], F_SETFD, flags & ~FD_CLOEXEC);
 	}
 	const char *program = p->argv[0];
 	if (p->argv0)

@@ -11,6 +11,7 @@
 #define STAGE_EXIT_FAILURE 125     /* the stage itself failed before exec */
 #define STAGE_MAX_CGROUPS 32       /* cgroup v1 hierarchies plus the unified one */
 #define STAGE_MAX_CLOSE_FDS 16
+#define STAGE_MAX_KEEP_FDS 4096   /* keep-fd= words */
 
 struct plan {
 	/* open + join */
@@ -46,7 +47,8 @@ struct plan {
 	uid_t uid;
 	gid_t gid;
 	/* exec */
-	int keep_fds;
+	int keep_fds[STAGE_MAX_KEEP_FDS]; /* keep-fd=N: fds above 2 the command inherits */
+	int keep_fd_count;
 	const char *argv0;             /* argv0=NAME: argv[0] for PROGRAM (a login shell's "-sh"), or NULL */
 	char **argv;                   /* PROGRAM [ARG...], NULL-terminated */
 };

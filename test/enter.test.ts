@@ -499,7 +499,19 @@ describe('tsns enter', function () {
           stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
         });
         assert.equal(ok(kept).trim().split('\n').sort().join(' '), '0 1 2 3', `${opts}`);
+        // A generous N passes what the caller gave (3 and 4), never Node's own epoll, eventfd or
+        // internal pipes that happen to sit in the range (a /dev/null Node keeps may come along).
+        const generous = spawnSync(process.execPath, [TSNS, 'enter', String(target.pid), ...opts, '--preserve-fds', '30', '--', 'sh', '-c', 'ls -l /proc/$$/fd'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+        });
+        const fds = [...ok(generous).matchAll(/ (\d+) -> (.*)$/gm)].map((m) => [m[1], m[2]] as [string, string]);
+        assert.deepEqual(fds.map(([fd]) => Number(fd)).filter((fd) => fd < 5).sort(), [0, 1, 2, 3, 4], `${opts}`);
+        assert.deepEqual(fds.filter(([fd, link]) => Number(fd) >= 5 && link !== '/dev/null'), [], `${opts}`);
       }
+      const huge = tsns([String(target.pid), '--net', '--preserve-fds', '1048577', 'true']);
+      assert.equal(huge.status, 1);
+      assert.match(huge.stderr, /^tsns: invalid --preserve-fds: '1048577'/);
     });
 
     it('a hostile target cannot open the waiting stage’s /proc files (environ, exe, mem)', async () => {

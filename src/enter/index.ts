@@ -27,7 +27,7 @@ export function execPlan(plan: EnterPlan): never {
   const stage = requireStage();
   // Node 23.11+ has execve of its own, which also leaves stdio open: no koffi needed.
   const nodeExecve = (process as unknown as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
-  if (typeof nodeExecve === 'function' && plan.keepFds === 0 && plan.heldFds.length === 0) {
+  if (typeof nodeExecve === 'function' && plan.keepFds.length === 0 && plan.heldFds.length === 0) {
     try {
       return nodeExecve.call(process, stage, stageArgv(plan), plan.env);
     } catch (err) {
@@ -38,9 +38,8 @@ export function execPlan(plan: EnterPlan): never {
   const { clearCloexec, execve } = require('../sys/libc') as typeof import('../sys/libc');
   try {
     // Node marked stdio (and every inherited fd below 16) close-on-exec at start-up; the stage and
-    // the command need 0-2, and 3..3+N-1 with --preserve-fds N. The stage closes the rest itself.
-    for (let fd = 0; fd < 3 + plan.keepFds; fd++) clearCloexec(fd);
-    for (const fd of plan.heldFds) clearCloexec(fd);
+    // the command need 0-2, and the --preserve-fds ones. The stage closes the rest itself.
+    for (const fd of [0, 1, 2, ...plan.keepFds, ...plan.heldFds]) clearCloexec(fd);
     return execve(stage, stageArgv(plan), plan.env);
   } catch (err) {
     throw new TsnsError(`cannot run the exec stage ${stage}: ${(err as Error).message}`);
@@ -58,9 +57,7 @@ export function spawnPlan(plan: EnterPlan, options: SpawnOptions = {}): ChildPro
   const base = options.stdio ?? 'inherit';
   type StdioEntry = Exclude<StdioOptions, string>[number];
   const stdio: StdioEntry[] = typeof base === 'string' ? [base, base, base] : [...base].slice(0, 3);
-  const extra = [...plan.heldFds];
-  for (let fd = 3; fd < 3 + plan.keepFds; fd++) extra.push(fd);
-  for (const fd of extra) {
+  for (const fd of [...plan.heldFds, ...plan.keepFds]) {
     while (stdio.length < fd) stdio.push('ignore');
     stdio[fd] = fd;
   }

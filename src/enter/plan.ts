@@ -3,7 +3,7 @@
  * argv words for native/tsns-stage (see native/PROTOCOL.md), the command and its environment.
  * Everything that can be refused is refused here, before any namespace is touched.
  */
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
@@ -53,8 +53,8 @@ export interface EnterPlan {
   /** PROGRAM [ARG...] after `--`. */
   argv: string[];
   env: NodeJS.ProcessEnv;
-  /** fds above 2 the command keeps (--preserve-fds). */
-  keepFds: number;
+  /** fds above 2 the command keeps (--preserve-fds N: the caller's fds among 3..3+N-1). */
+  keepFds: number[];
   /** Our own fds the stage must inherit to open a namespace by /proc/self/fd/N (it closes them). */
   heldFds: number[];
   /** Namespaces joined, with where from (for --verbose-like reporting and tests). */
@@ -209,7 +209,7 @@ function processOf(target: Target | undefined, what: string): number {
 export function buildEnterPlan(o: EnterOptions): EnterPlan {
   const ns = o.namespaces ?? {};
   if (o.wd !== undefined && o.wdns !== undefined) throw new TsnsError('--wd and --wdns are mutually exclusive');
-  if (o.preserveFds !== undefined && (!Number.isInteger(o.preserveFds) || o.preserveFds < 0)) {
+  if (o.preserveFds !== undefined && (!Number.isInteger(o.preserveFds) || o.preserveFds < 0 || o.preserveFds > MAX_PRESERVE_FDS)) {
     throw new TsnsError(`invalid --preserve-fds: '${o.preserveFds}'`);
   }
   if (o.target !== undefined && o.targetPid !== undefined) throw new TsnsError('give either TARGET or --target, not both');
@@ -344,7 +344,9 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
   if (o.keepCaps) words.push('keep-caps');
 
   if (joinTypes.includes('pid') && !o.noFork) words.push('fork', 'forward-signals');
-  if (o.preserveFds) words.push(`keep-fds=${o.preserveFds}`);
+  const keepFds = o.preserveFds ? callerFds(o.preserveFds, heldFds) : [];
+  if (keepFds.length > 4096) throw new TsnsError(`--preserve-fds ${o.preserveFds}: more than 4096 open fds to pass`);
+  for (const fd of keepFds) words.push(`keep-fd=${fd}`);
 
   const env = o.env ? processEnvironment(processOf(target, '--env')) : (o.environment ?? process.env);
   let argv = o.command && o.command.length > 0 ? o.command : undefined;
@@ -353,7 +355,35 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
     argv = [shell];
     words.push(`argv0=-${basename(shell)}`);
   }
-  return { words, argv, env, keepFds: o.preserveFds ?? 0, heldFds, joins, target };
+  return { words, argv, env, keepFds, heldFds, joins, target };
+}
+
+/** --preserve-fds accepts at most this N (the stage passes at most 4096 fds). */
+const MAX_PRESERVE_FDS = 1 << 20;
+
+/**
+ * The fds among 3..3+count-1 that the caller gave us, as nsenter would pass them: not the ones Node
+ * opened for itself that happen to sit there (its epoll and eventfd, the pipes it holds both ends of),
+ * nor the namespace fds we hold for the stage.
+ */
+function callerFds(count: number, held: readonly number[]): number[] {
+  const links = new Map<number, string>();
+  for (const name of readdirSync('/proc/self/fd')) {
+    try {
+      links.set(Number(name), readlinkSync(`/proc/self/fd/${name}`));
+    } catch {
+      // the fd of the directory listing itself, closed by now
+    }
+  }
+  const uses = new Map<string, number>();
+  for (const link of links.values()) uses.set(link, (uses.get(link) ?? 0) + 1);
+  const fds: number[] = [];
+  for (const [fd, link] of links) {
+    if (fd < 3 || fd >= 3 + count || held.includes(fd)) continue;
+    if (link.startsWith('anon_inode:') || (link.startsWith('pipe:') && (uses.get(link) ?? 0) > 1)) continue;
+    fds.push(fd);
+  }
+  return fds.sort((a, b) => a - b);
 }
 
 function linkOfFile(path: string): string | undefined {
