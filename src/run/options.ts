@@ -8,6 +8,7 @@ import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { IdRange, kernelRanges, mergeSingle, parseIdRange, resolveId, subordinateRange } from './ids';
 import { defaultShell } from '../shell';
+import { checkPinDestination } from '../pin';
 
 export type Propagation = 'private' | 'shared' | 'slave' | 'unchanged';
 export type Setgroups = 'allow' | 'deny';
@@ -237,7 +238,8 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
     const other = seen.get(file);
     if (other) throw new TsnsError(`${value}: given for both --${optionName(other)} and --${optionName(type)}`);
     seen.set(file, type);
-    pins[type] = file;
+    // Every check `tsns pin` makes, now, so that a bad FILE fails before any namespace exists.
+    pins[type] = checkPinDestination(type, file);
   }
 
   const uid = o.setuid === undefined ? undefined : resolveId('user', String(o.setuid));
