@@ -232,12 +232,12 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
   const takeFromTarget = (type: NsType): void => {
     if (target?.named?.includes(type) || (target && target.pid === undefined)) {
       const file = target.files[type];
-      if (!file) throw new TsnsError(`${target.description} has no ${type} namespace; name one with --${longName(type)}=FILE`);
+      if (!file) throw new TsnsError(`${target.description} has no ${type} namespace; name one with --${NS_OPTION[type].long}=FILE`);
       fromFile[type] = file;
     } else if (target?.pid !== undefined) {
       fromProcess.add(type);
     } else {
-      throw new TsnsError(`--${longName(type)} needs a target or =FILE`);
+      throw new TsnsError(`--${NS_OPTION[type].long} needs a target or =FILE`);
     }
   };
 
@@ -393,8 +393,4 @@ function linkOfFile(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function longName(type: NsType): string {
-  return NS_OPTION[type].long;
 }

@@ -111,11 +111,6 @@ export function parseSignal(value: string | number): number {
   throw new TsnsError(`unknown signal: ${text}`);
 }
 
-/** The command-line option of a namespace type (unshare says --mount for mnt). */
-function optionName(type: NsType): string {
-  return NS_OPTION[type].long;
-}
-
 function parseOffset(value: number | string, what: string): bigint {
   const text = String(value).trim();
   if (!/^[+-]?\d+$/.test(text)) throw new TsnsError(`failed to parse ${what} offset: '${text}'`);
@@ -143,7 +138,7 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   for (const [type, value] of Object.entries(o.namespaces ?? {}) as [NsType, true | string | undefined][]) {
     if (!NS_TYPES.includes(type)) throw new TsnsError(`unknown namespace type '${type}'`);
     if (value === undefined) continue;
-    if (value !== true && value === '') throw new TsnsError(`--${optionName(type)}: empty file name`);
+    if (value !== true && value === '') throw new TsnsError(`--${NS_OPTION[type].long}: empty file name`);
     requested.set(type, value);
   }
   const want = (type: NsType) => {
@@ -234,9 +229,9 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   for (const [type, value] of requested) {
     if (value === true) continue;
     const file = path.resolve(value);
-    if ((type === 'pid' || type === 'time') && !fork) throw new TsnsError(`--${optionName(type)}=${value}: a persistent ${type} namespace needs --fork`);
+    if ((type === 'pid' || type === 'time') && !fork) throw new TsnsError(`--${NS_OPTION[type].long}=${value}: a persistent ${type} namespace needs --fork`);
     const other = seen.get(file);
-    if (other) throw new TsnsError(`${value}: given for both --${optionName(other)} and --${optionName(type)}`);
+    if (other) throw new TsnsError(`${value}: given for both --${NS_OPTION[other].long} and --${NS_OPTION[type].long}`);
     seen.set(file, type);
     // Every check `tsns pin` makes, now, so that a bad FILE fails before any namespace exists.
     pins[type] = checkPinDestination(type, file);

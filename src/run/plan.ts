@@ -38,14 +38,12 @@ export function buildPlan(spec: RunSpec): StagePlan {
   if (spec.forwardSignals) words.push('forward-signals');
   // unshare(1) changes root before mounting proc, so DIR is inside the new root; so does the stage.
   if (spec.root !== undefined) words.push(`chroot=${path.resolve(spec.root)}`);
-  if (spec.mountProc !== undefined) {
-    // unshare(1) mounts proc after its chroot and chdir: a relative DIR is taken from the new working
-    // directory. The stage mounts before `wdns`, so resolve it here.
-    const base = spec.root !== undefined ? '/' : process.cwd();
-    const wd = spec.wd !== undefined ? path.posix.resolve(base, spec.wd) : base;
-    words.push(`mount-proc=${path.posix.resolve(wd, spec.mountProc)}`);
-  }
-  if (spec.mountBinfmt !== undefined) words.push(`mount-binfmt=${path.posix.resolve(spec.root !== undefined ? '/' : process.cwd(), spec.mountBinfmt)}`);
+  // unshare(1) mounts proc and binfmt_misc after its chroot and chdir: a relative DIR is taken from
+  // the new working directory. The stage mounts before `wdns`, so resolve them here.
+  const base = spec.root !== undefined ? '/' : process.cwd();
+  const wd = spec.wd !== undefined ? path.posix.resolve(base, spec.wd) : base;
+  if (spec.mountProc !== undefined) words.push(`mount-proc=${path.posix.resolve(wd, spec.mountProc)}`);
+  if (spec.mountBinfmt !== undefined) words.push(`mount-binfmt=${path.posix.resolve(wd, spec.mountBinfmt)}`);
   if (spec.loadInterp !== undefined) words.push(`load-interp=${spec.loadInterp}`);
   if (spec.hostname !== undefined) words.push(`hostname=${spec.hostname}`);
   // -w is resolved after the new root, as unshare's chdir after chroot.

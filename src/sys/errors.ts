@@ -58,9 +58,3 @@ const messages: Record<string, string> = {
 export function describeErrno(errno: number): string {
   return messages[errnoName(errno)] ?? errnoName(errno);
 }
-
-/** True for errors that mean "this process or file went away or is not ours to read": skip quietly. */
-export function isVanished(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  return code === 'ENOENT' || code === 'ESRCH' || code === 'EACCES' || code === 'EPERM' || code === 'EINVAL';
-}

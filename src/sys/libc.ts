@@ -21,8 +21,6 @@ type Fn = (...args: any[]) => any;
 
 interface Bindings {
   koffi: typeof KoffiModule;
-  setns: Fn;
-  unshare: Fn;
   ioctlNoArg: Fn;
   ioctlUint32Out: Fn;
   mount: Fn;
@@ -51,8 +49,6 @@ function libc(): Bindings {
   const lib = koffi.load('libc.so.6');
   bound = {
     koffi,
-    setns: lib.func('int setns(int fd, int nstype)'),
-    unshare: lib.func('int unshare(int flags)'),
     // ioctl is variadic; the nsfs requests take no argument or one pointer, which the
     // x86_64/aarch64 Linux ABIs pass exactly like a fixed argument.
     ioctlNoArg: lib.func('int ioctl(int fd, unsigned long request)'),
@@ -82,14 +78,6 @@ function check(ret: number | bigint, syscall: string, target?: string): number {
   const n = Number(ret);
   if (n < 0) throw new SysError(syscall, libc().koffi.errno(), target);
   return n;
-}
-
-export function setns(fd: number, nstype: number): void {
-  check(libc().setns(fd, nstype), 'setns');
-}
-
-export function unshare(flags: number): void {
-  check(libc().unshare(flags), 'unshare');
 }
 
 /** NS_GET_USERNS / NS_GET_PARENT: a new fd of the related namespace (caller closes it). */
