@@ -7,9 +7,10 @@
  * Resolution reads /proc and the host's files; it loads native code (koffi) only for what needs a
  * pidfd or an nsfs ioctl (PID:INODE, a pin's type, a namespace held only by a socket or a relative).
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statfsSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readdirSync, readlinkSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNsfsMounts } from './scan/mountinfo';
+import { procStat } from './scan/stat';
 import { NS_TYPES, NsType, PIDFS_MAGIC, isNsType, nsTypeOfFlag } from './sys/constants';
 import { TsnsError } from './sys/errors';
 
@@ -50,13 +51,7 @@ export function kernelNsTypes(): NsType[] {
 
 /** Start time of a process (field 22 of /proc/PID/stat); undefined if it is gone. */
 export function processStartTime(pid: number): number | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  return procStat(pid)?.start;
 }
 
 /** `net:[4026532180]` -> { type, id }; undefined for anything else. */

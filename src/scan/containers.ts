@@ -15,6 +15,7 @@
  * Names come from annotations (io.kubernetes.cri.container-name, io.kubernetes.container.name,
  * nerdctl/name) or docker's on-disk config (/var/lib/docker/containers/ID/config.v2.json); else the id.
  */
+import { procStat } from './stat';
 import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TsnsError } from '../sys/errors';
@@ -88,14 +89,6 @@ function fuseMountPoints(): Set<string> {
     if (sep >= 0) out.add(unescapeMountPath(line.slice(0, sep).split(' ')[4] ?? ''));
   }
   return out;
-}
-
-/** State, ppid and start time (clock ticks) from /proc/PID/stat; undefined if gone. */
-export function procStat(pid: number): { state: string; ppid: number; start: number } | undefined {
-  const stat = readText(`/proc/${pid}/stat`);
-  if (!stat) return undefined;
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { state: f[0], ppid: Number(f[1]), start: Number(f[19]) };
 }
 
 /** A runtime state directory found by the walk: ROOT/ID with its state file. */
