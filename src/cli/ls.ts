@@ -11,7 +11,7 @@ import { readNetnsids, readRelations, readRepresentatives, scan, sortedNamespace
 import { readProcessDetails } from '../scan/sources/processes';
 import type { Namespace, ScanModel } from '../scan/model';
 import { columns as allColumns, findColumn, parseColumnList, type Column, type RenderContext, type Row } from '../report/columns';
-import { resolveContainer } from '../scan/containers';
+import { markContainers, pickContainer } from '../scan/containers';
 import { namespaceRows, processRows, type RowSet, type TreeKind } from '../report/rows';
 import { renderText, type TextOptions } from '../report/table';
 import type * as JsonModule from '../report/json';
@@ -196,7 +196,9 @@ function renderContext(plan: LsPlan, model: ScanModel): RenderContext {
 /** Scan and build the rows the plan shows. */
 export function collect(plan: LsPlan): { model: ScanModel; rows: RowSet } {
   const wantRelations = needs(plan, 'relations') || plan.tree === 'owner' || plan.tree === 'parent';
-  const model = scan({ types: plan.types, details: 'none', relations: false, netnsid: false });
+  const model = scan({ types: plan.types, details: 'none', relations: false, netnsid: false, containers: false });
+  // Containers only for the CONTAINER column (shown or filtered on) and --container: a walk of /run.
+  const containers = needs(plan, 'container') || plan.container !== undefined ? timed('containers', () => markContainers(model)) : [];
   const ctx = renderContext(plan, model);
   const rowFilter = plan.filter;
   const keep = rowFilter && ((row: Row): boolean => rowFilter.matches(row, ctx));
@@ -223,7 +225,7 @@ export function collect(plan: LsPlan): { model: ScanModel; rows: RowSet } {
   }
   if (plan.container !== undefined) {
     // CONTAINER holds the name, or the id where the name is shared.
-    const { name, id } = resolveContainer(plan.container);
+    const { name, id } = pickContainer(containers, plan.container);
     const inner = filter;
     filter = (ns) => (ns.container === name || ns.container === id) && (!inner || inner(ns));
   }

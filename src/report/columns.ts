@@ -24,7 +24,7 @@ export type JsonType = 'string' | 'number' | 'array';
 
 /** What a column needs the scan to have read. */
 /** ownerUid: the uid shown for a user namespace no process represents (one ioctl each). */
-export type ColumnNeed = 'details' | 'relations' | 'netnsid' | 'ownerUid';
+export type ColumnNeed = 'details' | 'relations' | 'netnsid' | 'ownerUid' | 'container';
 
 export type CellValue = string | number | readonly string[] | null;
 
@@ -103,7 +103,7 @@ define('NSFS', 'string', 'nsfs mountpoint (usually used network subsystem)', (r,
 define('PNS', 'number', 'parent namespace identifier (inode number)', (r) => r.ns.parent ?? null, { hint: 10, needs: ['relations'] });
 define('ONS', 'number', 'owner namespace identifier (inode number)', (r) => r.ns.owner ?? null, { hint: 10, needs: ['relations'] });
 define('SOURCES', 'array', 'how the namespace is held: process, task, fd, socket, nsfs, parent, owner', (r) => SOURCE_ORDER.filter((k) => r.ns.sources.has(k)));
-define('CONTAINER', 'string', 'container whose init process is the topmost member', (r) => r.ns.container ?? null);
+define('CONTAINER', 'string', 'container whose init process is the topmost member', (r) => r.ns.container ?? null, { needs: ['container'] });
 
 export function findColumn(name: string): Column | undefined {
   const upper = name.toUpperCase();

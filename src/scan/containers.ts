@@ -448,7 +448,7 @@ function initialNamespace(model: ScanModel, type: NsType): number | undefined {
   return namespaceOf(model, 2, type) ?? namespaceOf(model, process.pid, type);
 }
 
-/** Source, last: the CONTAINER column. */
-export const containerSource: Source = (model) => {
-  markContainers(model);
+/** Source: the CONTAINER column (unless ScanOptions.containers is false). */
+export const containerSource: Source = (model, options) => {
+  if (options.containers) markContainers(model);
 };

@@ -28,6 +28,8 @@ export interface ScanOptions {
   addMissingRelations?: boolean;
   /** Read NETNSID of network namespaces (netlink). Default true. */
   netnsid?: boolean;
+  /** Name the container of each namespace (Namespace.container). Default true. */
+  containers?: boolean;
   /** /proc to read (tests). */
   procRoot?: string;
 }
@@ -38,6 +40,7 @@ export interface ResolvedScanOptions {
   relations: boolean;
   addMissingRelations: boolean;
   netnsid: boolean;
+  containers: boolean;
   procRoot: string;
 }
 
@@ -124,6 +127,7 @@ export function resolveScanOptions(options: ScanOptions = {}): ResolvedScanOptio
     relations: options.relations ?? true,
     addMissingRelations: options.addMissingRelations ?? false,
     netnsid: options.netnsid ?? true,
+    containers: options.containers ?? true,
     procRoot: options.procRoot ?? '/proc',
   };
 }
