@@ -71,7 +71,8 @@ export const processSource: Source = (model, options) => {
  */
 export const ownPinSource: Source = (model, options) => {
   const own = model.ownMountNamespace;
-  if (own === undefined) return;
+  // With mount namespaces scanned, the nsfs source reads our own table with the others.
+  if (own === undefined || (model.namespaces.get(own)?.pids.length ?? 0) > 0) return;
   const wanted = new Set(options.types);
   for (const entry of readNsfsMounts(`${options.procRoot}/self/mountinfo`)) {
     if (!wanted.has(entry.type)) continue;
