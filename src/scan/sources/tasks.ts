@@ -48,15 +48,20 @@ export function scanThreads(pid: number, out: HeldNs[]): void {
   // (A leader that exited while its threads run shows no links: every thread then counts here, though
   // the process scan, which drops such a process, leaves them out of the model.)
   const leader = PER_THREAD_TYPES.map((t) => readNs(`/proc/${pid}/ns`, t));
+  const leaderUnreadable = leader.every((l) => l === undefined);
   for (const name of tids) {
     const tid = Number(name);
     if (tid === pid) continue;
+    let readable = false;
     for (let i = 0; i < PER_THREAD_TYPES.length; i++) {
       const link = readNs(`/proc/${pid}/task/${tid}/ns`, PER_THREAD_TYPES[i]);
+      if (link !== undefined) readable = true;
       if (link === undefined || link === leader[i]) continue;
       const ns = parseNsLink(link);
       if (ns) out.push({ pid, tid, type: ns.type, id: ns.id });
     }
+    // A process closed to us (PID 1 here, EACCES even for root) is closed thread by thread too.
+    if (leaderUnreadable && !readable) return;
   }
 }
 
