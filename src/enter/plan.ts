@@ -9,6 +9,7 @@ import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { Target, kernelNsTypes, namespaceOfFile, resolveTargetSync } from '../target';
 import { defaultShell } from '../shell';
+import { readMountinfo } from '../pin/mountinfo';
 
 export interface EnterOptions {
   /** TARGET: PID (or PID:INODE), container, namespace id, namespace file, pin directory or pin name. */
@@ -152,17 +153,13 @@ export function cgroupProcsOf(pid: number): string[] {
   const ours = read('self');
   // controllers ('' for v2, 'cpu,cpuacct', 'name=systemd') -> [mount point, root of the mount]
   const mounts = new Map<string, [string, string]>();
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const f = line.split(' ');
-    const dash = f.indexOf('-');
-    if (dash < 0) continue;
-    const unescape = (t: string): string => t.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    if (f[dash + 1] === 'cgroup2') {
-      if (!mounts.has('')) mounts.set('', [unescape(f[4]), unescape(f[3])]);
-    } else if (f[dash + 1] === 'cgroup') {
-      const opts = f[dash + 3].split(',');
+  for (const m of readMountinfo()) {
+    if (m.fsType === 'cgroup2') {
+      if (!mounts.has('')) mounts.set('', [m.mountPoint, m.root]);
+    } else if (m.fsType === 'cgroup') {
+      const opts = m.superOptions.split(',');
       for (const key of theirs.keys()) {
-        if (key && !mounts.has(key) && key.split(',').every((c) => opts.includes(c))) mounts.set(key, [unescape(f[4]), unescape(f[3])]);
+        if (key && !mounts.has(key) && key.split(',').every((c) => opts.includes(c))) mounts.set(key, [m.mountPoint, m.root]);
       }
     }
   }

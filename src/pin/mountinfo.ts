@@ -21,6 +21,8 @@ export interface MountEntry {
   master?: number;
   fsType: string;
   source: string;
+  /** Per-superblock options (for cgroup v1, its controllers: "rw,cpu,cpuacct"). */
+  superOptions: string;
 }
 
 export function parseMountinfo(text: string): MountEntry[] {
@@ -39,6 +41,7 @@ export function parseMountinfo(text: string): MountEntry[] {
       options: fields[5],
       fsType: fields[dash + 1],
       source: unescapeMountPath(fields[dash + 2]),
+      superOptions: fields[dash + 3] ?? '',
     };
     for (const tag of fields.slice(6, dash)) {
       const [key, value] = tag.split(':');
