@@ -616,6 +616,8 @@ describe('tsns pin, unpin, pins', function () {
     it('pins: bad type or column', () => {
       refuse(['pins', '-t', 'bogus'], /unknown namespace type/);
       refuse(['pins', '-o', 'PATH,BOGUS'], /unknown column/);
+      for (const list of ['', ',', '+']) refuse(['pins', '-o', list], /no columns/);
+      refuse(['pins', '-J', '-r'], /mutually exclusive/);
     });
   });
 });

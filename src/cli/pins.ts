@@ -3,6 +3,7 @@ import { parseCommandLine, OptionSpecs } from './args';
 import { NS_TYPES, NsType, isNsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { Pin, listPins } from '../pin';
+import { displayWidth, rawSafe, tableSafe } from '../report/cells';
 
 const usage = `Usage:
   tsns pins [options]
@@ -53,19 +54,10 @@ function selectColumns(outputs: string[] | undefined, allMounts: boolean): strin
     const add = list.startsWith('+');
     const names = (add ? list.slice(1) : list).split(',').filter(Boolean).map((n) => n.toUpperCase());
     for (const n of names) if (!Object.hasOwn(columns, n)) throw new TsnsError(`unknown column: ${n}`);
+    if (!names.length) throw new TsnsError(`no columns in '--output ${list}'`);
     selected = add ? [...selected, ...names] : names;
   }
   return selected;
-}
-
-/** lsns's raw escaping: unsafe bytes (space, control, backslash) as \xHH. */
-function rawEscape(text: string): string {
-  let out = '';
-  for (const c of text) {
-    const n = c.charCodeAt(0);
-    out += n <= 0x20 || n === 0x7f || c === '\\' ? `\\x${n.toString(16).padStart(2, '0')}` : c;
-  }
-  return out;
 }
 
 export function run(args: string[]): number {
@@ -75,6 +67,7 @@ export function run(args: string[]): number {
     return 0;
   }
   if (positionals.length) throw new TsnsError(`unexpected argument '${positionals[0]}'; try 'tsns pins --help'`);
+  if (values.json && values.raw) throw new TsnsError('mutually exclusive arguments: --json --raw');
   const types = values.type as string[] | undefined;
   for (const t of types ?? []) if (!isNsType(t)) throw new TsnsError(`unknown namespace type '${t}'`);
   const allMounts = Boolean(values['all-mounts']);
@@ -87,22 +80,25 @@ export function run(args: string[]): number {
     return 0;
   }
   if (!pins.length) return 0; // as lsns: no rows, no header
-  const cells = pins.map((p) => selected.map((c) => String(columns[c].value(p) ?? '')));
+  // Escaped as tsns ls escapes: a path with a newline or a blank stays one cell on one line.
+  const safe = values.raw ? rawSafe : tableSafe;
+  const cells = pins.map((p) => selected.map((c) => safe(String(columns[c].value(p) ?? ''))));
   const header = selected;
   if (values.raw) {
     const lines = values.noheadings ? [] : [header.join(' ')];
-    for (const row of cells) lines.push(row.map(rawEscape).join(' '));
+    for (const row of cells) lines.push(row.join(' '));
     if (lines.length) process.stdout.write(lines.join('\n') + '\n');
     return 0;
   }
   const rows = values.noheadings ? cells : [header, ...cells];
-  const widths = selected.map((_, i) => Math.max(0, ...rows.map((r) => r[i].length)));
+  const widths = selected.map((_, i) => Math.max(0, ...rows.map((r) => displayWidth(r[i]))));
   const lines = rows.map((row) =>
     row
       .map((cell, i) => {
         const last = i === row.length - 1;
-        if (columns[selected[i]].numeric) return cell.padStart(widths[i]);
-        return last ? cell : cell.padEnd(widths[i]);
+        const pad = ' '.repeat(widths[i] - displayWidth(cell));
+        if (columns[selected[i]].numeric) return pad + cell;
+        return last ? cell : cell + pad;
       })
       .join(' '),
   );
