@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MNT_DETACH, MS_BIND, MS_PRIVATE, MS_REC, MS_SHARED, NS_TYPES, NsType, UMOUNT_NOFOLLOW, isNsType } from '../sys/constants';
+import { MNT_DETACH, MS_BIND, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, NS_TYPES, NsType, UMOUNT_NOFOLLOW, isNsType } from '../sys/constants';
 import { SysError, TsnsError, describeErrno } from '../sys/errors';
 import * as libc from '../sys/libc';
 import { MountEntry, mountAt, mountHolding, nsfsRoot, readMountinfo } from './mountinfo';
@@ -153,8 +153,8 @@ function mkdirOnce(tx: Transaction, dir: string, mode: number): void {
     if (code(err) === 'EEXIST') return;
     throw new TsnsError(`cannot create directory ${dir}: ${message(err)}`);
   }
-  fs.chmodSync(dir, mode);
   tx.did(() => fs.rmdirSync(dir));
+  fs.chmodSync(dir, mode); // the umask may have narrowed mkdir's mode
 }
 
 /** Bind `dir` onto itself unless it is already a mount point; undone by unmounting it. */
@@ -187,7 +187,8 @@ function prepareManagedDirectory(tx: Transaction, type: NsType, table: MountEntr
     } catch (err) {
       throw new TsnsError(`mount --make-rshared ${dir} failed: ${message(err)}`);
     }
-    if (current) tx.did(() => libc.mount('', dir, 'none', MS_PRIVATE | MS_REC));
+    // Undone as it was: a slave mount stays a slave, anything else goes back to private.
+    if (current) tx.did(() => libc.mount('', dir, 'none', (current.master !== undefined ? MS_SLAVE : MS_PRIVATE) | MS_REC));
     return;
   }
   mkdirOnce(tx, PIN_RUN_DIR, 0o755);
