@@ -41,5 +41,10 @@ describe('util-linux option forms', () => {
     assert.throws(() => parseCommandLine(['--t'], specs), /ambiguous/);
     assert.throws(() => parseCommandLine(['--json=1'], specs), /doesn't allow an argument/);
     assert.throws(() => parseCommandLine(['-t'], specs), /requires an argument/);
+    // A name that stands for a short letter (tsns run's `-m` beside --mount=FILE) is not a long option.
+    const withShortOnly: OptionSpecs = { ...specs, mount: { kind: 'optional' }, '-m': { short: 'm', kind: 'boolean' } };
+    assert.equal(parseCommandLine(['-m'], withShortOnly).values['-m'], true);
+    assert.throws(() => parseCommandLine(['---m'], withShortOnly), /unrecognized option '---m'/);
+    assert.throws(() => parseCommandLine(['--'.concat('-')], withShortOnly), /unrecognized option/);
   });
 });

@@ -39,8 +39,10 @@ export interface ParseOptions {
 function expandLongPrefix(arg: string, specs: OptionSpecs): string {
   const eq = arg.indexOf('=');
   const name = arg.slice(2, eq < 0 ? undefined : eq);
+  // Names starting with '-' stand for short letters (`-m` beside --mount=FILE): never typed as long.
+  if (name.startsWith('-')) throw new TsnsError(`unrecognized option '--${name}'`);
   if (name in specs) return arg;
-  const matches = Object.keys(specs).filter((n) => n.startsWith(name));
+  const matches = Object.keys(specs).filter((n) => n.startsWith(name) && !n.startsWith('-'));
   if (matches.length === 1) return `--${matches[0]}${eq < 0 ? '' : arg.slice(eq)}`;
   if (matches.length > 1) throw new TsnsError(`option '--${name}' is ambiguous; possibilities: ${matches.map((m) => `'--${m}'`).join(' ')}`);
   throw new TsnsError(`unrecognized option '--${name}'`);
