@@ -10,6 +10,7 @@ import { TsnsError } from '../sys/errors';
 import { Target, kernelNsTypes, namespaceOfFile, resolveTargetSync } from '../target';
 import { defaultShell } from '../shell';
 import { readMountinfo } from '../pin/mountinfo';
+import type { IdRange } from '../run/ids';
 
 export interface EnterOptions {
   /** TARGET: PID (or PID:INODE), container, namespace id, namespace file, pin directory or pin name. */
@@ -116,15 +117,17 @@ function processId(pid: number, field: 'Uid' | 'Gid'): number {
 
 /** A host id as the target's user namespace names it (uid_map/gid_map read from the host). */
 function idInside(pid: number, hostId: number, map: 'uid_map' | 'gid_map'): number {
-  let text: string;
+  let ranges: IdRange[];
   try {
-    text = readFileSync(`/proc/${pid}/${map}`, 'utf8');
+    // Loaded here: only -S/-G follow need it, and every module costs `tsns enter` start-up.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { readIdMap } = require('../run/ids') as typeof import('../run/ids');
+    ranges = readIdMap(pid, map === 'uid_map' ? 'user' : 'group');
   } catch {
     return hostId;
   }
-  for (const line of text.trim().split('\n')) {
-    const [inside, outside, count] = line.trim().split(/\s+/).map(Number);
-    if (hostId >= outside && hostId < outside + count) return hostId - outside + inside;
+  for (const r of ranges) {
+    if (hostId >= r.outer && hostId < r.outer + r.count) return hostId - r.outer + r.inner;
   }
   throw new TsnsError(`id ${hostId} of process ${pid} has no mapping in its user namespace`);
 }
