@@ -240,6 +240,8 @@ function openByRelation(model: ScanModelT, ns: NamespaceT, depth: number): numbe
   if (depth > 8) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { openNamespace } = require('./scan/nsfile') as typeof import('./scan/nsfile');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { borrowSocketNetns } = require('./scan/sources/sockets') as typeof import('./scan/sources/sockets');
   const direct = openNamespace(model, ns);
   if (direct !== undefined) return direct;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -251,20 +253,9 @@ function openByRelation(model: ScanModelT, ns: NamespaceT, depth: number): numbe
       pidfd = libc.pidfdOpen(holder);
       for (const fd of numericDirs(`/proc/${holder}/fd`).slice(0, 4096)) {
         if (!readlinkOrUndefined(`/proc/${holder}/fd/${fd}`)?.startsWith('socket:')) continue;
-        let sock: number;
-        try {
-          sock = libc.pidfdGetfd(pidfd, fd);
-        } catch {
-          continue;
-        }
-        try {
-          const found = keepIf(libc.sockGetNetns(sock), ns.id);
-          if (found !== undefined) return found;
-        } catch {
-          // not a socket that knows its namespace
-        } finally {
-          closeSync(sock);
-        }
+        const netfd = borrowSocketNetns(pidfd, fd);
+        const found = netfd === undefined ? undefined : keepIf(netfd, ns.id);
+        if (found !== undefined) return found;
       }
     } catch {
       // the holder is gone or not ours

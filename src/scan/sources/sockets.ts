@@ -147,6 +147,32 @@ export function addSockets(model: ScanModel, sockets: SocketFd[], wanted: Readon
   if (unplaced.length > 0) borrowAndPlace(model, unplaced.slice(0, MAX_BORROWED), wanted);
 }
 
+/**
+ * The network namespace of fd `fd` of the process behind `pidfd` (pidfd_getfd + SIOCGSKNS), as an fd
+ * the caller closes; undefined when the fd cannot be borrowed or is not socket `inode` (any socket when
+ * no inode is given) any more. The fd number may have been reused since it was seen: readlink, not
+ * fstat, tells, as fstat of a file on someone's FUSE file system would ask (and could wait on) its server.
+ */
+export function borrowSocketNetns(pidfd: number, fd: number, inode?: number): number | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const libc = require('../../sys/libc') as typeof import('../../sys/libc');
+  let sock: number;
+  try {
+    sock = libc.pidfdGetfd(pidfd, fd);
+  } catch {
+    return undefined; // closed meanwhile, or not ours to borrow
+  }
+  try {
+    const link = readlinkSync(`/proc/self/fd/${sock}`);
+    if (inode !== undefined ? link !== `socket:[${inode}]` : !link.startsWith('socket:')) return undefined;
+    return libc.sockGetNetns(sock);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(sock);
+  }
+}
+
 /** pidfd_getfd + SIOCGSKNS for sockets the tables could not place. */
 function borrowAndPlace(model: ScanModel, sockets: SocketFd[], wanted: ReadonlySet<NsType>): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -169,35 +195,18 @@ function borrowAndPlace(model: ScanModel, sockets: SocketFd[], wanted: ReadonlyS
       const holderNet = model.processes.get(pid)?.ns.net;
       for (const s of list) {
         if (placed.has(s.inode)) continue;
-        let sock: number;
+        const netfd = borrowSocketNetns(pidfd, s.fd, s.inode);
+        if (netfd === undefined) continue;
         try {
-          sock = libc.pidfdGetfd(pidfd, s.fd);
-        } catch {
-          continue; // closed meanwhile, or not ours to borrow
-        }
-        try {
-          // The fd number may have been reused for something else since the walk. readlink, not fstat:
-          // fstat of a reused fd on someone's FUSE file system would ask (and could wait on) its server.
-          if (readlinkSync(`/proc/self/fd/${sock}`) !== `socket:[${s.inode}]`) continue;
-          let netfd: number;
-          try {
-            netfd = libc.sockGetNetns(sock);
-          } catch {
-            continue;
-          }
-          try {
-            const netns = fstatSync(netfd).ino;
-            placed.add(s.inode);
-            if (netns === holderNet) continue;
-            const known = model.namespaces.has(netns);
-            const ns = holdNamespace(model, 'net', netns, 'socket', pid);
-            // No path reaches a namespace only a socket holds: walk its owners now, through this fd.
-            if (!known) walkFromFd(model, ns, netfd, wanted);
-          } finally {
-            closeSync(netfd);
-          }
+          const netns = fstatSync(netfd).ino;
+          placed.add(s.inode);
+          if (netns === holderNet) continue;
+          const known = model.namespaces.has(netns);
+          const ns = holdNamespace(model, 'net', netns, 'socket', pid);
+          // No path reaches a namespace only a socket holds: walk its owners now, through this fd.
+          if (!known) walkFromFd(model, ns, netfd, wanted);
         } finally {
-          closeSync(sock);
+          closeSync(netfd);
         }
       }
     } finally {
