@@ -239,10 +239,10 @@ function keepIf(fd: number, id: number): number | undefined {
 function openByRelation(model: ScanModelT, ns: NamespaceT, depth: number): number | undefined {
   if (depth > 8) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { openNamespace } = require('./scan/nsfile') as typeof import('./scan/nsfile');
+  const { openNamespaceFd } = require('./scan/nsfile') as typeof import('./scan/nsfile');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { borrowSocketNetns } = require('./scan/sources/sockets') as typeof import('./scan/sources/sockets');
-  const direct = openNamespace(model, ns);
+  const direct = openNamespaceFd(model, ns);
   if (direct !== undefined) return direct;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const libc = require('./sys/libc') as typeof import('./sys/libc');

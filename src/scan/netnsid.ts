@@ -7,7 +7,7 @@
 import { closeSync } from 'node:fs';
 import { close, recv, send, socket } from '../sys/libc';
 import type { Namespace, ScanModel } from './model';
-import { openNamespace } from './nsfile';
+import { openNamespaceFd } from './nsfile';
 
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;
@@ -69,7 +69,7 @@ export function readNetnsids(model: ScanModel, namespaces: Iterable<Namespace>):
   try {
     for (const ns of namespaces) {
       if (ns.type !== 'net' || ns.netnsid !== undefined) continue;
-      const fd = openNamespace(model, ns);
+      const fd = openNamespaceFd(model, ns);
       if (fd === undefined) continue;
       try {
         ns.netnsid = askNsid(sock, fd, seq++, reply);

@@ -37,7 +37,7 @@ function openChecked(way: OpenPath, id: number): number | undefined {
 }
 
 /** An O_RDONLY fd of the namespace (caller closes it), or undefined if no way to it is left. */
-export function openNamespace(model: ScanModel, ns: Namespace): number | undefined {
+export function openNamespaceFd(model: ScanModel, ns: Namespace): number | undefined {
   // A member's /proc/PID/ns/TYPE (raw open/statx: this runs once per namespace on the host).
   for (const pid of ns.pids.slice(0, 4)) {
     const fd = openReadOnly(`/proc/${pid}/ns/${ns.type}`);

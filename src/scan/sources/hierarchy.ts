@@ -15,7 +15,7 @@ import { close, fdInode, nsGetOwnerUid, nsGetParent, nsGetUserns } from '../../s
 import type { Source } from '../index';
 import type { Namespace, ScanModel } from '../model';
 import { holdNamespace } from './nsfs';
-import { openNamespace } from '../nsfile';
+import { openNamespaceFd } from '../nsfile';
 
 /** Namespaces already walked in this model (so each is asked once). */
 const walked = new WeakMap<ScanModel, Set<number>>();
@@ -101,7 +101,7 @@ export function walkFromFd(model: ScanModel, ns: Namespace, fd: number, wanted: 
 
 /** Walk from one namespace, when a file of it can be opened at all. */
 function walkFrom(model: ScanModel, ns: Namespace, wanted: ReadonlySet<NsType>): void {
-  const fd = openNamespace(model, ns);
+  const fd = openNamespaceFd(model, ns);
   if (fd === undefined) return;
   try {
     walkFromFd(model, ns, fd, wanted);
