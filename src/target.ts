@@ -11,6 +11,7 @@ import { closeSync, constants as fsConstants, fstatSync, openSync, readdirSync, 
 import { join } from 'node:path';
 import { readNsfsMounts } from './scan/mountinfo';
 import { procStat } from './scan/stat';
+import { parseNsLink } from './scan/sources/nsfs';
 import { NS_TYPES, NsType, PIDFS_MAGIC, isNsType, nsTypeOfFlag } from './sys/constants';
 import { TsnsError } from './sys/errors';
 
@@ -54,13 +55,6 @@ export function processStartTime(pid: number): number | undefined {
   return procStat(pid)?.start;
 }
 
-/** `net:[4026532180]` -> { type, id }; undefined for anything else. */
-export function parseNsLink(link: string): { type: NsType; id: number } | undefined {
-  const m = /^(\w+):\[(\d+)\]$/.exec(link);
-  if (!m) return undefined;
-  const type = m[1] === 'pid_for_children' ? 'pid' : m[1];
-  return isNsType(type) ? { type, id: Number(m[2]) } : undefined;
-}
 
 /**
  * What namespace a file is: open it (O_NONBLOCK: never hang on a FIFO) and read back the fd's link,
