@@ -19,6 +19,7 @@ import * as libc from '../sys/libc';
 import { MountEntry, mountAt, mountHolding, nsfsRoot, readMountinfo } from './mountinfo';
 import { NSFS_MAGIC, OpenNamespace, hasSysAdmin, openNamespace } from './nsfile';
 import { Transaction } from './transaction';
+import { parseNsLink } from '../scan/sources/nsfs';
 
 export { openNamespace } from './nsfile';
 export type { OpenNamespace } from './nsfile';
@@ -520,9 +521,7 @@ export interface ListPinsOptions {
 
 function readNsInode(pid: string, type: string): number | undefined {
   try {
-    const link = fs.readlinkSync(`/proc/${pid}/ns/${type}`);
-    const m = /\[(\d+)\]$/.exec(link);
-    return m ? Number(m[1]) : undefined;
+    return parseNsLink(fs.readlinkSync(`/proc/${pid}/ns/${type}`))?.id;
   } catch {
     return undefined; // vanished or unreadable: skip quietly
   }

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { unescapeMountPath } from '../scan/mountinfo';
+import { parseNsLink } from '../scan/sources/nsfs';
 
 export interface MountEntry {
   mountId: number;
@@ -82,6 +83,6 @@ export function mountHolding(table: MountEntry[], file: string): MountEntry | un
 /** For an nsfs mount: the namespace its root names ("net:[4026532286]"), else undefined. */
 export function nsfsRoot(entry: MountEntry): { type: string; inode: number } | undefined {
   if (entry.fsType !== 'nsfs') return undefined;
-  const m = /^(\w+):\[(\d+)\]$/.exec(entry.root);
-  return m ? { type: m[1], inode: Number(m[2]) } : undefined;
+  const ns = parseNsLink(entry.root);
+  return ns ? { type: ns.type, inode: ns.id } : undefined;
 }

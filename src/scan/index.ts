@@ -12,7 +12,7 @@ import type * as NetnsidModule from './netnsid';
 import { listPids, readProcessDetails, readProcesses } from './sources/processes';
 import { holderSource, holderStartSource, readAheadSource, shareProcessList } from './sources/fds';
 import { socketSource } from './sources/sockets';
-import { nsfsSource } from './sources/nsfs';
+import { nsfsSource, parseNsLink } from './sources/nsfs';
 import { hierarchySource, readRelations } from './sources/hierarchy';
 import { containerSource } from './containers';
 
@@ -49,9 +49,7 @@ export type Source = (model: ScanModel, options: ResolvedScanOptions) => void;
 
 function inodeOfLink(path: string): number | undefined {
   try {
-    const link = readlinkSync(path);
-    const n = Number(link.slice(link.indexOf('[') + 1, -1));
-    return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+    return parseNsLink(readlinkSync(path))?.id;
   } catch {
     return undefined;
   }
