@@ -24,7 +24,10 @@ function timeOnce(argv: string[]): number {
 /** Mean CPU time (ms, task-clock of the process and its children) over `runs`, via perf; undefined
  *  where perf is missing or not allowed. */
 function cpuMs(argv: string[], runs: number): number | undefined {
-  const r = spawnSync('perf', ['stat', '-x', ',', '-r', String(runs), '-e', 'task-clock', '--', ...argv], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync('perf', ['stat', '-x', ',', '-r', String(runs), '-e', 'task-clock', '--', ...argv], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   if (r.status !== 0) return undefined;
   const line = r.stderr.split('\n').find((l) => l.includes(',task-clock'));
   const ms = line ? Number(line.split(',')[0]) : NaN;
@@ -46,7 +49,9 @@ function children(pid: number): number[] {
 }
 
 async function startTarget(): Promise<{ pid: number; proc: ChildProcess }> {
-  const proc = spawn('unshare', ['--uts', '--ipc', '--net', '--pid', '--fork', '--kill-child', '--mount', '--mount-proc', 'sleep', '1000'], { stdio: 'ignore' });
+  const proc = spawn('unshare', ['--uts', '--ipc', '--net', '--pid', '--fork', '--kill-child', '--mount', '--mount-proc', 'sleep', '1000'], {
+    stdio: 'ignore',
+  });
   for (let i = 0; i < 250; i++) {
     const [pid] = children(proc.pid as number);
     if (pid !== undefined) {

@@ -23,7 +23,7 @@ function lsTable(results: LsBenchResult[]): string {
       `| ${r.procs} | ${r.namespaces} | ${ms(r.lsns.median)} | ${ms(r.tsns.median)} | ${r.ratio.toFixed(2)} | ${ms(r.core.median)} | ${(r.core.median / r.lsns.median).toFixed(2)} | ${cpu(r.lsnsCpu.median)} | ${cpu(r.tsnsCpu.median)} | ${cpu(r.coreCpu.median)} | ${r.tsnsPeakRssMb.toFixed(0)} MB | ${Number.isFinite(r.lsnsPeakRssMb) ? `${r.lsnsPeakRssMb.toFixed(0)} MB` : 'n/a'} |`,
   );
   return [
-    '| processes | namespaces | lsns | tsns ls | tsns / lsns | tsns ls, lsns\'s sources only | that / lsns | lsns CPU | tsns CPU | tsns CPU, lsns\'s sources | tsns peak RSS | lsns peak RSS |',
+    "| processes | namespaces | lsns | tsns ls | tsns / lsns | tsns ls, lsns's sources only | that / lsns | lsns CPU | tsns CPU | tsns CPU, lsns's sources | tsns peak RSS | lsns peak RSS |",
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');
@@ -54,11 +54,14 @@ async function main(): Promise<void> {
   const runs = Number(values.runs ?? 11);
   const sizes = values.sizes ? values.sizes.split(',').map(Number) : [procs];
   if (process.getuid?.() !== 0) throw new Error('the benchmark makes namespaces with unshare: run it as root');
-  if (![procs, namespaces, runs, ...sizes].every((n) => Number.isInteger(n) && n > 0)) throw new Error('--procs, --namespaces, --runs and --sizes take positive integers');
+  if (![procs, namespaces, runs, ...sizes].every((n) => Number.isInteger(n) && n > 0))
+    throw new Error('--procs, --namespaces, --runs and --sizes take positive integers');
 
   const sections: string[] = [];
   const stamp = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} CPUs, Node ${process.version}, ${execSync('lsns --version').toString().trim()}, load average ${loadavg()[0].toFixed(1)} at the start`;
-  sections.push(`# Benchmark results\n\nLatest \`npm run bench\` (${stamp}). Wall times are medians of ${runs} interleaved runs, output to /dev/null; CPU is user + system time of the command (GNU time), medians.`);
+  sections.push(
+    `# Benchmark results\n\nLatest \`npm run bench\` (${stamp}). Wall times are medians of ${runs} interleaved runs, output to /dev/null; CPU is user + system time of the command (GNU time), medians.`,
+  );
 
   if (!values['no-startup']) {
     const s = benchStartup(runs);
@@ -70,7 +73,9 @@ async function main(): Promise<void> {
   for (const size of sizes) results.push(await benchLs({ procs: size, namespaces, runs }));
   const steps = results[results.length - 1].profile;
   const profileText = steps.map(([name, t]) => `| ${name} | ${t.toFixed(1)} ms |`).join('\n');
-  sections.push(`## tsns ls against lsns\n\n${lsTable(results)}\n\n"lsns's sources only" is tsns ls with the discovery sources (threads, fds, sockets, pins in other mount namespaces, hierarchy, containers) switched off: what lsns itself looks at.\n\nTargets: tsns ls at most 1/3 of lsns's time at 2,500 processes; at most 150 MB peak at 10,000; time linear in processes.\n\nWhere tsns ls spends its time at ${results[results.length - 1].procs} processes (TSNS_PROFILE=1, medians; the rest is Node start-up and module loading):\n\n| step | time |\n|---|---:|\n${profileText}`);
+  sections.push(
+    `## tsns ls against lsns\n\n${lsTable(results)}\n\n"lsns's sources only" is tsns ls with the discovery sources (threads, fds, sockets, pins in other mount namespaces, hierarchy, containers) switched off: what lsns itself looks at.\n\nTargets: tsns ls at most 1/3 of lsns's time at 2,500 processes; at most 150 MB peak at 10,000; time linear in processes.\n\nWhere tsns ls spends its time at ${results[results.length - 1].procs} processes (TSNS_PROFILE=1, medians; the rest is Node start-up and module loading):\n\n| step | time |\n|---|---:|\n${profileText}`,
+  );
   process.stdout.write(`${sections[sections.length - 1]}\n\n`);
   process.stderr.write(`(${countProcesses()} processes left after teardown)\n`);
 

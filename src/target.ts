@@ -55,7 +55,6 @@ export function processStartTime(pid: number): number | undefined {
   return procStat(pid)?.start;
 }
 
-
 /**
  * What namespace a file is: open it (O_NONBLOCK: never hang on a FIFO) and read back the fd's link,
  * which for an nsfs file is `type:[inode]` wherever it is mounted. Undefined when it is not one.

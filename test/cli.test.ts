@@ -23,7 +23,11 @@ describe('tsns (every command)', () => {
   });
 
   it('a control character in an argument does not break the message into several lines', () => {
-    for (const args of [['ls', '-Q', 'NS\n=='], ['ls', '-o', 'A\nB'], ['unpin', 'a\nb']]) {
+    for (const args of [
+      ['ls', '-Q', 'NS\n=='],
+      ['ls', '-o', 'A\nB'],
+      ['unpin', 'a\nb'],
+    ]) {
       const r = spawnSync(process.execPath, [TSNS, ...args], { encoding: 'utf8' });
       assert.equal(r.status, 1);
       assert.equal(r.stderr.split('\n').length, 2, JSON.stringify(r.stderr));

@@ -144,7 +144,10 @@ describe('containers without an engine (real runc)', function () {
       assert.equal(c?.id, id, line);
       assert.equal(c?.manager, manager, line);
     }
-    assert.equal(containerOfCgroup(`0::/kubepods.slice/kubepods-pod0f1e2d3c_4b5a_6978_8a9b_0c1d2e3f4a5b.slice/cri-containerd-${id}.scope`)?.pod, '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b');
+    assert.equal(
+      containerOfCgroup(`0::/kubepods.slice/kubepods-pod0f1e2d3c_4b5a_6978_8a9b_0c1d2e3f4a5b.slice/cri-containerd-${id}.scope`)?.pod,
+      '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
+    );
     assert.equal(containerOfCgroup(`0::/machine.slice/libpod-conmon-${id}.scope`), undefined);
     assert.equal(containerOfCgroup('0::/user.slice/user-0.slice/session-1.scope'), undefined);
   });
@@ -154,10 +157,16 @@ describe('containers without an engine (real runc)', function () {
     assert.equal(resolveContainer(web.id).pid, web.pid);
     assert.equal(resolveContainer(rootless.id.slice(0, rootless.id.length - 2)).pid, rootless.pid);
     assert.equal(resolveContainer(hiddenId.slice(0, 12)).pid, hidden.pid);
-    assert.throws(() => resolveContainer(`nope-${tag}`), (e: unknown) => e instanceof TsnsError && e.message === `no such container: nope-${tag}`);
+    assert.throws(
+      () => resolveContainer(`nope-${tag}`),
+      (e: unknown) => e instanceof TsnsError && e.message === `no such container: nope-${tag}`,
+    );
     // Both fixture containers' ids start with tsns-test-PID-.
     const common = 'tsns-test-';
-    assert.throws(() => resolveContainer(common), (e: unknown) => e instanceof TsnsError && /ambiguous/.test(e.message) && !e.message.includes('\n'));
+    assert.throws(
+      () => resolveContainer(common),
+      (e: unknown) => e instanceof TsnsError && /ambiguous/.test(e.message) && !e.message.includes('\n'),
+    );
   });
 
   it("reads crun's state format (ROOT/ID/status + config.json), checked against the init's start time", async function () {
@@ -174,7 +183,15 @@ describe('containers without an engine (real runc)', function () {
         fs.mkdirSync(`${root}/${id}`, { recursive: true });
         fs.writeFileSync(
           `${root}/${id}/status`,
-          JSON.stringify({ pid: init.pid, 'process-start-time': startTime, 'cgroup-path': '', rootfs: 'rootfs', bundle: '/srv/b', created: new Date().toISOString(), detached: true }),
+          JSON.stringify({
+            pid: init.pid,
+            'process-start-time': startTime,
+            'cgroup-path': '',
+            rootfs: 'rootfs',
+            bundle: '/srv/b',
+            created: new Date().toISOString(),
+            detached: true,
+          }),
         );
         fs.writeFileSync(`${root}/${id}/config.json`, JSON.stringify({ ociVersion: '1.0.2', annotations: { 'nerdctl/name': `${id}-name` } }));
       };
@@ -255,9 +272,12 @@ describe('containers without an engine (real runc)', function () {
     assert.equal(fs.statSync(`/proc/${rootless.pid}`).uid, USERNS_HOST_ID);
   });
 
-  it('a pod: the app container joins the pause container\'s network namespace, which stays the pause\'s', function () {
+  it("a pod: the app container joins the pause container's network namespace, which stays the pause's", function () {
     const pause = startContainer({ annotations: { 'io.kubernetes.cri.container-name': `pause-${tag}` } });
-    const app = startContainer({ annotations: { 'io.kubernetes.cri.container-name': `app-${tag}` }, join: { network: `/proc/${pause.pid}/ns/net`, ipc: `/proc/${pause.pid}/ns/ipc` } });
+    const app = startContainer({
+      annotations: { 'io.kubernetes.cri.container-name': `app-${tag}` },
+      join: { network: `/proc/${pause.pid}/ns/net`, ipc: `/proc/${pause.pid}/ns/ipc` },
+    });
     try {
       assert.equal(nsInode(app.pid, 'net'), nsInode(pause.pid, 'net'));
       const rows = lsJson();
@@ -268,7 +288,9 @@ describe('containers without an engine (real runc)', function () {
         assert.equal(containerOf(app.pid, t), `app-${tag}`, t);
         assert.equal(containerOf(pause.pid, t), `pause-${tag}`, t);
       }
-      const appRows = lsJson('--container', `app-${tag}`).map((r) => r.type).sort();
+      const appRows = lsJson('--container', `app-${tag}`)
+        .map((r) => r.type)
+        .sort();
       assert.deepEqual(appRows, ['mnt', 'pid', 'uts']);
     } finally {
       app.stop();
@@ -287,37 +309,45 @@ describe('containers without an engine (real runc)', function () {
       const r = tsns('ls', '--container', twin);
       assert.equal(r.status, 1);
       assert.match(r.stderr, /^tsns: container '[^']+' is ambiguous: matches [^\n]+\n$/);
-      assert.deepEqual(lsJson('--container', a.id).map((x) => x.ns).sort(), [...ownNamespaces(a.pid).keys()].sort());
+      assert.deepEqual(
+        lsJson('--container', a.id)
+          .map((x) => x.ns)
+          .sort(),
+        [...ownNamespaces(a.pid).keys()].sort(),
+      );
     } finally {
       a.stop();
       b.stop();
     }
   });
 
-  it('tsns ls --container NAME shows that container\'s namespaces, by name, id or prefix', function () {
+  it("tsns ls --container NAME shows that container's namespaces, by name, id or prefix", function () {
     for (const [c, spec] of [
       [web, webName],
       [rootless, rootless.id],
       [hidden, hiddenId.slice(0, 16)],
     ] as [Container, string][]) {
       const rows = lsJson('--container', spec);
-      assert.deepEqual(
-        rows.map((r) => r.ns).sort(),
-        [...ownNamespaces(c.pid).keys()].sort(),
-        spec,
-      );
+      assert.deepEqual(rows.map((r) => r.ns).sort(), [...ownNamespaces(c.pid).keys()].sort(), spec);
       assert.ok(rows.every((r) => r.pid === c.pid && r.nprocs >= 1));
     }
     const table = tsns('ls', '--container', webName, '-n', '-o', 'TYPE,CONTAINER');
     assert.equal(table.status, 0);
     assert.deepEqual(
-      table.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/)[1]),
+      table.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/)[1]),
       [...ownNamespaces(web.pid).keys()].map(() => webName),
     );
   });
 
   it('tsns ls --container with an unknown or ambiguous name, or with an NSID: one tsns: line, exit 1', function () {
-    for (const args of [['--container', `nope-${tag}`], ['--container', 'tsns-test-'], ['4026531833', '--container', `nope-${tag}`]]) {
+    for (const args of [
+      ['--container', `nope-${tag}`],
+      ['--container', 'tsns-test-'],
+      ['4026531833', '--container', `nope-${tag}`],
+    ]) {
       const r = tsns('ls', ...args);
       assert.equal(r.status, 1);
       assert.equal(r.stdout, '');

@@ -54,9 +54,13 @@ function tmpDir(): string {
 
 /** unshare --uts --ipc --net --pid --fork --mount --mount-proc: the target is the pid-1 sleep inside. */
 async function unshareTarget(hostname: string): Promise<{ pid: number; unshare: ChildProcess }> {
-  const unshare = spawn('unshare', ['--uts', '--ipc', '--net', '--pid', '--fork', '--kill-child', '--mount', '--mount-proc', 'sh', '-c', `hostname ${hostname} && exec sleep 1000`], {
-    stdio: 'ignore',
-  });
+  const unshare = spawn(
+    'unshare',
+    ['--uts', '--ipc', '--net', '--pid', '--fork', '--kill-child', '--mount', '--mount-proc', 'sh', '-c', `hostname ${hostname} && exec sleep 1000`],
+    {
+      stdio: 'ignore',
+    },
+  );
   started.push(unshare);
   const pid = await waitFor('the unshare target', () => {
     const [child] = childrenOf(unshare.pid as number);
@@ -117,9 +121,24 @@ describe('tsns enter', function () {
     });
 
     it('as nobody, a rootless target (unshare -r): user namespace first, by pidfd and by files', async () => {
-      const rootless = spawn('setpriv', [`--reuid=${NOBODY_UID}`, `--regid=${NOBODY_UID}`, '--clear-groups', 'unshare', '--user', '--map-root-user', '--uts', 'sh', '-c', 'hostname rootless && exec sleep 1000'], {
-        stdio: 'ignore',
-      });
+      const rootless = spawn(
+        'setpriv',
+        [
+          `--reuid=${NOBODY_UID}`,
+          `--regid=${NOBODY_UID}`,
+          '--clear-groups',
+          'unshare',
+          '--user',
+          '--map-root-user',
+          '--uts',
+          'sh',
+          '-c',
+          'hostname rootless && exec sleep 1000',
+        ],
+        {
+          stdio: 'ignore',
+        },
+      );
       started.push(rootless);
       const pid = rootless.pid as number;
       await waitFor('the rootless target', () => (commOf(pid) === 'sleep' ? true : undefined));
@@ -132,7 +151,24 @@ describe('tsns enter', function () {
       }
       // nsenter (2.38 and 2.42) cannot drop groups in a user namespace whose setgroups is denied;
       // with its credentials kept it shows the same.
-      const theirs = spawnSync('setpriv', [`--reuid=${NOBODY_UID}`, `--regid=${NOBODY_UID}`, '--clear-groups', 'nsenter', '--preserve-credentials', '-t', String(pid), '-U', '-u', 'sh', '-c', probe], { encoding: 'utf8' });
+      const theirs = spawnSync(
+        'setpriv',
+        [
+          `--reuid=${NOBODY_UID}`,
+          `--regid=${NOBODY_UID}`,
+          '--clear-groups',
+          'nsenter',
+          '--preserve-credentials',
+          '-t',
+          String(pid),
+          '-U',
+          '-u',
+          'sh',
+          '-c',
+          probe,
+        ],
+        { encoding: 'utf8' },
+      );
       assert.equal(theirs.stdout, expected, theirs.stderr);
       // Someone else's namespaces stay closed to nobody.
       const refused = tsnsAsNobody(['enter', String(target.pid), '--net', '--', 'true']);
@@ -389,7 +425,11 @@ describe('tsns enter', function () {
       const t = await lonelyUts('hidden-pin');
       const dir = tmpDir();
       const pin = path.join(dir, 'pin');
-      const pinner = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `touch ${pin} && mount --bind /proc/${t.pid}/ns/uts ${pin} && exec sleep 1000`], { stdio: 'ignore' });
+      const pinner = spawn(
+        'unshare',
+        ['--mount', '--propagation', 'private', 'sh', '-c', `touch ${pin} && mount --bind /proc/${t.pid}/ns/uts ${pin} && exec sleep 1000`],
+        { stdio: 'ignore' },
+      );
       started.push(pinner);
       await waitFor('the pinner', () => (commOf(pinner.pid as number) === 'sleep' ? true : undefined));
       t.proc.kill('SIGKILL');
@@ -423,7 +463,17 @@ describe('tsns enter', function () {
     });
 
     it('forwards signals sent to tsns to the command in the pid namespace', async () => {
-      const { child, out, done } = startWatched([process.execPath, TSNS, 'enter', String(target.pid), '-a', '--', 'sh', '-c', 'trap "echo got-usr1; exit 7" USR1; echo ready; while :; do sleep 0.05; done']);
+      const { child, out, done } = startWatched([
+        process.execPath,
+        TSNS,
+        'enter',
+        String(target.pid),
+        '-a',
+        '--',
+        'sh',
+        '-c',
+        'trap "echo got-usr1; exit 7" USR1; echo ready; while :; do sleep 0.05; done',
+      ]);
       await waitFor('ready', () => (out().includes('ready') ? true : undefined));
       child.kill('SIGUSR1');
       assert.equal(await done, 7);
@@ -436,7 +486,19 @@ describe('tsns enter', function () {
       // In a process group of its own under the test runner: the kernel drops SIGTSTP to an orphaned
       // group (nobody left to continue it), which the runner's group is when CI starts it by setsid.
       const inOwnGroup = ['-c', 'import os, sys; os.setpgid(0, 0); os.execv(sys.argv[1], sys.argv[1:])'];
-      const { child, out, done } = startWatched(['python3', ...inOwnGroup, process.execPath, TSNS, 'enter', String(target.pid), '-a', '--', 'sh', '-c', 'echo ready; sleep 2; echo finished']);
+      const { child, out, done } = startWatched([
+        'python3',
+        ...inOwnGroup,
+        process.execPath,
+        TSNS,
+        'enter',
+        String(target.pid),
+        '-a',
+        '--',
+        'sh',
+        '-c',
+        'echo ready; sleep 2; echo finished',
+      ]);
       await waitFor('ready', () => (out().includes('ready') ? true : undefined));
       const stage = child.pid as number;
       child.kill('SIGTSTP');
@@ -501,13 +563,28 @@ describe('tsns enter', function () {
         assert.equal(ok(kept).trim().split('\n').sort().join(' '), '0 1 2 3', `${opts}`);
         // A generous N passes what the caller gave (3 and 4), never Node's own epoll, eventfd or
         // internal pipes that happen to sit in the range (a /dev/null Node keeps may come along).
-        const generous = spawnSync(process.execPath, [TSNS, 'enter', String(target.pid), ...opts, '--preserve-fds', '30', '--', 'sh', '-c', 'ls -l /proc/$$/fd'], {
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-        });
+        const generous = spawnSync(
+          process.execPath,
+          [TSNS, 'enter', String(target.pid), ...opts, '--preserve-fds', '30', '--', 'sh', '-c', 'ls -l /proc/$$/fd'],
+          {
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+          },
+        );
         const fds = [...ok(generous).matchAll(/ (\d+) -> (.*)$/gm)].map((m) => [m[1], m[2]] as [string, string]);
-        assert.deepEqual(fds.map(([fd]) => Number(fd)).filter((fd) => fd < 5).sort(), [0, 1, 2, 3, 4], `${opts}`);
-        assert.deepEqual(fds.filter(([fd, link]) => Number(fd) >= 5 && link !== '/dev/null'), [], `${opts}`);
+        assert.deepEqual(
+          fds
+            .map(([fd]) => Number(fd))
+            .filter((fd) => fd < 5)
+            .sort(),
+          [0, 1, 2, 3, 4],
+          `${opts}`,
+        );
+        assert.deepEqual(
+          fds.filter(([fd, link]) => Number(fd) >= 5 && link !== '/dev/null'),
+          [],
+          `${opts}`,
+        );
       }
       const huge = tsns([String(target.pid), '--net', '--preserve-fds', '1048577', 'true']);
       assert.equal(huge.status, 1);

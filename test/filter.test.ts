@@ -48,13 +48,20 @@ const parsed = (text: string): string => shape(parseFilter(text).root);
 
 describe('filter expressions (-Q, libsmartcols semantics)', () => {
   it('parses every operator spelling', () => {
-    for (const [op, spellings] of Object.entries({ '==': ['==', 'eq', 'EQ'], '!=': ['!=', 'ne', 'NE'], '>=': ['>=', 'ge', 'GE'], '<=': ['<=', 'le', 'LE'], '>': ['>', 'gt', 'GT'], '<': ['<', 'lt', 'LT'] })) {
+    for (const [op, spellings] of Object.entries({
+      '==': ['==', 'eq', 'EQ'],
+      '!=': ['!=', 'ne', 'NE'],
+      '>=': ['>=', 'ge', 'GE'],
+      '<=': ['<=', 'le', 'LE'],
+      '>': ['>', 'gt', 'GT'],
+      '<': ['<', 'lt', 'LT'],
+    })) {
       for (const s of spellings) assert.equal(parsed(`PID ${s} 1`), `(PID ${op} 1)`, s);
     }
     for (const s of ['&&', 'and', 'AND']) assert.equal(parsed(`a ${s} b`), '(a and b)');
     for (const s of ['||', 'or', 'OR']) assert.equal(parsed(`a ${s} b`), '(a or b)');
     for (const s of ['!', 'not ', 'NOT ']) assert.equal(parsed(`${s}a`), '(!a)');
-    assert.equal(parsed("COMMAND =~ 'x' && COMMAND !~ \"y\""), '((COMMAND =~ "x") and (COMMAND !~ "y"))');
+    assert.equal(parsed('COMMAND =~ \'x\' && COMMAND !~ "y"'), '((COMMAND =~ "x") and (COMMAND !~ "y"))');
     // Whitespace is optional between tokens; words that only start like a keyword are column names.
     assert.equal(parsed('(NPROCS>1)&&(TYPE=="uts")'), '((NPROCS > 1) and (TYPE == "uts"))');
     assert.equal(parsed('andy == order'), '(andy == order)');
@@ -151,13 +158,16 @@ describe('filter expressions (-Q, libsmartcols semantics)', () => {
       ['   ', /syntax error, unexpected end of expression/],
       ['10k == 1', /syntax error, unexpected 'k'/],
     ] as const) {
-      assert.throws(() => parseFilter(text), (err: Error) => {
-        assert.equal(err.name, 'TsnsError');
-        assert.ok(err.message.startsWith(`failed to parse "${text}": `), err.message);
-        assert.match(err.message, reason);
-        assert.ok(!err.message.includes('\n'));
-        return true;
-      });
+      assert.throws(
+        () => parseFilter(text),
+        (err: Error) => {
+          assert.equal(err.name, 'TsnsError');
+          assert.ok(err.message.startsWith(`failed to parse "${text}": `), err.message);
+          assert.match(err.message, reason);
+          assert.ok(!err.message.includes('\n'));
+          return true;
+        },
+      );
     }
     assert.equal(parseFilter('').root, null);
     assert.equal(holds(''), true);
@@ -165,7 +175,10 @@ describe('filter expressions (-Q, libsmartcols semantics)', () => {
 
   it('binds column names case-insensitively to the registry; unknown names are an error', () => {
     const f = compileRowFilter('nprocs > 1 && Type == "uts" && NPROCS < 10');
-    assert.deepEqual(f.columns.map((c) => c.name), ['NPROCS', 'TYPE']);
+    assert.deepEqual(
+      f.columns.map((c) => c.name),
+      ['NPROCS', 'TYPE'],
+    );
     assert.throws(() => compileRowFilter('BOGUS == 1 || NS'), /^TsnsError: unknown column: BOGUS$/);
   });
 
@@ -173,11 +186,20 @@ describe('filter expressions (-Q, libsmartcols semantics)', () => {
     for (const args of [['-Q', 'NPROCS>1'], ['-QNPROCS>1'], ['--filter', 'NPROCS>1'], ['--filter=NPROCS>1'], ['--filt=NPROCS>1']]) {
       const plan = planLs(args, false) as LsPlan;
       assert.equal(plan.filter?.filter.text, 'NPROCS>1', args.join(' '));
-      assert.deepEqual(plan.columns.map((c) => c.name), ['NS', 'TYPE', 'NPROCS', 'PID', 'USER', 'COMMAND']); // hidden ones are not shown
+      assert.deepEqual(
+        plan.columns.map((c) => c.name),
+        ['NS', 'TYPE', 'NPROCS', 'PID', 'USER', 'COMMAND'],
+      ); // hidden ones are not shown
     }
     const hidden = planLs(['-o', 'NS,TYPE', '-Q', 'USER == "root" && NETNSID'], false) as LsPlan;
-    assert.deepEqual(hidden.columns.map((c) => c.name), ['NS', 'TYPE']);
-    assert.deepEqual(hidden.filter?.columns.map((c) => c.name), ['USER', 'NETNSID']);
+    assert.deepEqual(
+      hidden.columns.map((c) => c.name),
+      ['NS', 'TYPE'],
+    );
+    assert.deepEqual(
+      hidden.filter?.columns.map((c) => c.name),
+      ['USER', 'NETNSID'],
+    );
   });
 });
 
@@ -214,7 +236,7 @@ describe('tsns ls -Q/--filter (real namespaces, against lsns)', function () {
 
   const utsOfOurs = (): number[] => [one.ns('uts'), three.ns('uts'), nsInode(nested.holderPid, 'uts'), nested.ns('uts'), owned.ns('uts')];
 
-  it("-Q 'TYPE == \"uts\"' prints what -t uts prints (table, raw; the process tree as lsns nests it)", () => {
+  it('-Q \'TYPE == "uts"\' prints what -t uts prints (table, raw; the process tree as lsns nests it)', () => {
     for (const extra of [[], ['-r']]) {
       const filtered = okOut(tsns(['-p', String(three.pid), '-Q', 'TYPE == "uts"', ...extra]), 'tsns -Q');
       assert.equal(filtered, okOut(lsns(['-p', String(three.pid), '-t', 'uts', ...extra]), 'lsns -t uts'));
@@ -240,17 +262,29 @@ describe('tsns ls -Q/--filter (real namespaces, against lsns)', function () {
     assert.ok(busy.has(three.ns('uts')) && !busy.has(one.ns('uts')));
 
     // PID, COMMAND, USER, NETNSID, ONS of our processes: the same on every run, so the whole host is compared.
-    assert.deepEqual(ids(['-Q', `PID == ${one.pid}`]), want((r) => r.pid === one.pid));
-    assert.deepEqual(ids(['-Q', `PID == "${one.pid}"`]), want((r) => r.pid === one.pid));
+    assert.deepEqual(
+      ids(['-Q', `PID == ${one.pid}`]),
+      want((r) => r.pid === one.pid),
+    );
+    assert.deepEqual(
+      ids(['-Q', `PID == "${one.pid}"`]),
+      want((r) => r.pid === one.pid),
+    );
     assert.deepEqual(want((r) => r.pid === one.pid).sort(), [one.ns('uts'), one.ns('ipc')].sort());
     const sleeps = want((r) => /^sleep 210[0-9]$/.test(r.command as string) && r.user === 'root');
     assert.deepEqual(ids(['-Q', 'COMMAND =~ "^sleep 210[0-9]$" && USER == "root"']), sleeps);
     assert.ok(sleeps.includes(nested.ns('uts')) && sleeps.includes(net.ns('net')));
     const withId = ids(['-Q', 'NETNSID == "78"']);
-    assert.deepEqual(withId, want((r) => r.netnsid === '78'));
+    assert.deepEqual(
+      withId,
+      want((r) => r.netnsid === '78'),
+    );
     assert.deepEqual(withId, [netId]);
     const owners = ids(['-Q', `ONS == ${owned.ns('user')}`]);
-    assert.deepEqual(owners, want((r) => r.ons === owned.ns('user')));
+    assert.deepEqual(
+      owners,
+      want((r) => r.ons === owned.ns('user')),
+    );
     assert.deepEqual(owners, [owned.ns('uts')]);
   });
 
@@ -271,8 +305,19 @@ describe('tsns ls -Q/--filter (real namespaces, against lsns)', function () {
     const l = jsonRows(okOut(lsns(['-J', nsid]), 'lsns')); // unshare > sh > sleep
     assert.equal(flatten(JSON.stringify({ namespaces: l }), 'pid').get(sleepOfThree)?.parent, three.pid);
     const t = jsonRows(okOut(tsns(['-J', nsid, '-Q', `PID != ${three.pid}`]), 'tsns'));
-    assert.deepEqual(t, prune(l, (r) => r.pid !== three.pid));
-    assert.deepEqual(t, [{ pid: three.holderPid, ppid: t[0].ppid, user: 'root', command: t[0].command, children: [{ pid: sleepOfThree, ppid: three.pid, user: 'root', command: 'sleep 2102' }] }]);
+    assert.deepEqual(
+      t,
+      prune(l, (r) => r.pid !== three.pid),
+    );
+    assert.deepEqual(t, [
+      {
+        pid: three.holderPid,
+        ppid: t[0].ppid,
+        user: 'root',
+        command: t[0].command,
+        children: [{ pid: sleepOfThree, ppid: three.pid, user: 'root', command: 'sleep 2102' }],
+      },
+    ]);
     assert.equal(okOut(tsns(['-r', '-o', 'PID', nsid, '-Q', 'COMMAND =~ "^sleep"']), 'tsns'), `PID\n${sleepOfThree}\n`);
   });
 

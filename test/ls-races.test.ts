@@ -34,7 +34,9 @@ describe('tsns ls under churn', function () {
 
   before(() => {
     // Short-lived processes in new uts/ipc namespaces, a few hundred a second, some exiting mid-scan.
-    churner = spawn('bash', ['-c', 'while :; do for i in 1 2 3 4 5; do unshare --uts --ipc sleep 0.0$((RANDOM % 9 + 1)) & done; sleep 0.01; done'], { stdio: 'ignore' });
+    churner = spawn('bash', ['-c', 'while :; do for i in 1 2 3 4 5; do unshare --uts --ipc sleep 0.0$((RANDOM % 9 + 1)) & done; sleep 0.01; done'], {
+      stdio: 'ignore',
+    });
   });
 
   after(async () => {
@@ -88,7 +90,6 @@ describe('tsns ls under churn', function () {
       }
     }
   });
-
 });
 
 describe('tsns ls NSID of a namespace that is gone', function () {
@@ -112,7 +113,13 @@ describe('tsns ls NSID of a namespace that is gone', function () {
     const r = spawnSync(TSNS, ['ls', '-o', 'PID', '-n', id], { encoding: 'utf8' });
     if (r.status === 0) {
       // Namespace inode numbers are reused at once: another suite's new namespace may have it now.
-      assert.ok(!r.stdout.split('\n').map((l) => l.trim()).includes(String(child.pid)), 'the dead process is not listed');
+      assert.ok(
+        !r.stdout
+          .split('\n')
+          .map((l) => l.trim())
+          .includes(String(child.pid)),
+        'the dead process is not listed',
+      );
       assert.equal(r.stderr, '');
     } else {
       assert.equal(r.status, 1);

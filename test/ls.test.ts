@@ -42,7 +42,10 @@ describe('tsns ls (parity with util-linux lsns)', function () {
 
   before(async function () {
     this.timeout(30000);
-    a = await unshareProcess(['--fork', '--pid', '--mount-proc', '--uts', '--ipc', '--net', '--mount', '--cgroup', '--time'], ['sh', '-c', 'sh -c "sleep 1001 & wait" & sleep 1001 & wait']);
+    a = await unshareProcess(
+      ['--fork', '--pid', '--mount-proc', '--uts', '--ipc', '--net', '--mount', '--cgroup', '--time'],
+      ['sh', '-c', 'sh -c "sleep 1001 & wait" & sleep 1001 & wait'],
+    );
     b = await unshareProcess(['--user', '--map-root-user', '--fork', '--pid', '--uts'], ['sh', '-c', 'sleep 1002 & wait']);
     ghost = await unshareProcess(['--user', '--map-root-user'], ['unshare', '--user', 'sleep', '1003'], { ready: 'sleep 1003' });
     weird = await unshareProcess(['--user'], ['bash', '-c', 'exec -a "we ird\\x\tn\x01ame\u00e9" sleep 1005'], { ready: 'we ird\\x\tn\x01ame\u00e9 1005' });
@@ -136,7 +139,10 @@ describe('tsns ls (parity with util-linux lsns)', function () {
   it('prints exactly what lsns prints for -p PID with host namespaces (columns without NPROCS)', () => {
     for (const p of [a, b]) {
       for (const v of [[], ['-T'], ['-Tparent'], ['-r'], ['-J'], ['--output-all']]) {
-        const cols = v[0] === '--output-all' ? ['-o', 'NS,TYPE,PATH,PID,PPID,COMMAND,UID,USER,NETNSID,NSFS,PNS,ONS', '-l'] : ['-o', 'NS,TYPE,PID,PPID,USER,COMMAND,PNS,ONS'];
+        const cols =
+          v[0] === '--output-all'
+            ? ['-o', 'NS,TYPE,PATH,PID,PPID,COMMAND,UID,USER,NETNSID,NSFS,PNS,ONS', '-l']
+            : ['-o', 'NS,TYPE,PID,PPID,USER,COMMAND,PNS,ONS'];
         const args = ['-p', String(p.pid), ...cols, ...v.filter((x) => x !== '--output-all')];
         const [l, t] = both(args);
         assert.equal(t, l, `lsns ${args.join(' ')}`);
@@ -150,7 +156,8 @@ describe('tsns ls (parity with util-linux lsns)', function () {
     // tsns has columns lsns lacks (at the end); lsns's part of each line is the same.
     const lsnsHeader = l.split('\n')[0];
     assert.ok(t.split('\n')[0].startsWith(lsnsHeader.trimEnd()));
-    for (const c of ['NS', 'TYPE', 'PATH', 'NPROCS', 'PID', 'PPID', 'COMMAND', 'UID', 'USER', 'NETNSID', 'NSFS', 'PNS', 'ONS']) assert.match(t.split('\n')[0], new RegExp(`\\b${c}\\b`));
+    for (const c of ['NS', 'TYPE', 'PATH', 'NPROCS', 'PID', 'PPID', 'COMMAND', 'UID', 'USER', 'NETNSID', 'NSFS', 'PNS', 'ONS'])
+      assert.match(t.split('\n')[0], new RegExp(`\\b${c}\\b`));
     const [lj, tj] = both([...args, '-J']);
     const lrow = (JSON.parse(lj) as { namespaces: JsonRow[] }).namespaces;
     const trow = (JSON.parse(tj) as { namespaces: JsonRow[] }).namespaces;
@@ -244,8 +251,16 @@ describe('tsns ls (parity with util-linux lsns)', function () {
 
   it('on a terminal, COMMAND is cut to the width as lsns cuts it; -u keeps it whole', () => {
     // NO_COLOR: on a terminal tsns would colour its header; lsns never does.
-    const pty = (c: string): string => spawnSync('script', ['-qec', `stty cols 70; ${c}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8', NO_COLOR: '1' } }).stdout.replace(/\r/g, '');
-    for (const args of [`-p ${weird.pid} -t user -o NS,TYPE,PID,USER,COMMAND`, `-p ${a.pid} -t uts`, `-p ${b.pid} -t user -t uts -t pid -T -o NS,TYPE,PID,USER,COMMAND`]) {
+    const pty = (c: string): string =>
+      spawnSync('script', ['-qec', `stty cols 70; ${c}`, '/dev/null'], {
+        encoding: 'utf8',
+        env: { ...process.env, LANG: 'C.UTF-8', NO_COLOR: '1' },
+      }).stdout.replace(/\r/g, '');
+    for (const args of [
+      `-p ${weird.pid} -t user -o NS,TYPE,PID,USER,COMMAND`,
+      `-p ${a.pid} -t uts`,
+      `-p ${b.pid} -t user -t uts -t pid -T -o NS,TYPE,PID,USER,COMMAND`,
+    ]) {
       for (const extra of ['', ' -u']) {
         const l = pty(`lsns ${args}${extra}`);
         const t = pty(`${TSNS} ls ${args}${extra}`);
@@ -281,7 +296,23 @@ describe('tsns ls (parity with util-linux lsns)', function () {
     const help = tsns(['-h']);
     assert.equal(help.status, 0);
     assert.match(tsns(['-V']).stdout, /^tsns ls \d+\.\d+\.\d+\n$/);
-    for (const opt of ['--json', '--list', '--noheadings', '--output', '--output-all', '--persistent', '--task', '--raw', '--notruncate', '--nowrap', '--type', '--tree', '--list-columns', '--color', '--help']) {
+    for (const opt of [
+      '--json',
+      '--list',
+      '--noheadings',
+      '--output',
+      '--output-all',
+      '--persistent',
+      '--task',
+      '--raw',
+      '--notruncate',
+      '--nowrap',
+      '--type',
+      '--tree',
+      '--list-columns',
+      '--color',
+      '--help',
+    ]) {
       assert.ok(help.stdout.includes(opt), opt);
     }
     // PID 1 here: readlink /proc/1/ns/* is EACCES even for root. Quietly nothing, as lsns.

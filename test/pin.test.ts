@@ -143,9 +143,7 @@ function snapshot({ trees, points }: { trees: string[]; points: string[] }): { m
   const mounts = mountinfo()
     .filter(
       (m) =>
-        (m.fsType === 'nsfs' && ours.has(m.root)) ||
-        points.includes(m.mountPoint) ||
-        trees.some((d) => m.mountPoint === d || m.mountPoint.startsWith(d + '/')),
+        (m.fsType === 'nsfs' && ours.has(m.root)) || points.includes(m.mountPoint) || trees.some((d) => m.mountPoint === d || m.mountPoint.startsWith(d + '/')),
     )
     .map((m) => `${m.mountId} ${m.mountPoint} ${m.fsType} ${m.root} ${m.shared ?? '-'}`);
   const files: string[] = [];
@@ -345,7 +343,11 @@ describe('tsns pin, unpin, pins', function () {
         ok(tsns('unpin', file));
         assert.equal(mountedAt(file).length, 0, 'mount gone');
         assert.equal(fs.existsSync(file), false, 'file removed');
-        assert.equal(pinsJson().find((p) => p.path === file), undefined, 'no longer listed');
+        assert.equal(
+          pinsJson().find((p) => p.path === file),
+          undefined,
+          'no longer listed',
+        );
         const after = JSON.parse(ok(tsns('ls', '--persistent', '-J', '-t', type, '-o', 'NS,NSFS'))) as { namespaces: Array<{ nsfs: string | null }> };
         assert.ok(!after.namespaces.some((n) => (n.nsfs ?? '').split('\n').includes(file)), 'gone from tsns ls --persistent');
       });
@@ -360,7 +362,11 @@ describe('tsns pin, unpin, pins', function () {
       const file = path.join(NETNS_RUN_DIR, name);
       const dirMount = mountedAt(NETNS_RUN_DIR).pop();
       assert.ok(dirMount && dirMount.shared !== undefined, '/run/netns is a shared mount point, as ip netns makes it');
-      assert.ok(ok(run(['ip', 'netns', 'list'])).split('\n').some((l) => l.split(' ')[0] === name));
+      assert.ok(
+        ok(run(['ip', 'netns', 'list']))
+          .split('\n')
+          .some((l) => l.split(' ')[0] === name),
+      );
       assert.match(ok(run(['ip', 'netns', 'exec', name, 'ip', '-o', 'addr', 'show', 'dev', 'lo'])), new RegExp(NET_ADDRESS.replace(/\./g, '\\.')));
       assert.match(ok(tsns('enter', name, 'ip', '-o', 'addr', 'show', 'dev', 'lo')), new RegExp(NET_ADDRESS.replace(/\./g, '\\.')), 'tsns enter NAME');
       assert.deepEqual(
@@ -370,7 +376,11 @@ describe('tsns pin, unpin, pins', function () {
       ok(tsns('unpin', name));
       assert.equal(fs.existsSync(file), false);
       assert.equal(mountedAt(file).length, 0);
-      assert.ok(!ok(run(['ip', 'netns', 'list'])).split('\n').some((l) => l.split(' ')[0] === name));
+      assert.ok(
+        !ok(run(['ip', 'netns', 'list']))
+          .split('\n')
+          .some((l) => l.split(' ')[0] === name),
+      );
     });
 
     it('mnt by NAME: /run/tsns/mnt is a private mount of its own', async () => {
@@ -426,13 +436,10 @@ describe('tsns pin, unpin, pins', function () {
       c.stop();
       assert.equal(ok(run(['nsenter', `--uts=${utsFile}`, 'hostname'])).trim(), 'tsns-pin-box');
       const listed = pinsJson().filter((p) => p.path === utsFile || p.path === netFile);
-      assert.deepEqual(
-        listed.map((p) => [p.type, p.ns, p.nprocs]).sort(),
-        [
-          ['net', net, 0],
-          ['uts', uts, 0],
-        ],
-      );
+      assert.deepEqual(listed.map((p) => [p.type, p.ns, p.nprocs]).sort(), [
+        ['net', net, 0],
+        ['uts', uts, 0],
+      ]);
       ok(tsns('unpin', utsFile, netFile));
       assert.equal(fs.existsSync(utsFile) || fs.existsSync(netFile), false);
     });
@@ -456,7 +463,11 @@ describe('tsns pin, unpin, pins', function () {
       const h = await startHolder(markDir);
       const hidden = path.join(markDir, 'hidden-pin');
       const expected = { path: hidden, type: 'uts', ns: nsInode(h.pid, 'uts'), mntns: nsInode(h.pid, 'mnt') };
-      assert.equal(pinsJson().find((p) => p.path === hidden), undefined, 'not in our mount table');
+      assert.equal(
+        pinsJson().find((p) => p.path === hidden),
+        undefined,
+        'not in our mount table',
+      );
       const all = (JSON.parse(ok(tsns('pins', '-A', '-J', '-o', 'PATH,TYPE,NS,MNTNS'))) as { pins: (typeof expected)[] }).pins;
       assert.deepEqual(
         all.find((p) => p.path === hidden),
@@ -464,7 +475,10 @@ describe('tsns pin, unpin, pins', function () {
       );
       const table = ok(tsns('pins', '--all-mounts', '-t', 'uts'));
       assert.match(table.split('\n')[0], /^PATH +TYPE +NS +NPROCS +MNTNS$/);
-      assert.ok(table.split('\n').some((l) => l.startsWith(hidden + ' ') && l.endsWith(` ${expected.mntns}`)), table);
+      assert.ok(
+        table.split('\n').some((l) => l.startsWith(hidden + ' ') && l.endsWith(` ${expected.mntns}`)),
+        table,
+      );
     });
 
     it('--all DIR pins every namespace of the target as DIR/<type>', async () => {
@@ -577,7 +591,23 @@ describe('tsns pin, unpin, pins', function () {
       const { prefix, root, cleanup } = asNobody();
       const script = 'mount -t tmpfs rootless "$0" && "$1" "$2" pin $$ uts "$0/u" && "$1" "$2" pins -r -n -t uts && "$1" "$2" unpin "$0/u" && ls -A "$0"';
       try {
-        const out = ok(run([...prefix, 'unshare', '--user', '--map-root-user', '--mount', '--uts', '--fork', 'sh', '-c', script, dir, process.execPath, path.join(root, 'bin', 'tsns')]));
+        const out = ok(
+          run([
+            ...prefix,
+            'unshare',
+            '--user',
+            '--map-root-user',
+            '--mount',
+            '--uts',
+            '--fork',
+            'sh',
+            '-c',
+            script,
+            dir,
+            process.execPath,
+            path.join(root, 'bin', 'tsns'),
+          ]),
+        );
         assert.match(out, new RegExp(`^${dir}/u uts \\d+ 3$`, 'm'));
         assert.doesNotMatch(out, /^u$/m, 'unpinned and removed');
       } finally {

@@ -240,7 +240,15 @@ describe('tsns run', function () {
 
   describe('as root, compared with unshare', () => {
     it('creates each namespace type and only that one', () => {
-      for (const [flag, type] of [['-m', 'mnt'], ['-u', 'uts'], ['-i', 'ipc'], ['-n', 'net'], ['-U', 'user'], ['-C', 'cgroup'], ['-T', 'time']] as const) {
+      for (const [flag, type] of [
+        ['-m', 'mnt'],
+        ['-u', 'uts'],
+        ['-i', 'ipc'],
+        ['-n', 'net'],
+        ['-U', 'user'],
+        ['-C', 'cgroup'],
+        ['-T', 'time'],
+      ] as const) {
         const f = sameAsUnshare([flag]);
         for (const t of NS) assert.equal(f[`ns.${t}`], t === type ? 'new' : 'host', `${flag}: ${t}`);
       }
@@ -313,7 +321,11 @@ describe('tsns run', function () {
       fs.copyFileSync('/bin/busybox', path.join(rootfs, 'bin', 'busybox'));
       fs.chmodSync(path.join(rootfs, 'bin', 'busybox'), 0o755);
       const script = '/bin/busybox pwd; /bin/busybox ls /; /bin/busybox ls /proc | /bin/busybox grep -c "^[0-9]*$"; true';
-      for (const args of [['-R', rootfs], ['-R', rootfs, '-w', '/work'], ['-R', rootfs, '-m', '-p', '-f', '--mount-proc']]) {
+      for (const args of [
+        ['-R', rootfs],
+        ['-R', rootfs, '-w', '/work'],
+        ['-R', rootfs, '-m', '-p', '-f', '--mount-proc'],
+      ]) {
         const mine = ok(tsns([...args, '--', '/bin/busybox', 'sh', '-c', script]));
         assert.equal(mine, ok(unshare([...args, '--', '/bin/busybox', 'sh', '-c', script])), args.join(' '));
       }
@@ -334,7 +346,7 @@ describe('tsns run', function () {
       assert.ok(Number(mono) >= 86400, mono);
     });
 
-    it('--owner UID:GID (unshare 2.42): the new user namespace is theirs, not the caller\'s', () => {
+    it("--owner UID:GID (unshare 2.42): the new user namespace is theirs, not the caller's", () => {
       // The pins must be reachable by nobody: a directory of its own, not the 0700 temporary one.
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsns-owner-'));
       fs.chmodSync(dir, 0o755);
@@ -375,9 +387,15 @@ describe('tsns run', function () {
       const hostRules = (): string[] => (fs.existsSync('/proc/sys/fs/binfmt_misc/register') ? fs.readdirSync('/proc/sys/fs/binfmt_misc') : []);
       const before = hostRules();
       try {
-        for (const [who, runner] of [['root', tsns], ['nobody', tsnsAsNobody]] as const) {
+        for (const [who, runner] of [
+          ['root', tsns],
+          ['nobody', tsnsAsNobody],
+        ] as const) {
           for (const rule of [':tsnstest:E::tsnst::/bin/cat:', ':tsnstest:E::tsnst::/bin/cat:F']) {
-            const out = ok(runner(['-r', '--pid', '--fork', '-l', rule, '--', 'sh', '-c', `grep -E "^(interpreter|flags)" /proc/sys/fs/binfmt_misc/tsnstest; ${file}`]), `${who} ${rule}`);
+            const out = ok(
+              runner(['-r', '--pid', '--fork', '-l', rule, '--', 'sh', '-c', `grep -E "^(interpreter|flags)" /proc/sys/fs/binfmt_misc/tsnstest; ${file}`]),
+              `${who} ${rule}`,
+            );
             assert.equal(out, `interpreter /bin/cat\nflags: ${rule.endsWith('F') ? 'F' : ''}\nrun by cat\n`, `${who} ${rule}`);
           }
         }
@@ -479,7 +497,18 @@ describe('tsns run', function () {
     it('--help prints the options and exits 0', () => {
       const r = tsns(['--help']);
       assert.equal(r.status, 0);
-      for (const o of ['--mount[=FILE]', '--kill-child[=SIGNAL]', '--map-auto', '--hostname NAME', '--boottime', '--owner UID:GID', '--clear-env', '--mount-binfmt[=DIR]', '--load-interp RULE']) assert.ok(r.stdout.includes(o), o);
+      for (const o of [
+        '--mount[=FILE]',
+        '--kill-child[=SIGNAL]',
+        '--map-auto',
+        '--hostname NAME',
+        '--boottime',
+        '--owner UID:GID',
+        '--clear-env',
+        '--mount-binfmt[=DIR]',
+        '--load-interp RULE',
+      ])
+        assert.ok(r.stdout.includes(o), o);
     });
 
     it('a command that is missing or not executable: 127 / 126', () => {
@@ -513,7 +542,9 @@ describe('tsns run', function () {
       // util-linux 2.42 (ul_default_shell): without $SHELL, getpwuid's shell; root's, read here with getent.
       const env = { ...process.env };
       delete env.SHELL;
-      const loginShell = spawnSync('getent', ['passwd', String(process.getuid?.())], { encoding: 'utf8' }).stdout.trim().split(':')[6];
+      const loginShell = spawnSync('getent', ['passwd', String(process.getuid?.())], { encoding: 'utf8' })
+        .stdout.trim()
+        .split(':')[6];
       assert.ok(loginShell, 'root has a login shell');
       const r2 = spawnSync(process.execPath, [TSNS, 'run', '-u'], { encoding: 'utf8', input: 'echo "$0"\n', env });
       assert.equal(r2.stdout, `-${path.basename(loginShell)}\n`);
@@ -533,7 +564,13 @@ describe('tsns run', function () {
 
     it('--kill-child takes the command down when tsns dies (default SIGKILL, or the signal given)', async () => {
       // -S/-G change credentials, which clears the kernel's death signal: it must be set again after.
-      for (const args of [['--kill-child'], ['--kill-child=SIGTERM'], ['--kill-child=HUP'], ['--kill-child', '-p'], ['--kill-child', '-S', '65534', '-G', '65534']]) {
+      for (const args of [
+        ['--kill-child'],
+        ['--kill-child=SIGTERM'],
+        ['--kill-child=HUP'],
+        ['--kill-child', '-p'],
+        ['--kill-child', '-S', '65534', '-G', '65534'],
+      ]) {
         const { child, sleeper } = await startSleeper(args);
         child.kill('SIGKILL');
         await until(() => !alive(sleeper));
@@ -548,7 +585,10 @@ describe('tsns run', function () {
 
     it('--forward-signals passes SIGTERM and SIGINT on; a forking tsns otherwise ignores them', async () => {
       const script = 'trap "exit 7" TERM; trap "exit 8" INT; while :; do sleep 0.2; done';
-      for (const [sig, code] of [['SIGTERM', 7], ['SIGINT', 8]] as const) {
+      for (const [sig, code] of [
+        ['SIGTERM', 7],
+        ['SIGINT', 8],
+      ] as const) {
         const child = spawn(process.execPath, [TSNS, 'run', '--forward-signals', '--', 'sh', '-c', script], { stdio: 'ignore' });
         started.push(child);
         await until(() => descendants(child.pid as number).some((p) => comm(p) === 'sleep'));
@@ -576,7 +616,22 @@ describe('tsns run', function () {
 
   describe('as nobody', () => {
     it('the brief: root inside, its own /proc, called box', () => {
-      const out = ok(tsnsAsNobody(['--user', '--map-root-user', '--pid', '--fork', '--mount-proc', '--uts', '--hostname', 'box', '--', 'sh', '-c', 'id -u; hostname; ls /proc | grep "^[0-9]*$" | sort -n | head -1; cat /proc/1/comm']));
+      const out = ok(
+        tsnsAsNobody([
+          '--user',
+          '--map-root-user',
+          '--pid',
+          '--fork',
+          '--mount-proc',
+          '--uts',
+          '--hostname',
+          'box',
+          '--',
+          'sh',
+          '-c',
+          'id -u; hostname; ls /proc | grep "^[0-9]*$" | sort -n | head -1; cat /proc/1/comm',
+        ]),
+      );
       assert.equal(out, '0\nbox\n1\nsh\n');
     });
 
@@ -605,7 +660,20 @@ describe('tsns run', function () {
       fs.mkdirSync(path.join(rootfs, 'proc'));
       fs.copyFileSync('/bin/busybox', path.join(rootfs, 'bin', 'busybox'));
       fs.chmodSync(path.join(rootfs, 'bin', 'busybox'), 0o755);
-      const inRoot = [...base, '-m', '-p', '-f', '--mount-proc', '-R', rootfs, '--', '/bin/busybox', 'sh', '-c', '/bin/busybox ls /; /bin/busybox id -u; /bin/busybox cat /proc/1/comm'];
+      const inRoot = [
+        ...base,
+        '-m',
+        '-p',
+        '-f',
+        '--mount-proc',
+        '-R',
+        rootfs,
+        '--',
+        '/bin/busybox',
+        'sh',
+        '-c',
+        '/bin/busybox ls /; /bin/busybox id -u; /bin/busybox cat /proc/1/comm',
+      ];
       assert.equal(ok(tsnsAsNobody(inRoot)), 'bin\nproc\n0\nbusybox\n');
       assert.equal(ok(tsnsAsNobody(inRoot)), ok(unshareAsNobody(inRoot)));
       const out = ok(tsnsAsNobody([...base, '-T', '--boottime', '100000', '--', 'cut', '-d ', '-f1', '/proc/uptime']));
@@ -637,7 +705,10 @@ describe('tsns run', function () {
       saved = {};
       for (const file of ['/etc/subuid', '/etc/subgid']) {
         const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
-        saved[file] = existing?.split('\n').filter((l) => !ours(l)).join('\n');
+        saved[file] = existing
+          ?.split('\n')
+          .filter((l) => !ours(l))
+          .join('\n');
         const text = saved[file] ?? '';
         fs.writeFileSync(file, `${text}${text && !text.endsWith('\n') ? '\n' : ''}root:2000000:65536\nnobody:3000000:65536\n`);
       }
@@ -656,9 +727,21 @@ describe('tsns run', function () {
       const f = sameAsUnshare(['--map-auto', '-r'], 'nobody');
       assert.equal(f.uid_map, '0 65534 1 1 3000000 65535');
       assert.equal(f.gid_map, '0 65534 1 1 3000000 65535');
-      assert.equal(ok(tsnsAsNobody(['--map-users=auto', '--map-groups=auto', '--', 'cat', '/proc/self/uid_map'])).trim().split(/\s+/).join(' '), '0 3000000 65536');
+      assert.equal(
+        ok(tsnsAsNobody(['--map-users=auto', '--map-groups=auto', '--', 'cat', '/proc/self/uid_map']))
+          .trim()
+          .split(/\s+/)
+          .join(' '),
+        '0 3000000 65536',
+      );
       // 2.42's --map-subids (not in 2.38): the range onto itself.
-      assert.equal(ok(tsnsAsNobody(['--map-subids', '--', 'cat', '/proc/self/gid_map'])).trim().split(/\s+/).join(' '), '3000000 3000000 65536');
+      assert.equal(
+        ok(tsnsAsNobody(['--map-subids', '--', 'cat', '/proc/self/gid_map']))
+          .trim()
+          .split(/\s+/)
+          .join(' '),
+        '3000000 3000000 65536',
+      );
     });
 
     it('refuses a user with no subordinate range', () => {

@@ -215,7 +215,10 @@ describe('holder sources: namespaces no process is in (real fixtures)', function
     // A user namespace with no process, only a child: the outer unshare execs the inner one.
     nested = start('unshare', ['-Ur', 'sh', '-c', 'readlink /proc/self/ns/user; exec unshare -U sleep 1000000']);
     outerUser = inodeOfLink(await firstLine(nested, 'nested user namespaces'));
-    await until('inner user namespace', () => nsInode(nested.pid as number, 'user') !== outerUser && fs.readlinkSync(`/proc/${nested.pid}/exe`).endsWith('sleep'));
+    await until(
+      'inner user namespace',
+      () => nsInode(nested.pid as number, 'user') !== outerUser && fs.readlinkSync(`/proc/${nested.pid}/exe`).endsWith('sleep'),
+    );
     innerUser = nsInode(nested.pid as number, 'user');
 
     rows = lsJson();
@@ -226,7 +229,7 @@ describe('holder sources: namespaces no process is in (real fixtures)', function
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('a namespace only a thread is in: SOURCES task, that thread\'s process as PID, NPROCS 0', function () {
+  it("a namespace only a thread is in: SOURCES task, that thread's process as PID, NPROCS 0", function () {
     assert.notEqual(nsInode(threadHolder.pid as number, 'uts'), threadUts, 'the leader must not be in it');
     assert.equal(inodeOfLink(fs.readlinkSync(`/proc/${threadHolder.pid}/task/${threadTid}/ns/uts`)), threadUts);
     const r = row(rows, threadUts);
@@ -303,7 +306,10 @@ describe('holder sources: namespaces no process is in (real fixtures)', function
       assert.ok(host?.children, `${tree}: our user namespace has no children`);
       const outer = host.children.find((r) => r.ns === outerUser);
       assert.ok(outer?.children, `${tree}: ${outerUser} not under ${HOST_USER}`);
-      assert.ok(outer.children.some((r) => r.ns === innerUser), `${tree}: ${innerUser} not under ${outerUser}`);
+      assert.ok(
+        outer.children.some((r) => r.ns === innerUser),
+        `${tree}: ${innerUser} not under ${outerUser}`,
+      );
     }
   });
 
@@ -323,10 +329,7 @@ describe('holder sources: namespaces no process is in (real fixtures)', function
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const fds = require('../src/scan/sources/fds') as typeof import('../src/scan/sources/fds');
     const key = (h: { pid: number; type: string; id: number; fd?: number; tid?: number }): string => `${h.pid} ${h.type} ${h.id} ${h.fd ?? ''} ${h.tid ?? ''}`;
-    const expected = [
-      `${fdHolder.pid} net ${fdNet} 3 `,
-      `${threadHolder.pid} uts ${threadUts}  ${threadTid}`,
-    ];
+    const expected = [`${fdHolder.pid} net ${fdNet} 3 `, `${threadHolder.pid} uts ${threadUts}  ${threadTid}`];
     // Worker up before the main thread starts (it takes most of the walk), and main first (it takes all).
     for (const headStart of [400, 0]) {
       const pending = fds.startHolderScan(1);
@@ -334,7 +337,10 @@ describe('holder sources: namespaces no process is in (real fixtures)', function
       const facts = pending.wait();
       const found = new Set([...facts.fds, ...facts.threads].map(key));
       for (const e of expected) assert.ok(found.has(e), `head start ${headStart}: ${e} missing`);
-      assert.ok(facts.sockets.some((s) => s.pid === socketHolder.pid), `head start ${headStart}: socket fds missing`);
+      assert.ok(
+        facts.sockets.some((s) => s.pid === socketHolder.pid),
+        `head start ${headStart}: socket fds missing`,
+      );
       // Every process walked once: no fd reported twice.
       assert.equal(new Set(facts.fds.map(key)).size, facts.fds.length);
     }

@@ -30,7 +30,6 @@ const SPECS: OptionSpecs = {
   help: { short: 'h', kind: 'boolean' },
 };
 
-
 const USAGE = `Usage: tsns enter [TARGET] [options] [--] [COMMAND [ARG...]]
 
 Run a program in the namespaces of a process, a container, a namespace id or a pin.

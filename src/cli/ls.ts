@@ -232,7 +232,11 @@ export function collect(plan: LsPlan): { model: ScanModel; rows: RowSet } {
   if (wantRelations) {
     // A relation tree needs every namespace's links (and adds the parents/owners no process is in).
     const addMissing = plan.tree === 'owner' || plan.tree === 'parent' ? plan.types : [];
-    readRelations(model, plan.tree === 'none' || plan.tree === 'process' ? [...model.namespaces.values()].filter((ns) => !filter || filter(ns)) : model.namespaces.values(), { addMissing });
+    readRelations(
+      model,
+      plan.tree === 'none' || plan.tree === 'process' ? [...model.namespaces.values()].filter((ns) => !filter || filter(ns)) : model.namespaces.values(),
+      { addMissing },
+    );
   }
   const sorted = sortedNamespaces(model);
   const shown = plan.tree === 'owner' || plan.tree === 'parent' || !filter ? sorted : sorted.filter(filter);
@@ -248,7 +252,10 @@ function finish(model: ScanModel, plan: LsPlan, shown: Namespace[], relations: b
     readRelations(model, relations ? shown : shown.filter((ns) => ns.pid === undefined && ns.type === 'user'));
   }
   if (needs(plan, 'netnsid') && shown.some((ns) => ns.type === 'net')) {
-    readNetnsids(model, shown.filter((ns) => ns.type === 'net'));
+    readNetnsids(
+      model,
+      shown.filter((ns) => ns.type === 'net'),
+    );
   }
 }
 

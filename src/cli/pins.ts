@@ -52,7 +52,10 @@ function selectColumns(outputs: string[] | undefined, allMounts: boolean): strin
   let selected = allMounts ? [...defaultColumns, 'MNTNS'] : [...defaultColumns];
   for (const list of outputs ?? []) {
     const add = list.startsWith('+');
-    const names = (add ? list.slice(1) : list).split(',').filter(Boolean).map((n) => n.toUpperCase());
+    const names = (add ? list.slice(1) : list)
+      .split(',')
+      .filter(Boolean)
+      .map((n) => n.toUpperCase());
     for (const n of names) if (!Object.hasOwn(columns, n)) throw new TsnsError(`unknown column: ${n}`);
     if (!names.length) throw new TsnsError(`no columns in '--output ${list}'`);
     selected = add ? [...selected, ...names] : names;

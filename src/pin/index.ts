@@ -321,7 +321,8 @@ function makePin(tx: Transaction, plan: PlannedPin, table: MountEntry[]): PinRes
       throw new TsnsError(
         `the kernel refused to pin ${nsLabel('mnt', ns.inode)} on ${file} (EINVAL): the kernel pins a mount namespace only for a caller in an older mount namespace, and only on a mount that does not propagate`,
       );
-    if (err instanceof SysError && err.code === 'EPERM') throw new TsnsError(`cannot pin onto ${file}: ${describeErrno(err.errno)} (mounting needs CAP_SYS_ADMIN)`);
+    if (err instanceof SysError && err.code === 'EPERM')
+      throw new TsnsError(`cannot pin onto ${file}: ${describeErrno(err.errno)} (mounting needs CAP_SYS_ADMIN)`);
     throw new TsnsError(`cannot pin onto ${file}: ${message(err)}`);
   } finally {
     fs.closeSync(destFd);

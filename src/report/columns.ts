@@ -97,8 +97,23 @@ define('PID', 'number', 'lowest PID in the namespace', (r) => r.proc?.pid ?? nul
 define('PPID', 'number', 'PPID of the PID', (r) => r.proc?.ppid ?? null, { hint: 5, needs: ['details'] });
 define('COMMAND', 'string', 'command line of the PID', (r) => r.proc?.command ?? null, { trunc: true, needs: ['details'] });
 define('UID', 'number', 'UID of the PID', (r) => uidOf(r) ?? null, { needs: ['details', 'ownerUid'] });
-define('USER', 'string', 'username of the PID', (r) => { const uid = uidOf(r); return uid === undefined ? null : userName(uid); }, { needs: ['details', 'ownerUid'] });
-define('NETNSID', 'string', 'namespace ID as used by network subsystem', (r) => (r.ns.type !== 'net' || r.ns.netnsid === undefined ? null : r.ns.netnsid === null ? 'unassigned' : String(r.ns.netnsid)), { right: true, needs: ['netnsid'] });
+define(
+  'USER',
+  'string',
+  'username of the PID',
+  (r) => {
+    const uid = uidOf(r);
+    return uid === undefined ? null : userName(uid);
+  },
+  { needs: ['details', 'ownerUid'] },
+);
+define(
+  'NETNSID',
+  'string',
+  'namespace ID as used by network subsystem',
+  (r) => (r.ns.type !== 'net' || r.ns.netnsid === undefined ? null : r.ns.netnsid === null ? 'unassigned' : String(r.ns.netnsid)),
+  { right: true, needs: ['netnsid'] },
+);
 define('NSFS', 'string', 'nsfs mountpoint (usually used network subsystem)', (r, ctx) => nsfsPaths(r, ctx)?.join(ctx.listSeparator) ?? null, { wrap: true });
 define('PNS', 'number', 'parent namespace identifier (inode number)', (r) => r.ns.parent ?? null, { hint: 10, needs: ['relations'] });
 define('ONS', 'number', 'owner namespace identifier (inode number)', (r) => r.ns.owner ?? null, { hint: 10, needs: ['relations'] });

@@ -57,15 +57,32 @@ interface Token {
 }
 
 const WORDS: Record<string, TokenKind> = {
-  and: 'and', AND: 'and', or: 'or', OR: 'or', not: 'not', NOT: 'not',
-  eq: '==', EQ: '==', ne: '!=', NE: '!=', lt: '<', LT: '<', le: '<=', LE: '<=', gt: '>', GT: '>', ge: '>=', GE: '>=',
+  and: 'and',
+  AND: 'and',
+  or: 'or',
+  OR: 'or',
+  not: 'not',
+  NOT: 'not',
+  eq: '==',
+  EQ: '==',
+  ne: '!=',
+  NE: '!=',
+  lt: '<',
+  LT: '<',
+  le: '<=',
+  LE: '<=',
+  gt: '>',
+  GT: '>',
+  ge: '>=',
+  GE: '>=',
 };
 const SYMBOLS: Record<string, TokenKind> = { '&&': 'and', '||': 'or', '!': 'not', '(': '(', ')': ')' };
 const SIZE_SUFFIXES = 'KMGTPEZY';
 const U64_MAX = 2n ** 64n - 1n;
 
 // One token: float | integer with an optional size suffix | name | "string" | 'string' | operator.
-const TOKEN = /[ \t\n\r\f\v]*(?:(\d+\.\d+)|(\d+)([KMGTPEZY](?:iB)?)?|([a-zA-Z][a-zA-Z_.%:/\-0-9]*)|"([^"\n]*)"|'([^'\n]*)'|(&&|\|\||==|!=|=~|!~|<=|>=|[<>!()]))/y;
+const TOKEN =
+  /[ \t\n\r\f\v]*(?:(\d+\.\d+)|(\d+)([KMGTPEZY](?:iB)?)?|([a-zA-Z][a-zA-Z_.%:/\-0-9]*)|"([^"\n]*)"|'([^'\n]*)'|(&&|\|\||==|!=|=~|!~|<=|>=|[<>!()]))/y;
 
 /** C isspace() blanks at both ends, as libsmartcols trims strings. */
 const trim = (s: string): string => s.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
@@ -87,9 +104,11 @@ function tokenize(text: string, fail: (reason: string) => never): Token[] {
     const tokenText = m[0].trimStart();
     if (float !== undefined) tokens.push({ kind: 'value', text: tokenText, value: { kind: 'value', type: 'float', value: Number(float) } });
     else if (int !== undefined) tokens.push({ kind: 'value', text: tokenText, value: { kind: 'value', type: 'number', value: integer(int, suffix, fail) } });
-    else if (word === 'true' || word === 'TRUE' || word === 'false' || word === 'FALSE') tokens.push({ kind: 'value', text: word, value: { kind: 'value', type: 'boolean', value: word.toLowerCase() === 'true' } });
+    else if (word === 'true' || word === 'TRUE' || word === 'false' || word === 'FALSE')
+      tokens.push({ kind: 'value', text: word, value: { kind: 'value', type: 'boolean', value: word.toLowerCase() === 'true' } });
     else if (word !== undefined) tokens.push(Object.hasOwn(WORDS, word) ? { kind: WORDS[word], text: word } : { kind: 'name', text: word });
-    else if (dq !== undefined || sq !== undefined) tokens.push({ kind: 'value', text: tokenText, value: { kind: 'value', type: 'string', value: trim(dq ?? sq) } });
+    else if (dq !== undefined || sq !== undefined)
+      tokens.push({ kind: 'value', text: tokenText, value: { kind: 'value', type: 'string', value: trim(dq ?? sq) } });
     else tokens.push({ kind: SYMBOLS[symbol] ?? (symbol as CompareOp), text: symbol });
   }
   tokens.push({ kind: 'end', text: '' });
@@ -169,8 +188,18 @@ export function parseFilter(text: string): Filter {
 }
 
 const POSIX_CLASSES: Record<string, string> = {
-  alpha: 'a-zA-Z', digit: '0-9', alnum: 'a-zA-Z0-9', upper: 'A-Z', lower: 'a-z', xdigit: '0-9A-Fa-f',
-  space: ' \\t\\n\\r\\f\\v', blank: ' \\t', punct: '!-\\/:-@\\[-`{-~', cntrl: '\\x00-\\x1f\\x7f', print: ' -~', graph: '!-~',
+  alpha: 'a-zA-Z',
+  digit: '0-9',
+  alnum: 'a-zA-Z0-9',
+  upper: 'A-Z',
+  lower: 'a-z',
+  xdigit: '0-9A-Fa-f',
+  space: ' \\t\\n\\r\\f\\v',
+  blank: ' \\t',
+  punct: '!-\\/:-@\\[-`{-~',
+  cntrl: '\\x00-\\x1f\\x7f',
+  print: ' -~',
+  graph: '!-~',
 };
 
 /** A POSIX extended regex as a RegExp: bracket expressions get [:class:] translated and a literal backslash. */
@@ -252,12 +281,18 @@ function compareStrings(a: string | null, b: string | null): number {
 
 function holds(op: CompareOp, order: number): boolean {
   switch (op) {
-    case '==': return order === 0;
-    case '!=': return order !== 0;
-    case '<': return order < 0;
-    case '<=': return order <= 0;
-    case '>': return order > 0;
-    default: return order >= 0;
+    case '==':
+      return order === 0;
+    case '!=':
+      return order !== 0;
+    case '<':
+      return order < 0;
+    case '<=':
+      return order <= 0;
+    case '>':
+      return order > 0;
+    default:
+      return order >= 0;
   }
 }
 
@@ -277,10 +312,14 @@ export function evaluateFilter(filter: Filter, cell: (name: string) => FilterCel
   const label = (n: FilterNode): string => (n.kind === 'column' ? `${n.name} ` : '');
   const test = (n: FilterNode): boolean => {
     switch (n.kind) {
-      case 'and': return test(n.left) && test(n.right);
-      case 'or': return test(n.left) || test(n.right);
-      case 'not': return !test(n.operand);
-      case 'compare': break;
+      case 'and':
+        return test(n.left) && test(n.right);
+      case 'or':
+        return test(n.left) || test(n.right);
+      case 'not':
+        return !test(n.operand);
+      case 'compare':
+        break;
       default: {
         const { value } = datum(n);
         return value !== null && value !== '' && value !== 0 && value !== false;
@@ -336,9 +375,10 @@ export function compileRowFilter(text: string, lookup: (name: string) => Column 
   return {
     filter,
     columns: [...new Set(byName.values())],
-    matches: (row, ctx) => evaluateFilter(filter, (name) => {
-      const column = byName.get(name);
-      return column && filterCell(column, row, ctx);
-    }),
+    matches: (row, ctx) =>
+      evaluateFilter(filter, (name) => {
+        const column = byName.get(name);
+        return column && filterCell(column, row, ctx);
+      }),
   };
 }

@@ -8,7 +8,17 @@ const TYPE_NAMES: Record<Column['json'], string> = { number: '<integer>', string
 export function renderColumnList(format: 'table' | 'raw' | 'json', ascii: boolean): string {
   // Rows carry the described column in `ns`'s place: a small view of its own, built from the registry.
   const described = new Map<Row, Column>();
-  const holder: Column = { name: 'HOLDER', help: '', json: 'string', right: true, trunc: false, wrap: false, hint: 0, needs: [], value: (r) => described.get(r)?.name ?? null };
+  const holder: Column = {
+    name: 'HOLDER',
+    help: '',
+    json: 'string',
+    right: true,
+    trunc: false,
+    wrap: false,
+    hint: 0,
+    needs: [],
+    value: (r) => described.get(r)?.name ?? null,
+  };
   const type: Column = { ...holder, name: 'TYPE', right: false, value: (r) => TYPE_NAMES[described.get(r)?.json ?? 'string'] };
   const description: Column = { ...holder, name: 'DESCRIPTION', right: false, value: (r) => described.get(r)?.help ?? null };
   const rows: Row[] = columns.map((c) => {

@@ -137,4 +137,3 @@ export function pruneRows(rows: RowSet, keep: (row: Row) => boolean): RowSet {
   }
   return { top, inOrder: rows.inOrder.filter((row) => kept.has(row)) };
 }
-

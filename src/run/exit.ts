@@ -19,7 +19,18 @@ export function dieBySignal(sig: NodeJS.Signals): number {
     process.on(sig, reset);
     process.removeListener(sig, reset);
   }
-  if (sig === 'SIGQUIT' || sig === 'SIGSEGV' || sig === 'SIGABRT' || sig === 'SIGBUS' || sig === 'SIGFPE' || sig === 'SIGILL' || sig === 'SIGSYS' || sig === 'SIGTRAP' || sig === 'SIGXCPU' || sig === 'SIGXFSZ') {
+  if (
+    sig === 'SIGQUIT' ||
+    sig === 'SIGSEGV' ||
+    sig === 'SIGABRT' ||
+    sig === 'SIGBUS' ||
+    sig === 'SIGFPE' ||
+    sig === 'SIGILL' ||
+    sig === 'SIGSYS' ||
+    sig === 'SIGTRAP' ||
+    sig === 'SIGXCPU' ||
+    sig === 'SIGXFSZ'
+  ) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       (require('../sys/libc') as typeof import('../sys/libc')).prctl(PR_SET_DUMPABLE, 0);

@@ -88,7 +88,18 @@ export const ownPinSource: Source = (model, options) => {
 // The fd/thread walk (holderStart .. holder) runs in a worker meanwhile on a big host: what needs only
 // the process scan comes before the main thread joins it; the hierarchy runs again for what the
 // holders add. After its walk, the worker reads the likely PID column's details (readAheadSource).
-export const sources: Source[] = [holderStartSource, processSource, readAheadSource, ownPinSource, nsfsSource, hierarchySource, containerSource, holderSource, socketSource, hierarchySource];
+export const sources: Source[] = [
+  holderStartSource,
+  processSource,
+  readAheadSource,
+  ownPinSource,
+  nsfsSource,
+  hierarchySource,
+  containerSource,
+  holderSource,
+  socketSource,
+  hierarchySource,
+];
 
 /** Namespaces held by nothing any more (their last member exited before its details were read). */
 function prune(model: ScanModel): void {
@@ -140,7 +151,9 @@ export function scan(options: ScanOptions = {}): ScanModel {
     ownMountNamespace: inodeOfLink(`${opts.procRoot}/self/ns/mnt`),
   };
   // TSNS_PROFILE=1: the time each source takes, on stderr (npm run bench prints it).
-  const profile = process.env.TSNS_PROFILE ? (name: string, t0: bigint): void => void process.stderr.write(`tsns-profile ${name} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms\n`) : undefined;
+  const profile = process.env.TSNS_PROFILE
+    ? (name: string, t0: bigint): void => void process.stderr.write(`tsns-profile ${name} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms\n`)
+    : undefined;
   for (const source of sources) {
     const t0 = process.hrtime.bigint();
     source(model, opts);

@@ -1,9 +1,7 @@
 import { constants as osConstants } from 'node:os';
 
 /** errno number -> symbolic name (ENOENT, EPERM, ...), from Node's own table. */
-const errnoNames: Map<number, string> = new Map(
-  Object.entries(osConstants.errno).map(([name, num]) => [num as number, name]),
-);
+const errnoNames: Map<number, string> = new Map(Object.entries(osConstants.errno).map(([name, num]) => [num as number, name]));
 
 export function errnoName(errno: number): string {
   return errnoNames.get(errno) ?? `E${errno}`;

@@ -6,15 +6,7 @@
  */
 import type * as KoffiModule from 'koffi';
 import { SysError } from './errors';
-import {
-  NS_GET_NSTYPE,
-  NS_GET_OWNER_UID,
-  NS_GET_PARENT,
-  NS_GET_USERNS,
-  SIOCGSKNS,
-  SYS_pidfd_getfd,
-  SYS_pidfd_open,
-} from './constants';
+import { NS_GET_NSTYPE, NS_GET_OWNER_UID, NS_GET_PARENT, NS_GET_USERNS, SIOCGSKNS, SYS_pidfd_getfd, SYS_pidfd_open } from './constants';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Fn = (...args: any[]) => any;

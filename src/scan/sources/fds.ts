@@ -173,7 +173,10 @@ export const holderSource: Source = (model, options) => {
   pendingScans.delete(model);
   const facts = pending.wait();
   addHolders(model, facts, new Set(options.types));
-  socketFds.set(model, facts.sockets.filter((s) => model.processes.has(s.pid)));
+  socketFds.set(
+    model,
+    facts.sockets.filter((s) => model.processes.has(s.pid)),
+  );
 };
 
 /** From this many processes on, a worker thread helps with the walk (below, its ~30 ms start-up

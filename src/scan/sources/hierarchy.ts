@@ -116,8 +116,7 @@ export function addHierarchy(model: ScanModel, wanted: ReadonlySet<NsType> = new
   const known = (rel: number | undefined): boolean => rel !== undefined && (rel === 0 || model.namespaces.has(rel));
   for (const ns of [...model.namespaces.values()]) {
     if (done.has(ns.id)) continue;
-    const complete =
-      known(ns.owner) && ns.ownerUid !== undefined && (ns.type !== 'user' && ns.type !== 'pid' ? true : known(ns.parent));
+    const complete = known(ns.owner) && ns.ownerUid !== undefined && (ns.type !== 'user' && ns.type !== 'pid' ? true : known(ns.parent));
     if (complete) continue; // another source (or an earlier walk) already answered
     walkFrom(model, ns, wanted);
   }
