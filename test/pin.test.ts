@@ -11,7 +11,7 @@ import path from 'node:path';
 import { asNobody, tsnsAsNobody, NOBODY_UID } from './helpers/nobody';
 import { startContainer, stopAllContainers } from './fixtures/runc';
 import { NETNS_RUN_DIR, PIN_RUN_DIR, checkPinDestination, isPinName, listPins, pinNamespace, resolvePinDestination, unpin } from '../src/pin';
-import { parseMountinfo } from '../src/pin/mountinfo';
+import { parseMountinfo } from '../src/proc/mountinfo';
 import { ok, sleep } from './helpers/proc';
 
 const repoRoot = path.resolve(__dirname, '..', '..');

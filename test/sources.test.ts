@@ -325,27 +325,6 @@ describe('holder sources: namespaces no process is in (real fixtures)', function
     assert.ok(netOnly.some((r) => r.ns === fdNet) && netOnly.some((r) => r.ns === socketNet));
   });
 
-  it('the fd/thread walk finds the same when a worker thread shares it', function () {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const fds = require('../src/scan/sources/fds') as typeof import('../src/scan/sources/fds');
-    const key = (h: { pid: number; type: string; id: number; fd?: number; tid?: number }): string => `${h.pid} ${h.type} ${h.id} ${h.fd ?? ''} ${h.tid ?? ''}`;
-    const expected = [`${fdHolder.pid} net ${fdNet} 3 `, `${threadHolder.pid} uts ${threadUts}  ${threadTid}`];
-    // Worker up before the main thread starts (it takes most of the walk), and main first (it takes all).
-    for (const headStart of [400, 0]) {
-      const pending = fds.startHolderScan(1);
-      if (headStart) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, headStart);
-      const facts = pending.wait();
-      const found = new Set([...facts.fds, ...facts.threads].map(key));
-      for (const e of expected) assert.ok(found.has(e), `head start ${headStart}: ${e} missing`);
-      assert.ok(
-        facts.sockets.some((s) => s.pid === socketHolder.pid),
-        `head start ${headStart}: socket fds missing`,
-      );
-      // Every process walked once: no fd reported twice.
-      assert.equal(new Set(facts.fds.map(key)).size, facts.fds.length);
-    }
-  });
-
   it('as nobody: no error, no half row; what nobody cannot read is quietly left out', function () {
     const r = tsnsAsNobody(['ls', '-J', '-o', COLUMNS]);
     assert.equal(r.status, 0, r.stderr);

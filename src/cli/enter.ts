@@ -116,6 +116,9 @@ function toOptions(values: Record<string, OptionValue | undefined>): EnterOption
     namespaces[type] = file;
   }
   const preserveFds = values['preserve-fds'] === undefined ? undefined : parseNumber(String(values['preserve-fds']), '--preserve-fds');
+  // Refused here in the command line's own words; the library says the same without flag names.
+  if (preserveFds !== undefined && preserveFds > 1 << 20) throw new TsnsError(`invalid --preserve-fds: '${preserveFds}'`);
+  if (values.wd !== undefined && values.wdns !== undefined) throw new TsnsError('--wd and --wdns are mutually exclusive');
   return {
     all: values.all === true,
     targetPid: values.target === undefined ? undefined : parsePid(String(values.target)),

@@ -7,11 +7,11 @@ import { existsSync } from 'node:fs';
 import { NS_TYPES, isNsType, type NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { parseCommandLine, parseNumber, type OptionSpecs } from './args';
-import { readNetnsids, readRelations, readRepresentatives, scan, sortedNamespaces } from '../scan/index';
-import { readProcessDetails } from '../scan/sources/processes';
+import { readNetnsids, readProcessDetails, readRelations, readRepresentatives, scan, sortedNamespaces } from '../scan/index';
 import type { Namespace, ScanModel } from '../scan/model';
+import type { Source } from '../scan/context';
 import { columns as allColumns, findColumn, parseColumnList, type Column, type RenderContext, type Row } from '../report/columns';
-import { markContainers, pickContainer } from '../scan/containers';
+import { pickContainer } from '../scan/containers';
 import { namespaceRows, processRows, type RowSet, type TreeKind } from '../report/rows';
 import { renderText, type TextOptions } from '../report/table';
 import type * as JsonModule from '../report/json';
@@ -194,11 +194,13 @@ function renderContext(plan: LsPlan, model: ScanModel): RenderContext {
 }
 
 /** Scan and build the rows the plan shows. */
-export function collect(plan: LsPlan): { model: ScanModel; rows: RowSet } {
+export function collect(plan: LsPlan, sources?: readonly Source[]): { model: ScanModel; rows: RowSet } {
   const wantRelations = needs(plan, 'relations') || plan.tree === 'owner' || plan.tree === 'parent';
-  const model = scan({ types: plan.types, details: 'none', relations: false, netnsid: false, containers: false });
-  // Containers only for the CONTAINER column (shown or filtered on) and --container: a walk of /run.
-  const containers = needs(plan, 'container') || plan.container !== undefined ? timed('containers', () => markContainers(model)) : [];
+  // Containers only for the CONTAINER column (shown or filtered on) and --container: they read the
+  // engines' state.
+  const wantContainers = needs(plan, 'container') || plan.container !== undefined;
+  const model = scan({ types: plan.types, details: 'none', relations: false, netnsid: false, containers: wantContainers, sources });
+  const containers = model.containers ?? [];
   const ctx = renderContext(plan, model);
   const rowFilter = plan.filter;
   const keep = rowFilter && ((row: Row): boolean => rowFilter.matches(row, ctx));
@@ -282,7 +284,8 @@ export function renderLs(plan: LsPlan, model: ScanModel, rows: RowSet, terminalW
   return renderText(plan.columns, rows, ctx, options);
 }
 
-export function run(args: string[]): number {
+/** `tsns ls ARGS`; `sources` replaces the scan's sources (the benchmark's lsns-sources-only run). */
+export function run(args: string[], sources?: readonly Source[]): number {
   const out = process.stdout;
   const plan = planLs(args, out.isTTY === true);
   if ('help' in plan) {
@@ -299,7 +302,7 @@ export function run(args: string[]): number {
     out.write((require('../report/list-columns') as typeof ListColumnsModule).renderColumnList(plan.listColumns, !utf8Locale()));
     return 0;
   }
-  const { model, rows } = collect(plan);
+  const { model, rows } = collect(plan, sources);
   out.write(timed('render', () => renderLs(plan, model, rows, out.isTTY ? out.columns || 80 : undefined)));
   return 0;
 }

@@ -38,7 +38,7 @@ function oneLine(text: string): string {
 export function reportError(err: unknown): number {
   if (err instanceof TsnsError) {
     process.stderr.write(`tsns: ${oneLine(err.message)}\n`);
-    return err.exitCode;
+    return 1;
   }
   const e = err as { code?: string; message?: string };
   if (e && e.code === 'EPIPE') return 0;
@@ -70,9 +70,6 @@ export async function main(argv: string[]): Promise<void> {
     } else if (!Object.hasOwn(commands, name)) {
       throw new TsnsError(`unknown command '${name}'; try 'tsns --help'`);
     } else {
-      // ls: the per-process fd/thread walk's worker thread boots while the command's modules load.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      if (name === 'ls') (require('../scan/sources/fds') as typeof import('../scan/sources/fds')).prestartHolderScan();
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(commands[name]) as { run: CommandMain };
       code = (await mod.run(args)) ?? 0;

@@ -6,7 +6,8 @@ import { parseCommandLine, OptionSpecs } from './args';
 import { NS_TYPES, isNsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { pinAll, pinNamespace, resolvePinDestination } from '../pin';
-import { Target, processStartTime, resolveTarget } from '../target';
+import { type Target, resolveTarget } from '../target';
+import { startTime as processStartTime } from '../proc/stat';
 
 const usage = `Usage:
   tsns pin [options] TARGET TYPE PATH|NAME
@@ -38,8 +39,9 @@ const specs: OptionSpecs = {
 /** The process resolved is still the one running under that PID (not exited, not a reused PID). */
 function sameProcess(target: Target): () => void {
   return () => {
-    if (target.pid === undefined || target.startTime === undefined) return;
-    if (processStartTime(target.pid) !== target.startTime) throw new TsnsError(`${target.description} exited while being pinned; nothing pinned`);
+    const pid = target.pid ?? target.tid;
+    if (pid === undefined || target.startTime === undefined) return;
+    if (processStartTime(pid) !== target.startTime) throw new TsnsError(`${target.description} exited while being pinned; nothing pinned`);
   };
 }
 

@@ -3,45 +3,50 @@
  * argv words for native/tsns-stage (see native/PROTOCOL.md), the command and its environment.
  * Everything that can be refused is refused here, before any namespace is touched.
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
-import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
-import { TsnsError } from '../sys/errors';
-import { Target, kernelNsTypes, namespaceOfFile, resolveTargetSync } from '../target';
+import { NS_TYPES, type NsType } from '../sys/constants';
+import { TsnsError, errorCode, errorText } from '../sys/errors';
+import { kernelNsTypes, readNsLink, readNsLinkAt } from '../proc/ns';
+import { namespaceOfFile } from '../proc/nsfile';
+import { readStatus } from '../proc/status';
+import { idInside, readIdMap } from '../proc/idmap';
+import { readEnviron } from '../proc/environ';
+import { readCgroups } from '../proc/cgroup';
+import { readMountinfo } from '../proc/mountinfo';
+import { resolveTargetSync, type Target } from '../target';
 import { defaultShell } from '../shell';
-import { readMountinfo } from '../pin/mountinfo';
-import type { IdRange } from '../run/ids';
 
 export interface EnterOptions {
-  /** TARGET: PID (or PID:INODE), container, namespace id, namespace file, pin directory or pin name. */
+  /** TARGET: PID or thread id (or PID:INODE), container, namespace id, namespace file, pin directory or pin name. */
   target?: string;
-  /** -t/--target (nsenter's form): a PID, or PID:INODE (the inode of the process's pidfd). */
+  /** nsenter's -t: a PID or thread id, or PID:INODE (the inode of the process's pidfd). */
   targetPid?: number | string;
-  /** -a/--all: every namespace of the target, except those the caller already shares. */
+  /** Every namespace of the target, except those the caller already shares. */
   all?: boolean;
-  /** -m -u -i -n -p -C -U -T: `true` = the target's, a string = that namespace file. */
+  /** Namespaces to join: `true` = the target's, a string = that namespace file. */
   namespaces?: Partial<Record<NsType, true | string>>;
-  /** -S/--setuid, -G/--setgid: an id, or 'follow' (the target process's, as seen inside). */
+  /** Ids to take in the entered namespaces: a number, or 'follow' (the target process's, as seen inside). */
   setuid?: number | 'follow';
   setgid?: number | 'follow';
   preserveCredentials?: boolean;
   keepCaps?: boolean;
-  /** -r/--root, -w/--wd: `true` = the target's, a string = that directory. */
+  /** Root and working directory: `true` = the target's, a string = that directory. */
   root?: true | string;
   wd?: true | string;
-  /** -W/--wdns: a directory inside the entered mount namespace. */
+  /** A working directory inside the entered mount namespace. */
   wdns?: string;
-  /** -e/--env: the target process's environment instead of ours. */
+  /** Use the target process's environment instead of ours. */
   env?: boolean;
-  /** -F/--no-fork. */
+  /** Do not fork, even into a PID namespace (the command then runs beside it, not in it). */
   noFork?: boolean;
-  /** -c/--join-cgroup. */
+  /** Join the target's cgroups too. */
   joinCgroup?: boolean;
-  /** -N/--net-socket FD: the network namespace of the target process's socket FD (util-linux 2.41+). */
+  /** The network namespace of the target process's socket with this fd (util-linux 2.41+). */
   netSocket?: number;
-  /** --user-parent: the parent of the target's user namespace. */
+  /** Join the parent of the target's user namespace. */
   userParent?: boolean;
-  /** --preserve-fds N: fds 3..3+N-1 reach the command too. */
+  /** fds 3..3+N-1 reach the command too. */
   preserveFds?: number;
   /** COMMAND [ARG...]; default $SHELL, else the caller's login shell, else /bin/sh, as a login shell (nsenter 2.42). */
   command?: string[];
@@ -55,14 +60,20 @@ export interface EnterPlan {
   /** PROGRAM [ARG...] after `--`. */
   argv: string[];
   env: NodeJS.ProcessEnv;
-  /** fds above 2 the command keeps (--preserve-fds N: the caller's fds among 3..3+N-1). */
+  /** fds above 2 the command keeps (preserveFds: the caller's fds among 3..3+N-1). */
   keepFds: number[];
   /** Our own fds the stage must inherit to open a namespace by /proc/self/fd/N (it closes them). */
   heldFds: number[];
-  /** Namespaces joined, with where from (for --verbose-like reporting and tests). */
+  /** Namespaces joined, with where from (for reporting and tests). */
   joins: Partial<Record<NsType, string>>;
+  /** Types asked for that are already the caller's: nothing is entered for them (a notice, as nsenter
+   *  re-enters them silently). */
+  alreadyShared: NsType[];
   target?: Target;
 }
+
+/** preserveFds accepts at most this N (the stage passes at most 4096 fds). */
+const MAX_PRESERVE_FDS = 1 << 20;
 
 /** True when the options need a TARGET (a process) to be named: something is taken from it. */
 export function needsTarget(o: EnterOptions): boolean {
@@ -78,58 +89,170 @@ export function needsTarget(o: EnterOptions): boolean {
   return false;
 }
 
-function readlinkOrUndefined(path: string): string | undefined {
+/** The /proc directory of the target's process or thread, for what is taken from it (root, cwd,
+ *  environment, cgroups, ids). */
+function procOf(target: Target | undefined, what: string): number {
+  const pid = target?.pid ?? target?.tid;
+  if (pid === undefined) throw new TsnsError(`${what} needs a target process (${target ? `${target.description} has none` : 'give a target PID'})`);
+  return pid;
+}
+
+function checkOptions(o: EnterOptions): void {
+  if (o.wd !== undefined && o.wdns !== undefined) throw new TsnsError('wd and wdns are mutually exclusive');
+  if (o.wdns === '') throw new TsnsError('wdns needs a directory');
+  if (o.preserveFds !== undefined && (!Number.isInteger(o.preserveFds) || o.preserveFds < 0 || o.preserveFds > MAX_PRESERVE_FDS)) {
+    throw new TsnsError(`invalid preserve-fds: '${o.preserveFds}'`);
+  }
+  if (o.target !== undefined && o.targetPid !== undefined) throw new TsnsError('give either a target or a target PID, not both');
+}
+
+function resolvePlanTarget(o: EnterOptions): Target | undefined {
+  if (o.targetPid !== undefined) {
+    const target = resolveTargetSync(String(o.targetPid));
+    if (target.pid === undefined && target.tid === undefined) throw new TsnsError(`no process with PID ${o.targetPid}`, 'ENOTARGET');
+    return target;
+  }
+  if (o.target !== undefined) return resolveTargetSync(o.target);
+  if (needsTarget(o)) throw new TsnsError('no target: give one (PID, container, namespace id or pin), a target PID, or every namespace as a file', 'ENOTARGET');
+  return undefined;
+}
+
+/** The network namespace of socket `fd` of process `pid`, as an fd of ours. */
+function socketNetns(pid: number, fd: number): number {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const libc = require('../sys/libc') as typeof import('../sys/libc');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { borrowSocketNetns } = require('../proc/sockets') as typeof import('../proc/sockets');
+  let pidfd: number | undefined;
   try {
-    return readlinkSync(path);
+    pidfd = libc.pidfdOpen(pid);
+    return borrowSocketNetns(pidfd, fd);
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === 'EBADF') throw new TsnsError(`process ${pid} has no fd ${fd}`, 'ENOTARGET');
+    if (code === 'ENOTTY' || code === 'ENOTSOCK' || code === 'EINVAL') throw new TsnsError(`fd ${fd} of process ${pid} is not a socket`, 'EINVAL');
+    if (code === 'EPERM' || code === 'EACCES') throw new TsnsError(`cannot take fd ${fd} of process ${pid}: ${errorText(err)}`, 'EPERM');
+    throw new TsnsError(`cannot get the network namespace of fd ${fd} of process ${pid}: ${errorText(err)}`);
+  } finally {
+    if (pidfd !== undefined) libc.close(pidfd);
+  }
+}
+
+function linkOfFile(path: string): string | undefined {
+  try {
+    const ns = namespaceOfFile(path);
+    return ns ? `${ns.type}:[${ns.id}]` : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The environment of a process, from /proc/PID/environ (read on the host, before any join). */
-function processEnvironment(pid: number): NodeJS.ProcessEnv {
-  let raw: string;
-  try {
-    raw = readFileSync(`/proc/${pid}/environ`, 'utf8');
-  } catch (err) {
-    throw new TsnsError(`cannot read the environment of process ${pid}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  const env: NodeJS.ProcessEnv = {};
-  for (const entry of raw.split('\0')) {
-    const eq = entry.indexOf('=');
-    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
-  return env;
+/** Which namespace each type comes from: the target process as a whole (one setns(pidfd, mask)), or a file. */
+interface Joins {
+  fromProcess: Set<NsType>;
+  fromFile: Partial<Record<NsType, string>>;
+  heldFds: number[];
+  alreadyShared: NsType[];
 }
 
-/** /proc/PID/status's effective uid or gid (as the host sees it). */
-function processId(pid: number, field: 'Uid' | 'Gid'): number {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    throw new TsnsError(`no process with PID ${pid}`);
+function chooseJoins(o: EnterOptions, target: Target | undefined): Joins {
+  const ns = o.namespaces ?? {};
+  const available = kernelNsTypes();
+  const j: Joins = { fromProcess: new Set(), fromFile: {}, heldFds: [], alreadyShared: [] };
+  const takeFromTarget = (type: NsType): void => {
+    if (target?.named?.includes(type) || (target && target.pid === undefined)) {
+      const file = target.files[type];
+      if (!file) throw new TsnsError(`${target.description} has no ${type} namespace; name a ${type} namespace file`, 'ENOTARGET');
+      j.fromFile[type] = file;
+    } else if (target?.pid !== undefined) {
+      j.fromProcess.add(type);
+    } else {
+      throw new TsnsError(`the ${type} namespace needs a target or a file`);
+    }
+  };
+  if (o.netSocket !== undefined) {
+    if (ns.net !== undefined) throw new TsnsError('net-socket and net are mutually exclusive');
+    const fd = socketNetns(procOf(target, 'net-socket'), o.netSocket);
+    j.fromFile.net = `/proc/self/fd/${fd}`;
+    j.heldFds.push(fd);
   }
-  const m = new RegExp(`^${field}:\\s+\\d+\\s+(\\d+)`, 'm').exec(status);
-  if (!m) throw new TsnsError(`cannot read the ${field === 'Uid' ? 'uid' : 'gid'} of process ${pid}`);
-  return Number(m[1]);
+  const requested = NS_TYPES.filter((t) => ns[t] !== undefined || (t === 'net' && o.netSocket !== undefined));
+  for (const type of requested) {
+    if (type === 'net' && o.netSocket !== undefined) continue;
+    if (!available.includes(type)) throw new TsnsError(`this kernel has no ${type} namespaces`, 'ENOSYS');
+    const v = ns[type];
+    if (typeof v === 'string') {
+      const found = namespaceOfFile(v);
+      if (!found) throw new TsnsError(`${v} is not a namespace file`, 'ENOTNS');
+      if (found.type !== type) throw new TsnsError(`${v} is not a ${type} namespace (it is ${found.type})`, 'ENOTNS');
+      j.fromFile[type] = v;
+    } else {
+      if (target && sharedWithCaller(target, type)) j.alreadyShared.push(type);
+      takeFromTarget(type);
+    }
+  }
+  // all, or nothing named: every namespace of the target that is not already ours. A namespace id
+  // or pin target with nothing named means just its own namespaces.
+  if (o.all || requested.length === 0) {
+    const candidates = !o.all && target?.named ? target.named : available;
+    for (const type of candidates) {
+      if (ns[type] !== undefined || j.fromFile[type]) continue;
+      if (!target?.files[type] && target?.pid === undefined) continue;
+      if (target && sharedWithCaller(target, type)) continue;
+      takeFromTarget(type);
+    }
+  }
+  if (o.userParent && !j.fromFile.user && !j.fromProcess.has('user')) takeFromTarget('user');
+  // The kernel refuses setns into one's own user namespace (nsenter -U then fails with EINVAL). Through
+  // a file, the stage treats it as joined: no setns, ids still set as after a join.
+  if (j.fromProcess.has('user') && !o.userParent && target?.pid !== undefined && sharedWithCaller(target, 'user')) {
+    j.fromProcess.delete('user');
+    j.fromFile.user = `/proc/${target.pid}/ns/user`;
+  }
+  return j;
 }
 
-/** A host id as the target's user namespace names it (uid_map/gid_map read from the host). */
-function idInside(pid: number, hostId: number, map: 'uid_map' | 'gid_map'): number {
-  let ranges: IdRange[];
-  try {
-    // Loaded here: only -S/-G follow need it, and every module costs `tsns enter` start-up.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { readIdMap } = require('../run/ids') as typeof import('../run/ids');
-    ranges = readIdMap(pid, map === 'uid_map' ? 'user' : 'group');
-  } catch {
-    return hostId;
+/** The target's namespace of `type` is the one the caller is in. */
+function sharedWithCaller(target: Target, type: NsType): boolean {
+  const ours = readNsLink('self', type)?.id;
+  if (ours === undefined) return false;
+  if (!target.named?.includes(type) && target.pid !== undefined) return readNsLink(target.pid, type)?.id === ours;
+  const file = target.files[type];
+  if (!file) return false;
+  const theirs = file.startsWith('/proc/') && !file.startsWith('/proc/self/') ? readNsLinkAt(file) : undefined;
+  return (theirs ? `${theirs.type}:[${theirs.id}]` : linkOfFile(file)) === `${type}:[${ours}]`;
+}
+
+/** Words that open and join the namespaces, with `joins` filled for reporting. */
+function joinWords(o: EnterOptions, target: Target | undefined, j: Joins, joins: EnterPlan['joins']): string[] {
+  const words: string[] = [];
+  if (j.fromProcess.size > 0 || ((o.root === true || o.wd === true) && target?.pid !== undefined)) {
+    const pid = target?.pid as number;
+    words.push(`pidfd=${pid}`);
+    if (target?.startTime !== undefined) words.push(`pid-start=${target.startTime}`);
   }
-  for (const r of ranges) {
-    if (hostId >= r.outer && hostId < r.outer + r.count) return hostId - r.outer + r.inner;
+  if (j.fromProcess.size > 0) {
+    words.push(`nsof=${NS_TYPES.filter((t) => j.fromProcess.has(t)).join(',')}`);
+    for (const t of j.fromProcess) joins[t] = `${target?.description}`;
   }
-  throw new TsnsError(`id ${hostId} of process ${pid} has no mapping in its user namespace`);
+  for (const t of NS_TYPES) {
+    const file = j.fromFile[t];
+    if (!file) continue;
+    words.push(`ns=${t}:${file}`);
+    const held = /^\/proc\/self\/fd\/(\d+)$/.exec(file);
+    if (held && (target?.fds?.includes(Number(held[1])) || j.heldFds.includes(Number(held[1])))) {
+      if (!j.heldFds.includes(Number(held[1]))) j.heldFds.push(Number(held[1]));
+      words.push(`close-fd=${held[1]}`);
+      joins[t] = target?.description ?? file;
+      continue;
+    }
+    const id = linkOfFile(file);
+    const parsed = id ? /\[(\d+)\]/.exec(id) : null;
+    if (parsed && file.startsWith('/proc/')) words.push(`ns-id=${t}:${parsed[1]}`);
+    joins[t] = file;
+  }
+  if (o.userParent) words.push('user-parent');
+  return words;
 }
 
 /**
@@ -139,18 +262,9 @@ function idInside(pid: number, hostId: number, map: 'uid_map' | 'gid_map'): numb
  */
 export function cgroupProcsOf(pid: number): string[] {
   const read = (p: number | 'self'): Map<string, string> => {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${p}/cgroup`, 'utf8');
-    } catch {
-      throw new TsnsError(`no process with PID ${p}`);
-    }
-    const map = new Map<string, string>();
-    for (const line of text.split('\n')) {
-      const m = /^\d+:([^:]*):(.*)$/.exec(line);
-      if (m) map.set(m[1], m[2]);
-    }
-    return map;
+    const list = readCgroups(p);
+    if (!list) throw new TsnsError(`no process with PID ${p}`, 'ENOTARGET');
+    return new Map(list.map((c) => [c.controllers, c.path]));
   };
   const theirs = read(pid);
   const ours = read('self');
@@ -179,187 +293,43 @@ export function cgroupProcsOf(pid: number): string[] {
   return files;
 }
 
-/** An fd (ours) of the network namespace of socket `fd` of process `pid`: pidfd_getfd + SIOCGSKNS. */
-function socketNetns(pid: number, fd: number): number {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const libc = require('../sys/libc') as typeof import('../sys/libc');
-  let pidfd: number | undefined;
-  let sock: number | undefined;
-  try {
-    pidfd = libc.pidfdOpen(pid);
-    sock = libc.pidfdGetfd(pidfd, fd);
-    return libc.sockGetNetns(sock);
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'EBADF') throw new TsnsError(`process ${pid} has no fd ${fd}`);
-    if (code === 'ENOTTY' || code === 'ENOTSOCK' || code === 'EINVAL') throw new TsnsError(`fd ${fd} of process ${pid} is not a socket`);
-    throw new TsnsError(`cannot get the network namespace of fd ${fd} of process ${pid}: ${(err as Error).message}`);
-  } finally {
-    if (sock !== undefined) libc.close(sock);
-    if (pidfd !== undefined) libc.close(pidfd);
-  }
-}
-
-function processOf(target: Target | undefined, what: string): number {
-  if (target?.pid === undefined) throw new TsnsError(`${what} needs a target process (${target ? `${target.description} has none` : 'give TARGET or -t PID'})`);
-  return target.pid;
-}
-
-/** Build the plan: resolve the target, decide the joins, validate everything. Throws TsnsError. */
-export function buildEnterPlan(o: EnterOptions): EnterPlan {
-  const ns = o.namespaces ?? {};
-  if (o.wd !== undefined && o.wdns !== undefined) throw new TsnsError('--wd and --wdns are mutually exclusive');
-  if (o.preserveFds !== undefined && (!Number.isInteger(o.preserveFds) || o.preserveFds < 0 || o.preserveFds > MAX_PRESERVE_FDS)) {
-    throw new TsnsError(`invalid --preserve-fds: '${o.preserveFds}'`);
-  }
-  if (o.target !== undefined && o.targetPid !== undefined) throw new TsnsError('give either TARGET or --target, not both');
-
-  let target: Target | undefined;
-  if (o.targetPid !== undefined) {
-    target = resolveTargetSync(String(o.targetPid));
-    if (target.pid === undefined) throw new TsnsError(`no process with PID ${o.targetPid}`);
-  } else if (o.target !== undefined) {
-    target = resolveTargetSync(o.target);
-  } else if (needsTarget(o)) {
-    throw new TsnsError('no target: give TARGET (PID, container, namespace id or pin), -t PID, or every namespace as --TYPE=FILE');
-  }
-
-  const available = kernelNsTypes();
-  const joins: Partial<Record<NsType, string>> = {};
-  const fromProcess = new Set<NsType>();
-  const fromFile: Partial<Record<NsType, string>> = {};
-
-  const takeFromTarget = (type: NsType): void => {
-    if (target?.named?.includes(type) || (target && target.pid === undefined)) {
-      const file = target.files[type];
-      if (!file) throw new TsnsError(`${target.description} has no ${type} namespace; name one with --${NS_OPTION[type].long}=FILE`);
-      fromFile[type] = file;
-    } else if (target?.pid !== undefined) {
-      fromProcess.add(type);
-    } else {
-      throw new TsnsError(`--${NS_OPTION[type].long} needs a target or =FILE`);
-    }
-  };
-
-  const heldFds: number[] = [];
-  if (o.netSocket !== undefined) {
-    if (ns.net !== undefined) throw new TsnsError('--net-socket and --net are mutually exclusive');
-    const fd = socketNetns(processOf(target, '--net-socket'), o.netSocket);
-    fromFile.net = `/proc/self/fd/${fd}`;
-    heldFds.push(fd);
-  }
-  const requested = NS_TYPES.filter((t) => ns[t] !== undefined || (t === 'net' && o.netSocket !== undefined));
-  for (const type of requested) {
-    if (type === 'net' && o.netSocket !== undefined) continue;
-    if (!available.includes(type)) throw new TsnsError(`this kernel has no ${type} namespaces`);
-    const v = ns[type];
-    if (typeof v === 'string') {
-      const found = namespaceOfFile(v);
-      if (!found) throw new TsnsError(`${v} is not a namespace file`);
-      if (found.type !== type) throw new TsnsError(`${v} is not a ${type} namespace (it is ${found.type})`);
-      fromFile[type] = v;
-    } else {
-      takeFromTarget(type);
-    }
-  }
-
-  // --all, or nothing named: every namespace of the target that is not already ours. A namespace id
-  // or pin target with nothing named means just its own namespaces.
-  if (o.all || requested.length === 0) {
-    const candidates = !o.all && target?.named ? target.named : available;
-    for (const type of candidates) {
-      if (ns[type] !== undefined || fromFile[type]) continue;
-      const theirs = target?.named?.includes(type) || target?.pid === undefined ? undefined : readlinkOrUndefined(`/proc/${target.pid}/ns/${type}`);
-      const file = target?.files[type];
-      if (theirs === undefined && !file && target?.pid === undefined) continue;
-      const link = theirs ?? (file ? linkOfFile(file) : undefined);
-      if (link !== undefined && link === readlinkOrUndefined(`/proc/self/ns/${type}`)) continue;
-      takeFromTarget(type);
-    }
-  }
-
-  if (o.userParent && !fromFile.user && !fromProcess.has('user')) takeFromTarget('user');
-  // The kernel refuses setns into one's own user namespace (nsenter -U then fails with EINVAL). Through
-  // a file, the stage treats it as joined: no setns, ids still set as after a join.
-  if (fromProcess.has('user') && !o.userParent && target?.pid !== undefined) {
-    const theirs = readlinkOrUndefined(`/proc/${target.pid}/ns/user`);
-    if (theirs !== undefined && theirs === readlinkOrUndefined('/proc/self/ns/user')) {
-      fromProcess.delete('user');
-      fromFile.user = `/proc/${target.pid}/ns/user`;
-    }
-  }
-
+/** Root, working directory and cgroups. */
+function placeWords(o: EnterOptions, target: Target | undefined): string[] {
   const words: string[] = [];
-  const joinTypes = NS_TYPES.filter((t) => fromProcess.has(t) || fromFile[t]);
-  // --all on a target that shares every namespace with us joins nothing and runs the command (what
-  // nsenter -a does in effect: it re-enters the same namespaces).
-  if (joinTypes.length === 0 && !(o.all || requested.length === 0)) throw new TsnsError('no namespace specified');
-  if (fromProcess.size > 0 || o.root === true || o.wd === true) {
-    const pid = processOf(target, 'joining a process');
-    words.push(`pidfd=${pid}`);
-    if (target?.startTime !== undefined) words.push(`pid-start=${target.startTime}`);
-  }
-  if (fromProcess.size > 0) {
-    words.push(`nsof=${NS_TYPES.filter((t) => fromProcess.has(t)).join(',')}`);
-    for (const t of fromProcess) joins[t] = `${target?.description}`;
-  }
-  for (const t of NS_TYPES) {
-    const file = fromFile[t];
-    if (!file) continue;
-    words.push(`ns=${t}:${file}`);
-    const held = /^\/proc\/self\/fd\/(\d+)$/.exec(file);
-    if (held && (target?.fds?.includes(Number(held[1])) || heldFds.includes(Number(held[1])))) {
-      if (!heldFds.includes(Number(held[1]))) heldFds.push(Number(held[1]));
-      words.push(`close-fd=${held[1]}`);
-      joins[t] = target?.description ?? file;
-      continue;
-    }
-    const id = linkOfFile(file);
-    const parsed = id ? /\[(\d+)\]/.exec(id) : null;
-    if (parsed && file.startsWith('/proc/')) words.push(`ns-id=${t}:${parsed[1]}`);
-    joins[t] = file;
-  }
-  if (o.userParent) words.push('user-parent');
-
-  if (o.root !== undefined) words.push(`root=${o.root === true ? `/proc/${processOf(target, '--root')}/root` : o.root}`);
-  if (o.wd !== undefined) words.push(`wd=${o.wd === true ? `/proc/${processOf(target, '--wd')}/cwd` : o.wd}`);
-  if (o.wdns !== undefined) {
-    if (o.wdns === '') throw new TsnsError('--wdns needs a directory');
-    words.push(`wdns=${o.wdns}`);
-  }
-  if (o.joinCgroup) for (const file of cgroupProcsOf(processOf(target, '--join-cgroup'))) words.push(`cgroup-procs=${file}`);
-
-  const joiningUser = joinTypes.includes('user');
-  if (o.preserveCredentials) words.push('preserve-credentials');
-  if (o.setuid !== undefined) {
-    const pid = o.setuid === 'follow' ? processOf(target, '--setuid follow') : 0;
-    const uid = o.setuid === 'follow' ? (joiningUser ? idInside(pid, processId(pid, 'Uid'), 'uid_map') : processId(pid, 'Uid')) : o.setuid;
-    words.push(`uid=${uid}`);
-  }
-  if (o.setgid !== undefined) {
-    const pid = o.setgid === 'follow' ? processOf(target, '--setgid follow') : 0;
-    const gid = o.setgid === 'follow' ? (joiningUser ? idInside(pid, processId(pid, 'Gid'), 'gid_map') : processId(pid, 'Gid')) : o.setgid;
-    words.push(`gid=${gid}`);
-  }
-  if (o.keepCaps) words.push('keep-caps');
-
-  if (joinTypes.includes('pid') && !o.noFork) words.push('fork', 'forward-signals');
-  const keepFds = o.preserveFds ? callerFds(o.preserveFds, heldFds) : [];
-  if (keepFds.length > 4096) throw new TsnsError(`--preserve-fds ${o.preserveFds}: more than 4096 open fds to pass`);
-  for (const fd of keepFds) words.push(`keep-fd=${fd}`);
-
-  const env = o.env ? processEnvironment(processOf(target, '--env')) : (o.environment ?? process.env);
-  let argv = o.command && o.command.length > 0 ? o.command : undefined;
-  if (!argv) {
-    const shell = defaultShell(env);
-    argv = [shell];
-    words.push(`argv0=-${basename(shell)}`);
-  }
-  return { words, argv, env, keepFds, heldFds, joins, target };
+  if (o.root !== undefined) words.push(`root=${o.root === true ? `/proc/${procOf(target, 'root')}/root` : o.root}`);
+  if (o.wd !== undefined) words.push(`wd=${o.wd === true ? `/proc/${procOf(target, 'wd')}/cwd` : o.wd}`);
+  if (o.wdns !== undefined) words.push(`wdns=${o.wdns}`);
+  if (o.joinCgroup) for (const file of cgroupProcsOf(procOf(target, 'joinCgroup'))) words.push(`cgroup-procs=${file}`);
+  return words;
 }
 
-/** --preserve-fds accepts at most this N (the stage passes at most 4096 fds). */
-const MAX_PRESERVE_FDS = 1 << 20;
+/** The target's effective uid or gid, as its user namespace names it when that is joined. */
+function followId(target: Target | undefined, kind: 'user' | 'group', joiningUser: boolean): number {
+  const pid = procOf(target, kind === 'user' ? 'setuid follow' : 'setgid follow');
+  const status = readStatus(pid);
+  if (!status) throw new TsnsError(`no process with PID ${pid}`, 'ENOTARGET');
+  const hostId = (kind === 'user' ? status.uid : status.gid)[1];
+  if (hostId === undefined) throw new TsnsError(`cannot read the ${kind === 'user' ? 'uid' : 'gid'} of process ${pid}`);
+  if (!joiningUser) return hostId;
+  let ranges;
+  try {
+    ranges = readIdMap(pid, kind);
+  } catch {
+    return hostId;
+  }
+  const inside = idInside(ranges, hostId);
+  if (inside === undefined) throw new TsnsError(`id ${hostId} of process ${pid} has no mapping in its user namespace`);
+  return inside;
+}
+
+function credentialWords(o: EnterOptions, target: Target | undefined, joiningUser: boolean): string[] {
+  const words: string[] = [];
+  if (o.preserveCredentials) words.push('preserve-credentials');
+  if (o.setuid !== undefined) words.push(`uid=${o.setuid === 'follow' ? followId(target, 'user', joiningUser) : o.setuid}`);
+  if (o.setgid !== undefined) words.push(`gid=${o.setgid === 'follow' ? followId(target, 'group', joiningUser) : o.setgid}`);
+  if (o.keepCaps) words.push('keep-caps');
+  return words;
+}
 
 /**
  * The fds among 3..3+count-1 that the caller gave us, as nsenter would pass them: not the ones Node
@@ -386,11 +356,38 @@ function callerFds(count: number, held: readonly number[]): number[] {
   return fds.sort((a, b) => a - b);
 }
 
-function linkOfFile(path: string): string | undefined {
+function environmentOf(o: EnterOptions, target: Target | undefined): NodeJS.ProcessEnv {
+  if (!o.env) return o.environment ?? process.env;
+  const pid = procOf(target, 'env');
   try {
-    const ns = namespaceOfFile(path);
-    return ns ? `${ns.type}:[${ns.id}]` : undefined;
-  } catch {
-    return undefined;
+    return readEnviron(pid);
+  } catch (err) {
+    throw new TsnsError(`cannot read the environment of process ${pid}: ${errorText(err)}`, errorCode(err) === 'EACCES' ? 'EPERM' : 'ENOTARGET');
   }
+}
+
+/** Build the plan: resolve the target, decide the joins, validate everything. Throws TsnsError. */
+export function buildEnterPlan(o: EnterOptions): EnterPlan {
+  checkOptions(o);
+  const target = resolvePlanTarget(o);
+  const j = chooseJoins(o, target);
+  const joinTypes = NS_TYPES.filter((t) => j.fromProcess.has(t) || j.fromFile[t]);
+  const requested = NS_TYPES.some((t) => o.namespaces?.[t] !== undefined) || o.netSocket !== undefined;
+  // all on a target that shares every namespace with us joins nothing and runs the command (what
+  // nsenter -a does in effect: it re-enters the same namespaces).
+  if (joinTypes.length === 0 && !(o.all || !requested)) throw new TsnsError('no namespace specified');
+  const joins: EnterPlan['joins'] = {};
+  const words = [...joinWords(o, target, j, joins), ...placeWords(o, target), ...credentialWords(o, target, joinTypes.includes('user'))];
+  if (joinTypes.includes('pid') && !o.noFork) words.push('fork', 'forward-signals');
+  const keepFds = o.preserveFds ? callerFds(o.preserveFds, j.heldFds) : [];
+  if (keepFds.length > 4096) throw new TsnsError(`preserve-fds ${o.preserveFds}: more than 4096 open fds to pass`);
+  for (const fd of keepFds) words.push(`keep-fd=${fd}`);
+  const env = environmentOf(o, target);
+  let argv = o.command && o.command.length > 0 ? o.command : undefined;
+  if (!argv) {
+    const shell = defaultShell(env);
+    argv = [shell];
+    words.push(`argv0=-${basename(shell)}`);
+  }
+  return { words, argv, env, keepFds, heldFds: j.heldFds, joins, alreadyShared: j.alreadyShared, target };
 }

@@ -14,15 +14,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MNT_DETACH, MS_BIND, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, NS_TYPES, NsType, UMOUNT_NOFOLLOW, isNsType } from '../sys/constants';
-import { SysError, TsnsError, describeErrno } from '../sys/errors';
+import { SysError, TsnsError, describeErrno, errorCode, errorText } from '../sys/errors';
 import * as libc from '../sys/libc';
-import { MountEntry, mountAt, mountHolding, nsfsRoot, readMountinfo } from './mountinfo';
-import { NSFS_MAGIC, OpenNamespace, hasSysAdmin, openNamespace } from './nsfile';
+import { type MountEntry, mountAt, mountHolding, nsfsRoot, readMountinfo } from '../proc/mountinfo';
+import { NSFS_MAGIC, nsfsDevice, ownNamespace, readNsLink } from '../proc/ns';
+import { type OpenNamespace, openNamespace } from '../proc/nsfile';
+import { hasSysAdmin } from '../proc/status';
+import { listPids } from '../proc/pids';
 import { Transaction } from './transaction';
-import { parseNsLink } from '../scan/sources/nsfs';
-
-export { openNamespace } from './nsfile';
-export type { OpenNamespace } from './nsfile';
 
 /** Where `ip netns` keeps network namespace pins. */
 export const NETNS_RUN_DIR = '/run/netns';
@@ -76,14 +75,8 @@ export function pinDirectory(type: NsType): string {
 /** open(2) O_PATH (same value on x86_64 and aarch64); Node does not export it. */
 const O_PATH = 0o10000000;
 
-function code(err: unknown): string | undefined {
-  return (err as { code?: string } | null)?.code;
-}
-
-function message(err: unknown): string {
-  const errno = Math.abs((err as { errno?: number }).errno ?? 0);
-  return errno ? describeErrno(errno) : String((err as Error).message ?? err);
-}
+const code = errorCode;
+const message = errorText;
 
 function lstatOrUndefined(p: string): fs.Stats | undefined {
   try {
@@ -130,8 +123,8 @@ function inspectDestination(file: string, ns: OpenNamespace | undefined, table: 
   if (mounted) {
     const root = nsfsRoot(mounted);
     if (root) {
-      if (ns && root.inode === ns.inode && root.type === ns.type) return { kind: 'same-pin' };
-      throw new TsnsError(`${file} is already a pin of ${nsLabel(root.type, root.inode)}; unpin it first`);
+      if (ns && root.id === ns.inode && root.type === ns.type) return { kind: 'same-pin' };
+      throw new TsnsError(`${file} is already a pin of ${nsLabel(root.type, root.id)}; unpin it first`);
     }
     throw new TsnsError(`${file} is a mount point (${mounted.fsType}); refusing to cover it with a pin`);
   }
@@ -209,13 +202,8 @@ function requireMountPrivilege(what: string): void {
   if (!hasSysAdmin()) throw new TsnsError(`${what} needs CAP_SYS_ADMIN (mount privilege): ${describeErrno(1)}`);
 }
 
-/** Device number of nsfs (every namespace file has it). */
-function nsfsDevice(): number {
-  return fs.statSync('/proc/self/ns/net').dev;
-}
-
-function ownMountNamespace(): number {
-  return fs.statSync('/proc/self/ns/mnt').ino;
+function ownMountNamespace(): number | undefined {
+  return ownNamespace('mnt');
 }
 
 interface PlannedDestination {
@@ -458,12 +446,12 @@ function inspectPin(given: string, table: MountEntry[], type?: NsType): PinToRem
   if (Number(fs.statfsSync(file).type) !== NSFS_MAGIC) throw new TsnsError(`${given} is not on nsfs; nothing unmounted`);
   const ns = openNamespace(file);
   try {
-    if (ns.inode !== root.inode || ns.type !== root.type) throw new TsnsError(`${given}: mount table and file disagree; nothing unmounted`);
+    if (ns.inode !== root.id || ns.type !== root.type) throw new TsnsError(`${given}: mount table and file disagree; nothing unmounted`);
   } finally {
     ns.close();
   }
   if (type && root.type !== type) throw new TsnsError(`${given} pins a ${root.type} namespace, not ${type}; nothing unmounted`);
-  return { file, type: root.type, ns: root.inode };
+  return { file, type: root.type, ns: root.id };
 }
 
 export interface UnpinResult {
@@ -520,16 +508,8 @@ export interface ListPinsOptions {
   allMountNamespaces?: boolean;
 }
 
-function readNsInode(pid: string, type: string): number | undefined {
-  try {
-    return parseNsLink(fs.readlinkSync(`/proc/${pid}/ns/${type}`))?.id;
-  } catch {
-    return undefined; // vanished or unreadable: skip quietly
-  }
-}
-
-function listPids(): string[] {
-  return fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+function readNsInode(pid: number, type: NsType): number | undefined {
+  return readNsLink(pid, type)?.id; // vanished or unreadable: skipped quietly
 }
 
 /**
@@ -537,7 +517,7 @@ function listPids(): string[] {
  * inside each pinned namespace.
  */
 export function listPins(options: ListPinsOptions = {}): Pin[] {
-  const own = ownMountNamespace();
+  const own = ownMountNamespace() ?? 0;
   const tables: Array<{ mountNamespace: number; table: MountEntry[] }> = [{ mountNamespace: own, table: readMountinfo() }];
   const pids = listPids();
   if (options.allMountNamespaces) {
@@ -559,11 +539,11 @@ export function listPins(options: ListPinsOptions = {}): Pin[] {
       const root = nsfsRoot(entry);
       if (!root || !isNsType(root.type)) continue;
       if (options.types && !options.types.includes(root.type)) continue;
-      pins.push({ path: entry.mountPoint, type: root.type, ns: root.inode, nprocs: 0, pids: [], mountNamespace, mountId: entry.mountId });
+      pins.push({ path: entry.mountPoint, type: root.type, ns: root.id, nprocs: 0, pids: [], mountNamespace, mountId: entry.mountId });
     }
   }
   if (!pins.length) return pins;
-  const wanted = new Map<string, Set<number>>();
+  const wanted = new Map<NsType, Set<number>>();
   for (const pin of pins) {
     if (!wanted.has(pin.type)) wanted.set(pin.type, new Set());
     wanted.get(pin.type)?.add(pin.ns);

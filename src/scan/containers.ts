@@ -15,15 +15,16 @@
  * Names come from annotations (io.kubernetes.cri.container-name, io.kubernetes.container.name,
  * nerdctl/name) or docker's on-disk config (/var/lib/docker/containers/ID/config.v2.json); else the id.
  */
-import { procStat } from './stat';
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TsnsError } from '../sys/errors';
-import type { Source } from './index';
 import type { NsType } from '../sys/constants';
 import type { ScanModel } from './model';
-import { parseNsLink } from './sources/nsfs';
-import { unescapeMountPath } from './mountinfo';
+import { readStat as procStat } from '../proc/stat';
+import { ownNamespace, readNsLink } from '../proc/ns';
+import { fuseMountPoints as fuseMounts, readMountinfoText } from '../proc/mountinfo';
+import { readCgroupText } from '../proc/cgroup';
+import { listPids } from '../proc/pids';
 
 export interface ContainerInfo {
   id: string;
@@ -51,14 +52,6 @@ const MAX_DEPTH = 4;
 
 const NAME_ANNOTATIONS = ['io.kubernetes.cri.container-name', 'io.kubernetes.container.name', 'nerdctl/name', 'io.podman.annotations.name'];
 
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 /** Runtime state can sit in a directory an unprivileged user owns (/run/user/UID): read a file there
  *  only if it is a regular file of sane size, without following a symlink or waiting on a FIFO. */
 const MAX_STATE_BYTES = 4 << 20;
@@ -81,14 +74,7 @@ function readStateFile(path: string): string | undefined {
 
 /** Mount points of FUSE file systems (whose servers could make a readdir or open hang): not walked. */
 function fuseMountPoints(): Set<string> {
-  const out = new Set<string>();
-  const text = readText('/proc/self/mountinfo') ?? '';
-  if (!text.includes(' - fuse')) return out;
-  for (const line of text.split('\n')) {
-    const sep = line.indexOf(' - fuse');
-    if (sep >= 0) out.add(unescapeMountPath(line.slice(0, sep).split(' ')[4] ?? ''));
-  }
-  return out;
+  return new Set(fuseMounts(readMountinfoText('self') ?? ''));
 }
 
 /** A runtime state directory found by the walk: ROOT/ID with its state file. */
@@ -278,7 +264,7 @@ export function containerOfCgroup(cgroupFile: string): { id: string; manager: st
 }
 
 function cgroupContainer(pid: number): { id: string; manager: string; pod?: string } | undefined {
-  const text = readText(`/proc/${pid}/cgroup`);
+  const text = readCgroupText(pid);
   return text ? containerOfCgroup(text) : undefined;
 }
 
@@ -309,27 +295,17 @@ export function cgroupContainers(candidates: Iterable<{ pid: number; ppid: numbe
 
 /** Processes that head a mount namespace other than ours: the possible container inits. */
 function mountNamespaceHeads(): { pid: number; ppid: number }[] {
-  let own: string;
-  try {
-    own = readlinkSync('/proc/self/ns/mnt');
-  } catch {
-    return [];
-  }
-  const mnt = new Map<number, string>();
-  for (const name of readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
-    try {
-      const link = readlinkSync(`/proc/${pid}/ns/mnt`);
-      if (link !== own) mnt.set(pid, link);
-    } catch {
-      /* gone or unreadable */
-    }
+  const own = ownNamespace('mnt');
+  if (own === undefined) return [];
+  const mnt = new Map<number, number>();
+  for (const pid of listPids()) {
+    const id = readNsLink(pid, 'mnt')?.id;
+    if (id !== undefined && id !== own) mnt.set(pid, id);
   }
   const heads: { pid: number; ppid: number }[] = [];
-  for (const [pid, link] of mnt) {
+  for (const [pid, id] of mnt) {
     const st = procStat(pid);
-    if (st && mnt.get(st.ppid) !== link) heads.push({ pid, ppid: st.ppid });
+    if (st && mnt.get(st.ppid) !== id) heads.push({ pid, ppid: st.ppid });
   }
   return heads;
 }
@@ -351,7 +327,7 @@ export function pickContainer(containers: ContainerInfo[], nameOrId: string): Co
     const ids = new Set(list.map((c) => c.id));
     if (ids.size > 1) {
       const names = [...ids].slice(0, 4).join(', ');
-      throw new TsnsError(`container '${nameOrId}' is ambiguous: matches ${names}${ids.size > 4 ? ', ...' : ''}`);
+      throw new TsnsError(`container '${nameOrId}' is ambiguous: matches ${names}${ids.size > 4 ? ', ...' : ''}`, 'EAMBIGUOUS');
     }
     return list[0];
   };
@@ -359,7 +335,7 @@ export function pickContainer(containers: ContainerInfo[], nameOrId: string): Co
   if (exact) return exact;
   const prefix = unique(containers.filter((c) => c.id.startsWith(nameOrId)));
   if (prefix) return prefix;
-  throw new TsnsError(`no such container: ${nameOrId}`);
+  throw new TsnsError(`no such container: ${nameOrId}`, 'ENOTARGET');
 }
 
 /** `tsns enter NAME`, `tsns pin NAME`, `tsns ls --container NAME`: one live container. */
@@ -369,7 +345,7 @@ export function resolveContainer(nameOrId: string): ContainerInfo {
     return pickContainer(fromStates, nameOrId);
   } catch (err) {
     // Only an unknown name is worth the slower cgroup look; ambiguity among states stands.
-    if (!(err instanceof TsnsError) || !err.message.startsWith('no such')) throw err;
+    if (!(err instanceof TsnsError) || err.code !== 'ENOTARGET') throw err;
   }
   return pickContainer(listContainers(), nameOrId);
 }
@@ -384,16 +360,16 @@ export function resolveContainer(nameOrId: string): ContainerInfo {
  * Namespaces with no member process (held by a thread, fd, socket or pin only) get none.
  * Returns the containers it considered, for `--container` filtering.
  */
-export function markContainers(model: ScanModel): ContainerInfo[] {
+export function markContainers(model: ScanModel, mountNamespaces: ReadonlyMap<number, readonly number[]>): ContainerInfo[] {
   const states = listStateContainers();
   const known = new Set(states.map((c) => c.id));
   // Cgroup candidates: the oldest member (lowest PID) of each mount namespace but the host's, since
   // every OCI container has its own mount namespace and its init is normally its first process.
   const candidates: { pid: number; ppid: number }[] = [];
   const hostMnt = initialNamespace(model, 'mnt');
-  for (const ns of model.namespaces.values()) {
-    if (ns.type !== 'mnt' || ns.id === hostMnt || ns.pids.length === 0) continue;
-    const pid = ns.pids[0];
+  for (const [id, pids] of mountNamespaces) {
+    if (id === hostMnt || pids.length === 0) continue;
+    const pid = pids[0];
     const ppid = model.processes.get(pid)?.ppid ?? procStat(pid)?.ppid;
     if (ppid !== undefined) candidates.push({ pid, ppid });
   }
@@ -434,21 +410,10 @@ export function markContainers(model: ScanModel): ContainerInfo[] {
 /** Namespace of `type` that process `pid` is in (from the scan, else its link), if readable. */
 function namespaceOf(model: ScanModel, pid: number, type: NsType): number | undefined {
   if (pid <= 0) return undefined;
-  const fromScan = model.processes.get(pid)?.ns[type];
-  if (fromScan !== undefined) return fromScan;
-  try {
-    return parseNsLink(readlinkSync(`/proc/${pid}/ns/${type}`))?.id;
-  } catch {
-    return undefined;
-  }
+  return model.processes.get(pid)?.ns[type] ?? readNsLink(pid, type)?.id;
 }
 
 /** The initial namespace of `type`: kthreadd's (PID 2 is always in them), else our own. */
 function initialNamespace(model: ScanModel, type: NsType): number | undefined {
   return namespaceOf(model, 2, type) ?? namespaceOf(model, process.pid, type);
 }
-
-/** Source: the CONTAINER column (unless ScanOptions.containers is false). */
-export const containerSource: Source = (model, options) => {
-  if (options.containers) markContainers(model);
-};

@@ -1,23 +1,27 @@
 /**
  * scan(): run the sources over /proc (and mountinfo) into one ScanModel, then complete what the
- * caller asked for. Each source is a function that adds to the model; `sources` is the list scan()
- * runs, in order. Costly extras (process details, the nsfs ioctls, netlink) are opt-in through
- * ScanOptions so `tsns ls` pays only for the columns it prints; the library default is everything.
+ * caller asked for. A source is a function of the scan's context (src/scan/context.ts); the default
+ * list runs every discovery source. Costly extras (process details, the nsfs ioctls, netlink,
+ * containers) are opt-in through ScanOptions so `tsns ls` pays only for the columns it prints; the
+ * library default is everything.
  */
-import { readlinkSync } from 'node:fs';
 import { NS_TYPES, type NsType } from '../sys/constants';
-import type { Namespace, ScanModel } from './model';
-import { readNsfsMounts } from './mountinfo';
-import type * as NetnsidModule from './netnsid';
-import { listPids, readProcessDetails, readProcesses } from './sources/processes';
-import { holderSource, holderStartSource, readAheadSource, shareProcessList } from './sources/fds';
+import { ownNamespace } from '../proc/ns';
+import { ScanContext, type ResolvedScanOptions, type Source } from './context';
+import { newModel, type Namespace, type ScanModel } from './model';
+import { prune, readProcessDetails, readRepresentatives } from './details';
+import { processSource } from './sources/processes';
+import { taskSource } from './sources/tasks';
+import { fdSource } from './sources/fds';
 import { socketSource } from './sources/sockets';
-import { nsfsSource, parseNsLink } from './sources/nsfs';
+import { nsfsSource, ownPinSource } from './sources/nsfs';
 import { hierarchySource, readRelations } from './sources/hierarchy';
-import { containerSource } from './containers';
+import { containerSource } from './sources/containers';
+import type * as NetnsidModule from './netnsid';
 
 export interface ScanOptions {
-  /** Namespace types to look at (default: all eight). */
+  /** Namespace types to list (default: all eight). Discovery looks at every type regardless, so a
+   *  namespace of these types is found however it is held. */
   types?: readonly NsType[];
   /** Read PPID, UID and COMMAND for every process ('all', the default), for the PID each namespace
    *  shows ('representatives'), or for none. */
@@ -28,107 +32,27 @@ export interface ScanOptions {
   addMissingRelations?: boolean;
   /** Read NETNSID of network namespaces (netlink). Default true. */
   netnsid?: boolean;
-  /** Name the container of each namespace (Namespace.container). Default true. */
+  /** Name the container of each namespace (Namespace.container, ScanModel.containers). Default true. */
   containers?: boolean;
-  /** /proc to read (tests). */
-  procRoot?: string;
+  /** The sources to run, in order (default: defaultSources). */
+  sources?: readonly Source[];
 }
 
-export interface ResolvedScanOptions {
-  types: readonly NsType[];
-  details: 'all' | 'representatives' | 'none';
-  relations: boolean;
-  addMissingRelations: boolean;
-  netnsid: boolean;
-  containers: boolean;
-  procRoot: string;
-}
-
-/** A source adds what it finds to the model; it must tolerate processes vanishing under it. */
-export type Source = (model: ScanModel, options: ResolvedScanOptions) => void;
-
-function inodeOfLink(path: string): number | undefined {
-  try {
-    return parseNsLink(readlinkSync(path))?.id;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Source: every process's /proc/PID/ns links. The fd/thread walk takes the same list of processes
- *  (one listing of /proc for both, and a holder is never a process this scan did not see). */
-export const processSource: Source = (model, options) => {
-  const pids = listPids(options.procRoot);
-  if (options.procRoot === '/proc') shareProcessList(model, pids);
-  readProcesses(model, options.types, options.procRoot, pids);
-};
-
-/**
- * Source: nsfs bind mounts visible in our own mount namespace (NSFS column), and the namespaces only
- * such a pin keeps alive (lsns --persistent).
- */
-export const ownPinSource: Source = (model, options) => {
-  const own = model.ownMountNamespace;
-  // With mount namespaces scanned, the nsfs source reads our own table with the others.
-  if (own === undefined || (model.namespaces.get(own)?.pids.length ?? 0) > 0) return;
-  const wanted = new Set(options.types);
-  for (const entry of readNsfsMounts(`${options.procRoot}/self/mountinfo`)) {
-    if (!wanted.has(entry.type)) continue;
-    let ns = model.namespaces.get(entry.id);
-    if (!ns) {
-      ns = { id: entry.id, type: entry.type, pids: [], pid: undefined, sources: new Set(['nsfs']), nsfs: [] };
-      model.namespaces.set(entry.id, ns);
-    }
-    ns.sources.add('nsfs');
-    if (!ns.nsfs.some((m) => m.path === entry.path && m.mountNamespace === own)) ns.nsfs.push({ path: entry.path, mountNamespace: own });
-  }
-};
-
-/** The sources scan() runs, in order. Discovery sources (threads, fds, sockets, pins elsewhere) go here. */
-// The fd/thread walk (holderStart .. holder) runs in a worker meanwhile on a big host: what needs only
-// the process scan comes before the main thread joins it; the hierarchy runs again for what the
-// holders add. After its walk, the worker reads the likely PID column's details (readAheadSource).
-export const sources: Source[] = [
-  holderStartSource,
+/** Every discovery source, in the order scan() runs them: processes first (they list /proc for the
+ *  rest), pins, threads, fds, sockets (they need the fd walk), the hierarchy (from all of those), and
+ *  containers. */
+export const defaultSources: readonly Source[] = Object.freeze([
   processSource,
-  readAheadSource,
-  ownPinSource,
   nsfsSource,
-  hierarchySource,
-  containerSource,
-  holderSource,
+  taskSource,
+  fdSource,
   socketSource,
   hierarchySource,
-];
+  containerSource,
+]);
 
-/** Namespaces held by nothing any more (their last member exited before its details were read). */
-function prune(model: ScanModel): void {
-  for (const [id, ns] of model.namespaces) {
-    if (ns.pids.length === 0 && ns.pid === undefined && ns.sources.size === 1 && ns.sources.has('process')) model.namespaces.delete(id);
-  }
-}
-
-/**
- * Make sure each given namespace's representative process (its PID column) has its details read.
- * A representative that exited meanwhile is dropped and the next member takes its place, so rows are
- * never half-filled. Namespaces left with no member and no other holder leave the model.
- */
-export function readRepresentatives(model: ScanModel, namespaces: Iterable<Namespace>, procRoot = '/proc'): void {
-  const list = [...namespaces];
-  let gone = new Set<number>();
-  for (;;) {
-    const pids = new Set<number>();
-    for (const ns of list) {
-      if (ns.pid !== undefined && gone.has(ns.pid)) ns.pid = undefined;
-      if (ns.pid === undefined && ns.pids.length > 0) ns.pid = ns.pids[0];
-      if (ns.pid !== undefined) pids.add(ns.pid);
-    }
-    const removed = readProcessDetails(model, pids, procRoot);
-    if (removed.length === 0) break;
-    gone = new Set(removed);
-  }
-  prune(model);
-}
+/** The sources lsns itself has: every process's links and the pins in our own mount namespace. */
+export const lsnsSources: readonly Source[] = Object.freeze([processSource, ownPinSource]);
 
 export function resolveScanOptions(options: ScanOptions = {}): ResolvedScanOptions {
   return {
@@ -138,42 +62,38 @@ export function resolveScanOptions(options: ScanOptions = {}): ResolvedScanOptio
     addMissingRelations: options.addMissingRelations ?? false,
     netnsid: options.netnsid ?? true,
     containers: options.containers ?? true,
-    procRoot: options.procRoot ?? '/proc',
+    sources: options.sources ?? defaultSources,
   };
+}
+
+/** TSNS_PROFILE=1: the time each source takes, on stderr (npm run bench prints it). */
+function profiler(): ((name: string, t0: bigint) => void) | undefined {
+  if (!process.env.TSNS_PROFILE) return undefined;
+  return (name, t0) => void process.stderr.write(`tsns-profile ${name} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms\n`);
 }
 
 /** Scan the host: every namespace tsns can see, with the processes in them. */
 export function scan(options: ScanOptions = {}): ScanModel {
   const opts = resolveScanOptions(options);
-  const model: ScanModel = {
-    namespaces: new Map(),
-    processes: new Map(),
-    ownMountNamespace: inodeOfLink(`${opts.procRoot}/self/ns/mnt`),
-  };
-  // TSNS_PROFILE=1: the time each source takes, on stderr (npm run bench prints it).
-  const profile = process.env.TSNS_PROFILE
-    ? (name: string, t0: bigint): void => void process.stderr.write(`tsns-profile ${name} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms\n`)
-    : undefined;
-  for (const source of sources) {
+  const model = newModel(ownNamespace('mnt'));
+  const ctx = new ScanContext(model, opts);
+  const profile = profiler();
+  for (const source of opts.sources) {
     const t0 = process.hrtime.bigint();
-    source(model, opts);
+    source(ctx);
     profile?.(source.name || 'source', t0);
   }
   for (const ns of model.namespaces.values()) if (ns.pid === undefined && ns.pids.length > 0) ns.pid = ns.pids[0];
 
   if (opts.details === 'all') {
-    const gone = new Set(readProcessDetails(model, [...model.processes.keys()], opts.procRoot));
+    const gone = new Set(readProcessDetails(model, [...model.processes.keys()]));
     for (const ns of model.namespaces.values()) if (ns.pid !== undefined && gone.has(ns.pid)) ns.pid = ns.pids[0];
     prune(model);
   } else if (opts.details === 'representatives') {
-    readRepresentatives(model, model.namespaces.values(), opts.procRoot);
+    readRepresentatives(model, model.namespaces.values());
   }
-  if (opts.relations) {
-    readRelations(model, model.namespaces.values(), { addMissing: opts.addMissingRelations ? opts.types : [] });
-  }
-  if (opts.netnsid) {
-    readNetnsids(model, model.namespaces.values());
-  }
+  if (opts.relations) readRelations(model, model.namespaces.values(), { addMissing: opts.addMissingRelations ? opts.types : [] });
+  if (opts.netnsid) readNetnsids(model, model.namespaces.values());
   return model;
 }
 
@@ -182,13 +102,14 @@ export function sortedNamespaces(model: ScanModel): Namespace[] {
   return [...model.namespaces.values()].sort((a, b) => a.id - b.id);
 }
 
-export { readProcessDetails } from './sources/processes';
-// NETNSID (netlink) is loaded when first asked for: a plain `tsns ls` does not need it.
-export { readRelations };
-/** NETNSID of the given network namespaces. */
+/** NETNSID of the given network namespaces (netlink; loaded when first asked for). */
 export function readNetnsids(...args: Parameters<typeof NetnsidModule.readNetnsids>): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('./netnsid') as typeof NetnsidModule).readNetnsids(...args);
 }
-export { userName } from './users';
+
+export { readProcessDetails, readRepresentatives, readRelations };
+export { processSource, taskSource, fdSource, socketSource, nsfsSource, ownPinSource, hierarchySource, containerSource };
+export { openNamespaceFd } from './open';
+export type { Source, ResolvedScanOptions } from './context';
 export type * from './model';

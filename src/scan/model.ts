@@ -1,17 +1,32 @@
 /**
- * The one plain model every source feeds and every view reads. No behaviour here: sources (one file
- * each under src/scan/sources) fill it, src/scan/index.ts orchestrates, src/report renders it.
+ * The one plain model every source feeds and every view reads. No behaviour here beyond building it:
+ * sources (one file each under src/scan/sources) fill it, src/scan/index.ts orchestrates, src/report
+ * renders it. JSON.stringify of a model gives plain data in lsns -J's vocabulary (see toJSON).
  */
 import type { NsType } from '../sys/constants';
+import type { ContainerInfo } from './containers';
 
-/** How tsns learnt that a namespace exists (the SOURCES column). */
-export type NsSource = 'process' | 'task' | 'fd' | 'socket' | 'nsfs' | 'parent' | 'owner';
+/** How tsns learnt that a namespace exists (the SOURCES column), in the order SOURCES lists them. */
+export const NS_SOURCES = ['process', 'task', 'fd', 'socket', 'nsfs', 'parent', 'owner'] as const;
+export type NsSource = (typeof NS_SOURCES)[number];
 
 /** A bind mount of a namespace file (a "pin"), as seen in some mount namespace's mountinfo. */
 export interface NsfsMount {
   path: string;
   /** Inode of the mount namespace whose mount table shows this path. */
   mountNamespace: number;
+}
+
+/**
+ * A path that designates a namespace no member process shows: a thread's /proc/PID/task/TID/ns/TYPE,
+ * an fd's /proc/PID/fd/N, a pin. A pin seen only in another mount namespace is resolved inside `root`
+ * (/proc/PID/root of a process there): its path is that namespace's owner's to change, so it is only
+ * ever opened the checked way (O_PATH, inside the root, the nsfs inode verified).
+ */
+export interface NsPath {
+  kind: 'task' | 'fd' | 'nsfs';
+  path: string;
+  root?: string;
 }
 
 /**
@@ -25,8 +40,10 @@ export interface ProcessInfo {
   ppid?: number;
   /** Owner of /proc/PID, as lsns reports it: the effective uid, or 0 for a non-dumpable process. */
   uid?: number;
-  /** Full command line joined by spaces; the kernel thread name when it has none (as lsns). */
+  /** Full command line joined by spaces; the thread name when it has none (a kernel thread, a zombie). */
   command?: string;
+  /** State letter of /proc/PID/stat (Z: a zombie, which still shows its pid and user namespaces). */
+  state?: string;
   /** Namespace inode per type, as /proc/PID/ns says (a type whose link was unreadable is absent). */
   ns: Partial<Record<NsType, number>>;
 }
@@ -38,9 +55,13 @@ export interface Namespace {
   /** PIDs of processes (thread group leaders) whose /proc/PID/ns has this namespace, ascending. */
   pids: number[];
   /** The process that represents the namespace (PID column): the lowest member, or for a namespace held
-   *  only by a thread, fd, socket or pin, the process holding it; undefined when only a pin/hierarchy holds it. */
+   *  only by a thread, fd or socket, the (lowest) process holding it; undefined when only a pin or the
+   *  hierarchy knows it. */
   pid?: number;
-  sources: Set<NsSource>;
+  /** Ways in for a namespace no member shows (PATH is the first), lowest holder first. */
+  paths: NsPath[];
+  /** How it was found, in NS_SOURCES order. */
+  sources: NsSource[];
   nsfs: NsfsMount[];
   /** PNS: parent namespace (pid and user namespaces); 0 when it has none or it lies outside our view
    *  (as lsns prints it); undefined when not read (ScanOptions.relations). */
@@ -63,4 +84,46 @@ export interface ScanModel {
   processes: Map<number, ProcessInfo>;
   /** Inode of the mount namespace the scan ran in (whose mountinfo NSFS paths come from), if readable. */
   ownMountNamespace?: number;
+  /** The live containers found (ScanOptions.containers). */
+  containers?: ContainerInfo[];
+}
+
+/** Plain data for JSON.stringify(model): namespaces sorted by id with lsns -J's names, processes by PID. */
+function modelJson(this: ScanModel): unknown {
+  const namespaces = [...this.namespaces.values()]
+    .sort((a, b) => a.id - b.id)
+    .map((ns) => ({
+      ns: ns.id,
+      type: ns.type,
+      nprocs: ns.pids.length,
+      pid: ns.pid ?? null,
+      pids: ns.pids,
+      path: ns.paths[0]?.path ?? (ns.pid !== undefined && ns.pids.length > 0 ? `/proc/${ns.pid}/ns/${ns.type}` : null),
+      sources: ns.sources,
+      nsfs: ns.nsfs.map((m) => m.path),
+      pns: ns.parent ?? null,
+      ons: ns.owner ?? null,
+      netnsid: ns.netnsid ?? null,
+      container: ns.container ?? null,
+    }));
+  const processes = [...this.processes.values()].sort((a, b) => a.pid - b.pid);
+  return { namespaces, processes, ownMountNamespace: this.ownMountNamespace ?? null, containers: this.containers ?? null };
+}
+
+/** An empty model (its JSON form is plain data). */
+export function newModel(ownMountNamespace?: number): ScanModel {
+  const model: ScanModel = { namespaces: new Map(), processes: new Map(), ownMountNamespace };
+  Object.defineProperty(model, 'toJSON', { value: modelJson, enumerable: false });
+  return model;
+}
+
+export function newNamespace(id: number, type: NsType, source: NsSource): Namespace {
+  return { id, type, pids: [], pid: undefined, paths: [], sources: [source], nsfs: [] };
+}
+
+/** Add a source to a namespace, keeping NS_SOURCES order. */
+export function addSource(ns: Namespace, source: NsSource): void {
+  if (ns.sources.includes(source)) return;
+  ns.sources.push(source);
+  if (ns.sources.length > 1) ns.sources.sort((a, b) => NS_SOURCES.indexOf(a) - NS_SOURCES.indexOf(b));
 }

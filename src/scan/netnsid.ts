@@ -7,7 +7,7 @@
 import { closeSync } from 'node:fs';
 import { close, recv, send, socket } from '../sys/libc';
 import type { Namespace, ScanModel } from './model';
-import { openNamespaceFd } from './nsfile';
+import { openNamespaceFd } from './open';
 
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;

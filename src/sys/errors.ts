@@ -1,3 +1,8 @@
+/**
+ * The two kinds of error tsns throws: SysError (a system call refused, with its errno) and TsnsError
+ * (what a caller did wrong or what stands in the way, with a stable code). Messages name no CLI flag:
+ * the command line maps codes to its wording and exit status.
+ */
 import { constants as osConstants } from 'node:os';
 
 /** errno number -> symbolic name (ENOENT, EPERM, ...), from Node's own table. */
@@ -15,21 +20,31 @@ export class SysError extends Error {
     readonly errno: number,
     readonly target?: string,
   ) {
-    const code = errnoName(errno);
     super(`${syscall}${target ? ` ${target}` : ''}: ${describeErrno(errno)}`);
     this.name = 'SysError';
-    this.code = code;
+    this.code = errnoName(errno);
   }
 }
 
 /**
- * An error meant for the person at the terminal: printed as one `tsns: ...` line, no stack.
- * `exitCode` is what the process exits with.
+ * Stable codes of TsnsError:
+ * - EINVAL: an argument or a combination of options that cannot work;
+ * - ENOTARGET: no such process, thread, container, namespace or pin;
+ * - EAMBIGUOUS: a name that matches more than one (the message lists them);
+ * - ENOTNS: a file that is not a namespace file (or not of the type asked for);
+ * - EPERM: not allowed with the caller's rights; EACCES: state that exists but cannot be read;
+ * - EEXIST: the destination holds something that must not be covered or removed;
+ * - EGONE: the target went away meanwhile;
+ * - ENOSYS: the kernel lacks what is needed; ENOSTAGE: the native stage is missing or unusable;
+ * - EKERNEL: the kernel refused an operation for a reason the message gives.
  */
+export type TsnsErrorCode = 'EINVAL' | 'ENOTARGET' | 'EAMBIGUOUS' | 'ENOTNS' | 'EPERM' | 'EACCES' | 'EEXIST' | 'EGONE' | 'ENOSYS' | 'ENOSTAGE' | 'EKERNEL';
+
+/** An error meant for the person (or program) that asked: one line, no stack needed. */
 export class TsnsError extends Error {
   constructor(
     message: string,
-    readonly exitCode = 1,
+    readonly code: TsnsErrorCode = 'EINVAL',
   ) {
     super(message);
     this.name = 'TsnsError';
@@ -40,19 +55,50 @@ const messages: Record<string, string> = {
   EPERM: 'Operation not permitted',
   ENOENT: 'No such file or directory',
   ESRCH: 'No such process',
+  EIO: 'Input/output error',
+  EBADF: 'Bad file descriptor',
   EACCES: 'Permission denied',
   EBUSY: 'Device or resource busy',
   EEXIST: 'File exists',
+  EXDEV: 'Invalid cross-device link',
   ENOTDIR: 'Not a directory',
   EISDIR: 'Is a directory',
   EINVAL: 'Invalid argument',
+  EMFILE: 'Too many open files',
   ENOTTY: 'Inappropriate ioctl for device',
+  ENOSPC: 'No space left on device',
+  EROFS: 'Read-only file system',
+  ENAMETOOLONG: 'File name too long',
   ENOSYS: 'Function not implemented',
-  EUSERS: 'Too many users',
+  ENOTEMPTY: 'Directory not empty',
   ELOOP: 'Too many levels of symbolic links',
-  EBADF: 'Bad file descriptor',
+  EUSERS: 'Too many users',
+  ENOTSOCK: 'Socket operation on non-socket',
+  EOPNOTSUPP: 'Operation not supported',
+  ESTALE: 'Stale file handle',
 };
 
+/** strerror(3)'s words for an errno number. */
 export function describeErrno(errno: number): string {
-  return messages[errnoName(errno)] ?? errnoName(errno);
+  const name = errnoName(errno);
+  return messages[name] ?? name;
+}
+
+/** The words for any error a call gave: strerror's for a Node or system error with an errno (never a
+ *  bare ENOENT), else its message. */
+export function errorText(err: unknown): string {
+  const e = err as { errno?: number; code?: string; message?: string } | null;
+  if (e instanceof SysError) return describeErrno(e.errno);
+  const errno = Math.abs(e?.errno ?? 0);
+  if (errno) return describeErrno(errno);
+  if (typeof e?.code === 'string' && osConstants.errno[e.code as keyof typeof osConstants.errno] !== undefined) {
+    return describeErrno(osConstants.errno[e.code as keyof typeof osConstants.errno]);
+  }
+  return String(e?.message ?? err);
+}
+
+/** The errno name of any error ('ENOENT', ...), or undefined. */
+export function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }

@@ -246,8 +246,13 @@ export function openPathInRoot(root: string, path: string): number {
   }
 }
 
-/** "major:minor" of the file system and the inode number of an open fd, or undefined. */
-export function fdDeviceInode(fd: number): { dev: string; ino: number } | undefined {
+/** The file system (as "major:minor" and as the dev_t number Node's fs.Stats gives) and the inode
+ *  number of an open fd, or undefined. */
+export function fdDeviceInode(fd: number): { dev: string; devNumber: number; ino: number } | undefined {
   if (libc().statx(fd, '', AT_EMPTY_PATH, STATX_INO, statxBuffer) !== 0) return undefined;
-  return { dev: `${statxBuffer.readUInt32LE(136)}:${statxBuffer.readUInt32LE(140)}`, ino: Number(statxBuffer.readBigUInt64LE(32)) };
+  const major = statxBuffer.readUInt32LE(136);
+  const minor = statxBuffer.readUInt32LE(140);
+  // glibc's makedev, for the small numbers real devices have.
+  const devNumber = (major & 0xfff) * 256 + (minor & 0xff) + (minor & 0xffffff00) * 4096 + (major & 0xfffff000) * 2 ** 32;
+  return { dev: `${major}:${minor}`, devNumber, ino: Number(statxBuffer.readBigUInt64LE(32)) };
 }

@@ -10,21 +10,11 @@
  * Also fills ownerUid: NS_GET_OWNER_UID for user namespaces; for the others, their owner's creator, so
  * that USER means something for a namespace no process is in.
  */
-import { NS_TYPES, type NsType } from '../../sys/constants';
+import type { NsType } from '../../sys/constants';
 import { close, fdInode, nsGetOwnerUid, nsGetParent, nsGetUserns } from '../../sys/libc';
-import type { Source } from '../index';
-import type { Namespace, ScanModel } from '../model';
-import { holdNamespace } from './nsfs';
-import { openNamespaceFd } from '../nsfile';
-
-/** Namespaces already walked in this model (so each is asked once). */
-const walked = new WeakMap<ScanModel, Set<number>>();
-
-function walkedSet(model: ScanModel): Set<number> {
-  let s = walked.get(model);
-  if (!s) walked.set(model, (s = new Set()));
-  return s;
-}
+import type { Source } from '../context';
+import { addSource, newNamespace, type Namespace, type ScanModel } from '../model';
+import { openNamespaceFd } from '../open';
 
 /** ioctl -> related namespace's inode (and its fd, for the caller to close); undefined when outside
  *  our view (EPERM at the top of our user namespace tree) or when there is no such relation. */
@@ -43,101 +33,110 @@ function related(fd: number, ask: (fd: number) => number): { fd: number; id: num
 
 /** Sources that mean "found only as an ancestor": such a namespace also records the other relation. */
 function foundOnlyAsRelative(ns: Namespace): boolean {
-  for (const s of ns.sources) if (s !== 'parent' && s !== 'owner') return false;
-  return true;
+  return ns.sources.every((s) => s === 'parent' || s === 'owner');
 }
 
-/**
- * Fill owner/parent/ownerUid of `ns` from an open fd of it, and walk on to relatives not yet in the
- * model (adding them when their type is in `wanted`). Does not close `fd`.
- */
-export function walkFromFd(model: ScanModel, ns: Namespace, fd: number, wanted: ReadonlySet<NsType>): void {
-  const done = walkedSet(model);
-  if (done.has(ns.id)) return;
-  done.add(ns.id);
-  let ownerCreator: number | undefined; // NS_GET_OWNER_UID of the owner, when it is not in the model
-  // 0: no such relative, or it lies outside our view (the model's convention, as lsns prints it).
-  const follow = (ask: (fd: number) => number, type: NsType, source: 'owner' | 'parent'): number => {
-    const r = related(fd, ask);
-    if (!r) return 0;
-    try {
-      let rel = model.namespaces.get(r.id);
-      if (rel && foundOnlyAsRelative(rel)) rel.sources.add(source);
-      if (!rel && wanted.has(type)) rel = holdNamespace(model, type, r.id, source);
-      // Walking a relative now, through the fd in hand, saves opening it by path later.
-      if (rel && !done.has(r.id)) walkFromFd(model, rel, r.fd, wanted);
-      if (!rel && source === 'owner') {
+/** One walk over a model: each namespace asked once; ancestors of `wanted` types no one holds are added. */
+export class HierarchyWalk {
+  constructor(
+    private readonly model: ScanModel,
+    private readonly wanted: ReadonlySet<NsType>,
+    /** Namespaces already asked (a scan shares one set among the sources that walk). */
+    private readonly done = new Set<number>(),
+  ) {}
+
+  /**
+   * Fill owner/parent/ownerUid of `ns` from an open fd of it, and walk on to relatives not yet in the
+   * model (adding them when their type is wanted). Does not close `fd`.
+   */
+  fromFd(ns: Namespace, fd: number): void {
+    if (this.done.has(ns.id)) return;
+    this.done.add(ns.id);
+    const { model, wanted, done } = this;
+    let ownerCreator: number | undefined; // NS_GET_OWNER_UID of the owner, when it is not in the model
+    // 0: no such relative, or it lies outside our view (the model's convention, as lsns prints it).
+    const follow = (ask: (fd: number) => number, type: NsType, source: 'owner' | 'parent'): number => {
+      const r = related(fd, ask);
+      if (!r) return 0;
+      try {
+        let rel = model.namespaces.get(r.id);
+        if (rel && foundOnlyAsRelative(rel)) addSource(rel, source);
+        if (!rel && wanted.has(type)) {
+          rel = newNamespace(r.id, type, source);
+          model.namespaces.set(r.id, rel);
+        }
+        // Walking a relative now, through the fd in hand, saves opening it by path later.
+        if (rel && !done.has(r.id)) this.fromFd(rel, r.fd);
+        if (!rel && source === 'owner') {
+          try {
+            ownerCreator = nsGetOwnerUid(r.fd);
+          } catch {
+            /* not ours to ask */
+          }
+        }
+        return r.id;
+      } finally {
+        close(r.fd);
+      }
+    };
+    if (ns.owner === undefined) ns.owner = follow(nsGetUserns, 'user', 'owner');
+    else if (ns.owner !== 0 && !model.namespaces.has(ns.owner)) follow(nsGetUserns, 'user', 'owner');
+    if (ns.type === 'user' || ns.type === 'pid') {
+      if (ns.parent === undefined) ns.parent = follow(nsGetParent, ns.type, 'parent');
+      else if (ns.parent !== 0 && !model.namespaces.has(ns.parent)) follow(nsGetParent, ns.type, 'parent');
+    } else if (ns.parent === undefined) {
+      ns.parent = 0; // only user and pid namespaces have parents
+    }
+    if (ns.ownerUid === undefined) {
+      if (ns.type === 'user') {
         try {
-          ownerCreator = nsGetOwnerUid(r.fd);
+          ns.ownerUid = nsGetOwnerUid(fd);
         } catch {
           /* not ours to ask */
         }
+      } else if (ns.owner) {
+        ns.ownerUid = model.namespaces.get(ns.owner)?.ownerUid ?? ownerCreator;
       }
-      return r.id;
+    }
+  }
+
+  /** Walk from one namespace, when a file of it can be opened at all. */
+  from(ns: Namespace): void {
+    if (this.done.has(ns.id)) return;
+    const fd = openNamespaceFd(this.model, ns);
+    if (fd === undefined) return;
+    try {
+      this.fromFd(ns, fd);
     } finally {
-      close(r.fd);
+      close(fd);
     }
-  };
-  if (ns.owner === undefined) ns.owner = follow(nsGetUserns, 'user', 'owner');
-  else if (ns.owner !== 0 && !model.namespaces.has(ns.owner)) follow(nsGetUserns, 'user', 'owner');
-  if (ns.type === 'user' || ns.type === 'pid') {
-    if (ns.parent === undefined) ns.parent = follow(nsGetParent, ns.type, 'parent');
-    else if (ns.parent !== 0 && !model.namespaces.has(ns.parent)) follow(nsGetParent, ns.type, 'parent');
-  } else if (ns.parent === undefined) {
-    ns.parent = 0; // only user and pid namespaces have parents
   }
-  if (ns.ownerUid === undefined) {
-    if (ns.type === 'user') {
-      try {
-        ns.ownerUid = nsGetOwnerUid(fd);
-      } catch {
-        /* not ours to ask */
-      }
-    } else if (ns.owner) {
-      ns.ownerUid = model.namespaces.get(ns.owner)?.ownerUid ?? ownerCreator;
+
+  /** ownerUid of non-user namespaces whose owner was walked after them. */
+  finish(): void {
+    for (const ns of this.model.namespaces.values()) {
+      if (ns.ownerUid === undefined && ns.owner) ns.ownerUid = this.model.namespaces.get(ns.owner)?.ownerUid;
     }
   }
 }
 
-/** Walk from one namespace, when a file of it can be opened at all. */
-function walkFrom(model: ScanModel, ns: Namespace, wanted: ReadonlySet<NsType>): void {
-  const fd = openNamespaceFd(model, ns);
-  if (fd === undefined) return;
-  try {
-    walkFromFd(model, ns, fd, wanted);
-  } finally {
-    close(fd);
-  }
-}
-
-/** Walk owner and parent chains from every namespace in the model; add ancestors of `wanted` types. */
-export function addHierarchy(model: ScanModel, wanted: ReadonlySet<NsType> = new Set(NS_TYPES)): void {
-  const done = walkedSet(model);
-  const known = (rel: number | undefined): boolean => rel !== undefined && (rel === 0 || model.namespaces.has(rel));
-  for (const ns of [...model.namespaces.values()]) {
-    if (done.has(ns.id)) continue;
-    const complete = known(ns.owner) && ns.ownerUid !== undefined && (ns.type !== 'user' && ns.type !== 'pid' ? true : known(ns.parent));
-    if (complete) continue; // another source (or an earlier walk) already answered
-    walkFrom(model, ns, wanted);
-  }
-  // ownerUid of non-user namespaces whose owner was walked after them.
-  for (const ns of model.namespaces.values()) {
-    if (ns.ownerUid === undefined && ns.owner) ns.ownerUid = model.namespaces.get(ns.owner)?.ownerUid;
-  }
-}
-
-/** Source: the hierarchy walk (sources `parent`, `owner`). Runs after every holder source. */
-export const hierarchySource: Source = (model, options) => addHierarchy(model, new Set(options.types));
+/** Source: the hierarchy walk (sources `parent`, `owner`), from every namespace the others found. */
+export const hierarchySource: Source = function hierarchySource(ctx) {
+  const walk = new HierarchyWalk(ctx.model, new Set(ctx.options.types), ctx.walked);
+  for (const ns of [...ctx.model.namespaces.values()]) walk.from(ns);
+  walk.finish();
+};
 
 /**
- * PNS/ONS (and ownerUid) of the given namespaces, by the same walk, for callers whose source list left
- * the hierarchy out (lsns's sources only); with `addMissing`, relatives of those types no process is in
- * are added, as lsns does for --tree=owner/parent.
+ * PNS/ONS (and ownerUid) of the given namespaces, by the same walk, for callers whose scan left the
+ * hierarchy out (lsns's sources only, or a scan without relations); with `addMissing`, relatives of
+ * those types no process is in are added, as lsns does for --tree=owner/parent.
  */
 export function readRelations(model: ScanModel, namespaces: Iterable<Namespace>, options: { addMissing?: readonly NsType[] } = {}): void {
-  const wanted = new Set(options.addMissing ?? []);
+  const walk = new HierarchyWalk(model, new Set(options.addMissing ?? []));
   for (const ns of [...namespaces]) {
     if (ns.parent !== undefined && ns.owner !== undefined) continue;
-    walkFrom(model, ns, wanted);
+    walk.from(ns);
   }
+  walk.finish();
 }

@@ -10,13 +10,11 @@
  * are borrowed with pidfd_getfd and asked SIOCGSKNS. Such a namespace gets source `socket`, and, when no
  * process is in it, the holder as PID (NPROCS 0).
  */
-import { closeSync, fstatSync, readFileSync, readlinkSync } from 'node:fs';
-import { NS_TYPES, type NsType } from '../../sys/constants';
-import type { Source } from '../index';
-import type { ScanModel } from '../model';
-import { walkFromFd } from './hierarchy';
-import { socketFdsOf, type SocketFd } from './fds';
-import { holdNamespace } from './nsfs';
+import { closeSync, fstatSync, readFileSync } from 'node:fs';
+import * as libc from '../../sys/libc';
+import { tryBorrowSocketNetns } from '../../proc/sockets';
+import type { ScanContext, SocketFd, Source } from '../context';
+import { HierarchyWalk } from './hierarchy';
 
 /** /proc/PID/net tables, the column (0-based, whitespace-separated) holding the socket inode, and
  *  whether reading it is costly: tcp and tcp6 walk the whole connection hash (milliseconds even when
@@ -106,7 +104,8 @@ class NetnsTables {
  * read only until its holders' sockets are all found in the tables read so far; only sockets in none
  * of them are borrowed (reading every table of every namespace to spare a borrow costs more).
  */
-export function addSockets(model: ScanModel, sockets: SocketFd[], wanted: ReadonlySet<NsType> = new Set(NS_TYPES)): void {
+function addSockets(ctx: ScanContext, sockets: SocketFd[]): void {
+  const { model } = ctx;
   if (sockets.length === 0) return;
   const where = new Map<number, number>(); // socket inode -> network namespace
   const tables = new Map<number, NetnsTables>();
@@ -140,43 +139,17 @@ export function addSockets(model: ScanModel, sockets: SocketFd[], wanted: Readon
   // 2. Placed in another namespace than the holder's: held from outside.
   for (const s of sockets) {
     const net = where.get(s.inode);
-    if (net !== undefined && net !== model.processes.get(s.pid)?.ns.net) holdNamespace(model, 'net', net, 'socket', s.pid);
+    if (net !== undefined && net !== model.processes.get(s.pid)?.ns.net) ctx.hold('net', net, 'socket', s.pid);
   }
   // 3. In no table read: a namespace no process is in, or a family with no table. Ask the kernel.
   const unplaced = left();
-  if (unplaced.length > 0) borrowAndPlace(model, unplaced.slice(0, MAX_BORROWED), wanted);
-}
-
-/**
- * The network namespace of fd `fd` of the process behind `pidfd` (pidfd_getfd + SIOCGSKNS), as an fd
- * the caller closes; undefined when the fd cannot be borrowed or is not socket `inode` (any socket when
- * no inode is given) any more. The fd number may have been reused since it was seen: readlink, not
- * fstat, tells, as fstat of a file on someone's FUSE file system would ask (and could wait on) its server.
- */
-export function borrowSocketNetns(pidfd: number, fd: number, inode?: number): number | undefined {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const libc = require('../../sys/libc') as typeof import('../../sys/libc');
-  let sock: number;
-  try {
-    sock = libc.pidfdGetfd(pidfd, fd);
-  } catch {
-    return undefined; // closed meanwhile, or not ours to borrow
-  }
-  try {
-    const link = readlinkSync(`/proc/self/fd/${sock}`);
-    if (inode !== undefined ? link !== `socket:[${inode}]` : !link.startsWith('socket:')) return undefined;
-    return libc.sockGetNetns(sock);
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(sock);
-  }
+  if (unplaced.length > 0) borrowAndPlace(ctx, unplaced.slice(0, MAX_BORROWED));
 }
 
 /** pidfd_getfd + SIOCGSKNS for sockets the tables could not place. */
-function borrowAndPlace(model: ScanModel, sockets: SocketFd[], wanted: ReadonlySet<NsType>): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const libc = require('../../sys/libc') as typeof import('../../sys/libc');
+function borrowAndPlace(ctx: ScanContext, sockets: SocketFd[]): void {
+  const { model } = ctx;
+  const walk = new HierarchyWalk(model, new Set(ctx.options.types), ctx.walked);
   const byPid = new Map<number, SocketFd[]>();
   for (const s of sockets) {
     const list = byPid.get(s.pid);
@@ -195,16 +168,16 @@ function borrowAndPlace(model: ScanModel, sockets: SocketFd[], wanted: ReadonlyS
       const holderNet = model.processes.get(pid)?.ns.net;
       for (const s of list) {
         if (placed.has(s.inode)) continue;
-        const netfd = borrowSocketNetns(pidfd, s.fd, s.inode);
+        const netfd = tryBorrowSocketNetns(pidfd, s.fd, s.inode);
         if (netfd === undefined) continue;
         try {
           const netns = fstatSync(netfd).ino;
           placed.add(s.inode);
           if (netns === holderNet) continue;
           const known = model.namespaces.has(netns);
-          const ns = holdNamespace(model, 'net', netns, 'socket', pid);
+          const ns = ctx.hold('net', netns, 'socket', pid);
           // No path reaches a namespace only a socket holds: walk its owners now, through this fd.
-          if (!known) walkFromFd(model, ns, netfd, wanted);
+          if (ns && !known) walk.fromFd(ns, netfd);
         } finally {
           closeSync(netfd);
         }
@@ -216,6 +189,6 @@ function borrowAndPlace(model: ScanModel, sockets: SocketFd[], wanted: ReadonlyS
 }
 
 /** Source: network namespaces of sockets held from outside them (source `socket`). After the fd source. */
-export const socketSource: Source = (model, options) => {
-  if (options.types.includes('net')) addSockets(model, socketFdsOf(model), new Set(options.types));
+export const socketSource: Source = function socketSource(ctx) {
+  if (ctx.options.types.includes('net')) addSockets(ctx, ctx.socketFds);
 };
