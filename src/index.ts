@@ -6,9 +6,11 @@ export type { Pin, PinResult, PinAllResult, UnpinResult, ListPinsOptions } from 
 export { scan, defaultSources, lsnsSources, readRepresentatives, readProcessDetails, readRelations, readNetnsids, sortedNamespaces } from './scan';
 export { userName } from './scan/users';
 export type { ScanOptions, Source, ResolvedScanOptions, ScanModel, Namespace, ProcessInfo, NsSource, NsfsMount } from './scan';
-export { columns, define as defineColumn, findColumn, parseColumnList, namespaceRows, processRows, pruneRows, renderText, renderJson } from './report';
+export { ColumnTable, namespaceColumns, namespaceRows, processRows, pruneRows, renderText, renderJson } from './report';
+export { listNamespaces } from './report/list';
+export type { NamespaceQuery, NamespaceListing } from './report/list';
 export { parseFilter, evaluateFilter, compileRowFilter, filterCell } from './report';
-export type { Column, Row, RowSet, TreeKind, RenderContext, Filter, FilterCell, FilterNode, RowFilter } from './report';
+export type { Column, Row, RowSet, TreeKind, RenderContext, Filter, FilterCell, FilterNode, RowFilter, NamespaceColumn, ColumnNeed } from './report';
 export { enter, buildEnterPlan, execPlan, spawnPlan, stageArgv, stagePath } from './enter';
 export type { EnterOptions, EnterPlan } from './enter';
 export { runInNewNamespaces, resolveRunOptions, buildPlan as buildRunPlan, parseSignal } from './run';

@@ -57,6 +57,11 @@ function guardStdout(): void {
 
 export async function main(argv: string[]): Promise<void> {
   guardStdout();
+  // TSNS_PROFILE=1: how long each step takes, on stderr (the benchmark reads it).
+  if (process.env.TSNS_PROFILE) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('../profile') as typeof import('../profile')).setProfiler((step, ms) => void process.stderr.write(`tsns-profile ${step} ${ms.toFixed(1)} ms\n`));
+  }
   const [name, ...args] = argv;
   let code: number;
   try {
