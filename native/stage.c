@@ -228,6 +228,24 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 		}
 		else if ((v = value_of(w, "argv0")))
 			p->argv0 = v;
+		else if ((v = value_of(w, "tree-ns")))
+			p->tree_ns = v;
+		else if ((v = value_of(w, "tree-ns-id")))
+			p->tree_ns_id = (unsigned long long)parse_long(w, v, 1, LONG_MAX);
+		else if ((v = value_of(w, "tree-at")))
+			p->tree_at = v;
+		else if ((v = value_of(w, "scratch")))
+			p->scratch = v;
+		else if ((v = value_of(w, "tree-bind"))) {
+			const char *colon = strchr(v, ':');
+			if (!colon || colon == v || !colon[1] || p->tree_bind_count == STAGE_MAX_TREE_BINDS)
+				bad_word(w);
+			p->tree_binds[p->tree_bind_count].from = strndup(v, (size_t)(colon - v));
+			p->tree_binds[p->tree_bind_count++].to = colon + 1;
+		} else if ((v = value_of(w, "mount-sysfs")))
+			p->mount_sysfs = v;
+		else if (strcmp(w, "user-last") == 0)
+			p->user_last = true;
 		else
 			bad_word(w);
 	}
@@ -240,6 +258,10 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 		bad_word("owner-uid and owner-gid go together");
 	if (p->user_parent && !p->ns_path[USER_INDEX] && !(p->nsof_mask & CLONE_NEWUSER))
 		bad_word("user-parent without a user namespace");
+	if ((p->tree_ns != NULL) != (p->tree_at != NULL) || (p->scratch && !p->tree_ns))
+		bad_word("tree-ns and tree-at go together");
+	if (p->user_last && (!p->ns_path[USER_INDEX] || (p->nsof_mask & CLONE_NEWUSER) || !p->fork))
+		bad_word("user-last needs ns=user and fork");
 }
 
 /* ---- phase 0: start ---- */
@@ -414,8 +436,9 @@ static void join_all(const struct plan *p, struct opened *o)
 			stage_die(true, "cannot join the cgroup through %s", p->cgroup_procs[i]);
 		close(o->cgroup_fd[i]);
 	}
-	/* An unprivileged caller gets its rights for the rest from the user namespace: join it first. */
-	if (geteuid() != 0)
+	/* An unprivileged caller gets its rights for the rest from the user namespace: join it first
+	 * (unless the plan joins it last, in the child, after the mounts only our own rights allow). */
+	if (geteuid() != 0 && !p->user_last)
 		join_file(o, USER_INDEX, true);
 	/* nsenter's passes: every file but user, errors ignored (a privileged caller joins them with its
 	 * own rights: a pid namespace owned by an outer user namespace needs those); then the pidfd's
@@ -431,15 +454,26 @@ static void join_all(const struct plan *p, struct opened *o)
 			stage_die(true, "cannot join the namespaces of process %d", (int)p->pidfd_pid);
 		}
 	}
-	join_file(o, USER_INDEX, true);
+	if (!p->user_last)
+		join_file(o, USER_INDEX, true);
 	for (int i = 0; i < STAGE_NS_COUNT; i++)
-		join_file(o, i, true);
+		if (i != USER_INDEX || !p->user_last)
+			join_file(o, i, true);
 	if (o->pidfd >= 0) {
 		close(o->pidfd);
 		o->pidfd = -1;
 	}
-	if (want_user)
+	if (want_user && !p->user_last)
 		o->user_ns = true;
+}
+
+/* user-last: in the child, once its mounts are made. */
+static void join_user_last(const struct plan *p, struct opened *o)
+{
+	if (!p->user_last)
+		return;
+	join_file(o, USER_INDEX, true);
+	o->user_ns = true;
 }
 
 /* ---- phase 4: fork, wait, mirror ---- */
@@ -715,10 +749,14 @@ int main(int argc, char **argv)
 	struct opened o;
 	memset(&o, 0, sizeof o);
 	open_all(&plan, &o);
+	debug_open(&plan);
+	debug_prepare(&plan);
 	join_all(&plan, &o);
+	debug_after_joins(&plan);
 	create_namespaces(&plan);
 	fork_if_asked(&plan);
 	create_setup_child(&plan);
+	join_user_last(&plan, &o);
 	set_place(&plan, &o);
 	set_credentials(&plan, &o);
 	create_check_parent(&plan);

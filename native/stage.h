@@ -12,6 +12,7 @@
 #define STAGE_MAX_CGROUPS 32       /* cgroup v1 hierarchies plus the unified one */
 #define STAGE_MAX_CLOSE_FDS 16
 #define STAGE_MAX_KEEP_FDS 4096   /* keep-fd= words */
+#define STAGE_MAX_TREE_BINDS 8     /* tree-bind= words */
 
 struct plan {
 	/* open + join */
@@ -41,6 +42,15 @@ struct plan {
 	bool have_owner_uid, have_owner_gid; /* owner-uid=, owner-gid=: become them just before unshare */
 	uid_t owner_uid;
 	gid_t owner_gid;
+	/* debug (debug.c) */
+	const char *tree_ns;           /* tree-ns=PATH: the mount namespace whose tree is copied, or NULL */
+	unsigned long long tree_ns_id; /* tree-ns-id=INODE it must have, 0 = any */
+	const char *tree_at;           /* tree-at=DIR: where the copy is attached */
+	const char *scratch;           /* scratch=DIR: a tmpfs mounted there first (tree-at is made in it) */
+	struct { const char *from, *to; } tree_binds[STAGE_MAX_TREE_BINDS]; /* tree-bind=REL:DEST */
+	int tree_bind_count;
+	const char *mount_sysfs;       /* mount-sysfs=DIR: after the joins, a sysfs of the joined net namespace */
+	bool user_last;                /* user-last: the user namespace is joined in the child, after its mounts */
 	/* credentials */
 	bool preserve_credentials, keep_caps;
 	bool have_uid, have_gid;
@@ -68,6 +78,14 @@ void stage_die(bool with_errno, const char *fmt, ...) __attribute__((noreturn, f
 void create_namespaces(const struct plan *p);
 /* create.c: phase 4, in the forked child (or the stage without fork): mount-proc, hostname. */
 void create_setup_child(const struct plan *p);
+/* debug.c: phase 1 (open the target's mount namespace and our own way back), before the joins (copy
+ * the target's tree into a new private mount namespace), after them (the target's sysfs). No-ops
+ * without debug words. */
+bool debug_planned(const struct plan *p);
+void debug_open(const struct plan *p);
+void debug_prepare(const struct plan *p);
+void debug_after_joins(const struct plan *p);
+
 /* create.c: kill-child's death signal (again: setuid/setgid clear it) and the check that the parent
  * that should send it still lives. */
 void create_check_parent(const struct plan *p);

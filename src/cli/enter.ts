@@ -27,6 +27,7 @@ const SPECS: OptionSpecs = {
   'no-fork': { short: 'F', kind: 'boolean' },
   'join-cgroup': { short: 'c', kind: 'boolean' },
   'preserve-fds': { kind: 'string' },
+  'mount-proc': { kind: 'optional' },
   help: { short: 'h', kind: 'boolean' },
 };
 
@@ -61,6 +62,8 @@ Options:
  -F, --no-fork             do not fork before running COMMAND
  -c, --join-cgroup         join the cgroup of the target process
      --preserve-fds N      pass fds 3..3+N-1 to COMMAND too (only 0-2 otherwise)
+     --mount-proc[=DIR]    a proc of the target's PID namespace (joined for it) on DIR (default /proc),
+                           in a private copy of the mount namespace: ps shows the target's processes
  -h, --help                show this help
 `;
 
@@ -136,6 +139,7 @@ function toOptions(values: Record<string, OptionValue | undefined>): EnterOption
     userParent: values['user-parent'] === true,
     netSocket: values['net-socket'] === undefined ? undefined : parseNumber(String(values['net-socket']), '--net-socket fd'),
     preserveFds,
+    mountProc: dirOption(values['mount-proc'], 'mount-proc'),
   };
 }
 

@@ -153,11 +153,10 @@ export function planLs(args: string[], isTTY: boolean): LsPlan | { help: true } 
   if (values.output !== undefined) columns = namespaceColumns.parseList(String(values.output), columns);
 
   const format = values.json ? 'json' : values.raw ? 'raw' : 'table';
+  // The filter language is loaded only when used.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const filter =
-    values.filter !== undefined
-      ? (require('../report/filter') as typeof FilterModule).compileRowFilter(String(values.filter), (name) => namespaceColumns.find(name))
-      : undefined;
+  const filterModule = values.filter !== undefined ? (require('../report/filter') as typeof FilterModule) : undefined;
+  const filter = filterModule?.compileRowFilter(String(values.filter), (name) => namespaceColumns.find(name));
   return {
     types: types.length > 0 ? types : NS_TYPES,
     columns,
@@ -217,9 +216,8 @@ export function run(args: string[], sources?: readonly Source[]): number {
   }
   if ('listColumns' in plan) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    out.write(
-      (require('../report/list-columns') as typeof ListColumnsModule).renderColumnList(namespaceColumns, 'lsns-columns', plan.listColumns, !utf8Locale()),
-    );
+    const { renderColumnList } = require('../report/list-columns') as typeof ListColumnsModule;
+    out.write(renderColumnList(namespaceColumns, 'lsns-columns', plan.listColumns, !utf8Locale()));
     return 0;
   }
   const listing = collect(plan, sources);

@@ -14,6 +14,7 @@ const commands: Record<string, string> = {
   unpin: './unpin',
   pins: './pins',
   run: './run',
+  debug: './debug',
 };
 
 const usage = `Usage: tsns COMMAND [options]
@@ -25,6 +26,7 @@ Commands:
   unpin   remove pins made with tsns pin
   pins    list pinned namespaces
   run     run a program in new namespaces (unshare)
+  debug   a shell in a container's namespaces with the host's tools, its files at $TSNS_TARGET_ROOT
 
 Run 'tsns COMMAND --help' for a command's options.
 `;

@@ -48,6 +48,9 @@ export interface EnterOptions {
   userParent?: boolean;
   /** fds 3..3+N-1 reach the command too. */
   preserveFds?: number;
+  /** A private /proc of the target's PID namespace (joined for it) on this directory (true: /proc), in
+   *  a private copy of the mount namespace the command is in: nothing is mounted where anyone else sees it. */
+  mountProc?: true | string;
   /** COMMAND [ARG...]; default $SHELL, else the caller's login shell, else /bin/sh, as a login shell (nsenter 2.42). */
   command?: string[];
   /** The environment the command gets (default process.env, or the target's with `env`). */
@@ -98,6 +101,8 @@ function procOf(target: Target | undefined, what: string): number {
 }
 
 function checkOptions(o: EnterOptions): void {
+  if (o.mountProc !== undefined && o.noFork) throw new TsnsError('mountProc needs a fork: the new proc is mounted from inside the PID namespace');
+  if (o.mountProc === '') throw new TsnsError('mountProc needs a directory');
   if (o.wd !== undefined && o.wdns !== undefined) throw new TsnsError('wd and wdns are mutually exclusive');
   if (o.wdns === '') throw new TsnsError('wdns needs a directory');
   if (o.preserveFds !== undefined && (!Number.isInteger(o.preserveFds) || o.preserveFds < 0 || o.preserveFds > MAX_PRESERVE_FDS)) {
@@ -367,8 +372,13 @@ function environmentOf(o: EnterOptions, target: Target | undefined): NodeJS.Proc
 }
 
 /** Build the plan: resolve the target, decide the joins, validate everything. Throws TsnsError. */
-export function buildEnterPlan(o: EnterOptions): EnterPlan {
-  checkOptions(o);
+export function buildEnterPlan(options: EnterOptions): EnterPlan {
+  checkOptions(options);
+  // A proc of the target's PID namespace needs that namespace joined.
+  const o =
+    options.mountProc !== undefined && options.namespaces?.pid === undefined
+      ? { ...options, namespaces: { ...options.namespaces, pid: true as const } }
+      : options;
   const target = resolvePlanTarget(o);
   const j = chooseJoins(o, target);
   const joinTypes = NS_TYPES.filter((t) => j.fromProcess.has(t) || j.fromFile[t]);
@@ -378,6 +388,11 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
   if (joinTypes.length === 0 && !(o.all || !requested)) throw new TsnsError('no namespace specified');
   const joins: EnterPlan['joins'] = {};
   const words = [...joinWords(o, target, j, joins), ...placeWords(o, target), ...credentialWords(o, target, joinTypes.includes('user'))];
+  if (o.mountProc !== undefined) {
+    // The stage unshares a private copy of the mount namespace after the joins and mounts proc from
+    // the forked child, the first process inside the target's PID namespace that can.
+    words.push('unshare=mnt', 'propagation=private', `mount-proc=${o.mountProc === true ? '/proc' : o.mountProc}`);
+  }
   if (joinTypes.includes('pid') && !o.noFork) words.push('fork', 'forward-signals');
   const keepFds = o.preserveFds ? callerFds(o.preserveFds, j.heldFds) : [];
   if (keepFds.length > 4096) throw new TsnsError(`preserve-fds ${o.preserveFds}: more than 4096 open fds to pass`);
