@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { buildC, commandSubject, interleave, ROOT, stats, type Figures, type Stats, type Subject } from './measure';
+import { buildC, commandSubject, interleave, passesOf, ROOT, stats, type Figures, type Stats, type Subject } from './measure';
 import { startBusyLoad } from './host';
 
 export const TSNS = resolve(ROOT, 'bin/tsns');
@@ -18,16 +18,18 @@ export const LSNS = 'lsns';
 export const TSNS_LS = 'tsns ls';
 export const TSNS_CORE = "tsns ls, lsns's sources";
 export const FLOOR = 'C floor';
+export const TSNS_WALK = 'tsns ls, native walk (prototype)';
 
-export function lsSubjects(extra: Subject[] = []): Subject[] {
+export function lsSubjects(withWalker = false): Subject[] {
   const floor = buildC('floor');
+  const walker = withWalker ? [commandSubject(TSNS_WALK, [process.execPath, resolve(__dirname, 'ls-walk.js'), 'ls'])] : [];
   return [
     // lsns 2.38 gives up (exit 1, no message) when a process vanishes between two of its reads: retry.
     commandSubject(LSNS, ['lsns'], { retries: 5 }),
     commandSubject(TSNS_LS, [process.execPath, TSNS, 'ls']),
     commandSubject(TSNS_CORE, [process.execPath, CORE, 'ls']),
     commandSubject(FLOOR, [floor]),
-    ...extra,
+    ...walker,
   ];
 }
 
@@ -55,37 +57,34 @@ export function profileLs(runs: number): [string, number][] {
   return [...samples].map(([name, list]) => [name, stats(list).median]);
 }
 
-/** Wall and CPU seconds of each "pass I WALL_US CPU_US" line after the first. */
-function laterPasses(stdout: string): { wall: number; cpu: number }[] {
-  const out: { wall: number; cpu: number }[] = [];
-  for (const m of stdout.matchAll(/^pass (\d+) ([\d.]+) ([\d.]+)$/gm)) if (m[1] !== '1') out.push({ wall: Number(m[2]) / 1e6, cpu: Number(m[3]) / 1e6 });
-  return out;
-}
-
 export interface PollFigures {
   /** scan() as tsns ls asks for it, after the first pass. */
   scan: { wall: Stats; cpu: Stats };
+  /** The same with the native walk (walk-sources.ts, a prototype). */
+  walker: { wall: Stats; cpu: Stats };
   /** The C floor's passes after the first. */
   floor: { wall: Stats; cpu: Stats };
 }
 
 /**
- * A library user polling: `rounds` times, a Node process running scan() `passes` times and the C floor
- * making its reads `passes` times, alternately; the passes after each process's first count.
+ * A library user polling: `rounds` times, a Node process running scan() `passes` times (today's scan,
+ * then the walker prototype's) and the C floor making its reads `passes` times, one after the other;
+ * the passes after each process's first count.
  */
-export function measurePolling(rounds: number, passes: number, pollScript = resolve(__dirname, 'poll.js')): PollFigures {
+export function measurePolling(rounds: number, passes: number): PollFigures {
   const floor = buildC('floor');
-  const s: { wall: number; cpu: number }[] = [];
-  const f: { wall: number; cpu: number }[] = [];
+  const poll = resolve(__dirname, 'poll.js');
+  const samples: Record<keyof PollFigures, { wall: number; cpu: number }[]> = { scan: [], walker: [], floor: [] };
   const run = (argv: string[], into: { wall: number; cpu: number }[]): void => {
     const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
-    into.push(...laterPasses(r.stdout));
+    into.push(...passesOf(r.stdout).filter((p) => p.pass > 1));
   };
   for (let i = 0; i < rounds; i++) {
-    run([process.execPath, pollScript, String(passes)], s);
-    run([floor, '-n', String(passes)], f);
+    run([process.execPath, poll, String(passes), 'ls'], samples.scan);
+    run([process.execPath, poll, String(passes), 'ls', 'walker'], samples.walker);
+    run([floor, '-n', String(passes)], samples.floor);
   }
   const pick = (xs: { wall: number; cpu: number }[]): { wall: Stats; cpu: Stats } => ({ wall: stats(xs.map((x) => x.wall)), cpu: stats(xs.map((x) => x.cpu)) });
-  return { scan: pick(s), floor: pick(f) };
+  return { scan: pick(samples.scan), walker: pick(samples.walker), floor: pick(samples.floor) };
 }

@@ -32,14 +32,21 @@ export interface Sample {
 
 let rusagePath: string | undefined;
 
-/** Run argv once under bench/rusage, output to /dev/null; throws if it fails. */
-export function measure(argv: string[], env?: NodeJS.ProcessEnv): Sample {
+/** Run argv once under bench/rusage, output to /dev/null (or kept, with `keepOutput`); throws if it fails. */
+export function measure(argv: string[], env?: NodeJS.ProcessEnv, keepOutput = false): Sample & { stdout: string } {
   rusagePath ??= buildC('rusage');
-  const r = spawnSync(rusagePath, argv, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], encoding: 'utf8', env: env ?? process.env });
+  const r = spawnSync(rusagePath, argv, { stdio: ['ignore', keepOutput ? 'pipe' : 'ignore', 'pipe', 'pipe'], encoding: 'utf8', env: env ?? process.env });
   const line = /rusage (\d+) (\d+) (\d+) (\d+) (\d+)/.exec(String(r.output[3] ?? ''));
   if (!line) throw new Error(`${argv.join(' ')}: no figures from bench/rusage: ${r.stderr}`);
   if (line[5] !== '0') throw new Error(`${argv.join(' ')} failed (status ${line[5]}): ${r.stderr.trim()}`);
-  return { wall: Number(line[1]) / 1e9, cpu: (Number(line[2]) + Number(line[3])) / 1e6, rssMb: Number(line[4]) / 1024 };
+  return { wall: Number(line[1]) / 1e9, cpu: (Number(line[2]) + Number(line[3])) / 1e6, rssMb: Number(line[4]) / 1024, stdout: r.stdout ?? '' };
+}
+
+/** Wall and CPU seconds of the "pass I WALL_US CPU_US" lines a poller prints (bench/poll.ts, floor -n). */
+export function passesOf(stdout: string): { pass: number; wall: number; cpu: number }[] {
+  const out: { pass: number; wall: number; cpu: number }[] = [];
+  for (const m of stdout.matchAll(/^pass (\d+) ([\d.]+) ([\d.]+)$/gm)) out.push({ pass: Number(m[1]), wall: Number(m[2]) / 1e6, cpu: Number(m[3]) / 1e6 });
+  return out;
 }
 
 export interface Stats {

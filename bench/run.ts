@@ -14,14 +14,15 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { abort, buildHost, countNamespaces, countProcesses } from './host';
-import { FLOOR, LSNS, lsSubjects, measurePolling, profileLs, timeUnderLoad, TSNS_CORE, TSNS_LS, type LoadName, type PollFigures } from './ls';
+import { FLOOR, LSNS, lsSubjects, measurePolling, profileLs, timeUnderLoad, TSNS_CORE, TSNS_LS, TSNS_WALK, type LoadName, type PollFigures } from './ls';
+import { measureWalks, type WalkFigures } from './walk';
 import { measureStartup, type StartupFigures } from './startup';
 import { measureEnter, overhead, type EnterRow } from './enter';
 import { measureRunFork, type RunForkChain } from './runfork';
 import type { Figures, Stats } from './measure';
 import { embedResults } from './readme';
 
-const ms = (s: number): string => `${(s * 1000).toFixed(s < 0.01 ? 1 : 0)} ms`;
+const ms = (s: number): string => (Number.isFinite(s) ? `${(s * 1000).toFixed(s < 0.01 ? 1 : 0)} ms` : '-');
 const mb = (m: number): string => `${m.toFixed(0)} MB`;
 const x = (r: number): string => `${r.toFixed(2)}x`;
 const n = (v: number): string => v.toLocaleString('en-US');
@@ -65,17 +66,20 @@ function lsTargets(runs: LsRun[]): void {
   const bySize = [...new Set(runs.map((r) => r.procs))].sort((a, b) => a - b);
   for (const r of runs) {
     const t = r.figures.get(TSNS_LS) as Figures;
+    const w = r.figures.get(TSNS_WALK);
     const l = r.figures.get(LSNS) as Figures;
     const wall = t.wall.median / l.wall.median;
     const cpu = t.cpu.median / l.cpu.median;
     const at = `${n(r.procs)} processes, ${r.load}`;
+    // What the walker prototype measured beside it, for the same target.
+    const proto = (f: (g: Figures) => string): string => (w ? `; with the native walk (prototype): ${f(w)}` : '');
     if (r.procs < 5000) {
-      target(`1. wall <= 0.4x lsns at ~2,500 processes (${at}): ${x(wall)}`, wall <= 0.4);
-      target(`1. CPU <= 0.4x lsns at ~2,500 processes (${at}): ${x(cpu)}`, cpu <= 0.4);
-      target(`1. peak RSS <= 50 MB at ~2,500 processes (${at}): ${mb(t.rssMb.median)}`, t.rssMb.median <= 50);
+      target(`1. wall <= 0.4x lsns at ~2,500 processes (${at}): ${x(wall)}${proto((g) => x(g.wall.median / l.wall.median))}`, wall <= 0.4);
+      target(`1. CPU <= 0.4x lsns at ~2,500 processes (${at}): ${x(cpu)}${proto((g) => x(g.cpu.median / l.cpu.median))}`, cpu <= 0.4);
+      target(`1. peak RSS <= 50 MB at ~2,500 processes (${at}): ${mb(t.rssMb.median)}${proto((g) => mb(g.rssMb.median))}`, t.rssMb.median <= 50);
     } else {
-      target(`2. wall <= 0.1x lsns at ~10,000 processes (${at}): ${x(wall)}`, wall <= 0.1);
-      target(`2. peak RSS <= 100 MB at ~10,000 processes (${at}): ${mb(t.rssMb.median)}`, t.rssMb.median <= 100);
+      target(`2. wall <= 0.1x lsns at ~10,000 processes (${at}): ${x(wall)}${proto((g) => x(g.wall.median / l.wall.median))}`, wall <= 0.1);
+      target(`2. peak RSS <= 100 MB at ~10,000 processes (${at}): ${mb(t.rssMb.median)}${proto((g) => mb(g.rssMb.median))}`, t.rssMb.median <= 100);
     }
   }
   if (bySize.length >= 2) {
@@ -99,18 +103,43 @@ function lsTargets(runs: LsRun[]): void {
 
 function pollSection(p: PollFigures, procs: number): string {
   const r = p.scan.wall.median / p.floor.wall.median;
-  target(`3. a second scan() <= 1.5x the C floor (${n(procs)} processes): ${x(r)} (${ms(p.scan.wall.median)} vs ${ms(p.floor.wall.median)})`, r <= 1.5);
+  const rw = p.walker.wall.median / p.floor.wall.median;
+  target(
+    `3. a second scan() <= 1.5x the C floor (${n(procs)} processes): ${x(r)} (${ms(p.scan.wall.median)} vs ${ms(p.floor.wall.median)}); with the native walk (prototype): ${x(rw)}`,
+    r <= 1.5,
+  );
+  const row = (name: string, f: { wall: Stats; cpu: Stats }): string =>
+    `| ${name} | ${ms(f.wall.median)} | ${x(f.wall.median / p.floor.wall.median)} | ${ms(f.cpu.median)} | ${x(f.cpu.median / p.floor.cpu.median)} |`;
   return [
     `## A second scan() in the same process, against the C floor (${n(procs)} processes)`,
     '',
-    '| | wall | CPU |',
-    '|---|---:|---:|',
-    `| scan() after the first, as tsns ls asks for it | ${ms(p.scan.wall.median)} | ${ms(p.scan.cpu.median)} |`,
-    `| C floor, a pass after the first | ${ms(p.floor.wall.median)} | ${ms(p.floor.cpu.median)} |`,
-    `| ratio | ${x(p.scan.wall.median / p.floor.wall.median)} | ${x(p.scan.cpu.median / p.floor.cpu.median)} |`,
+    '| a pass after the first | wall | / floor | CPU | / floor |',
+    '|---|---:|---:|---:|---:|',
+    row('scan(), what tsns ls asks for', p.scan),
+    row('the same with the native walk (prototype)', p.walker),
+    row('C floor', p.floor),
     '',
-    'Medians over the passes after the first of several processes each (bench/poll.ts, `floor -n`).',
+    'Medians over the passes after the first of several processes each (bench/poll.ts, `floor -n`). CPU counts every thread.',
   ].join('\n');
+}
+
+function walkSection(walks: WalkFigures[], procs: number): string {
+  const lines = [
+    `## The walk alone: every ns link, fd and thread (${n(procs)} processes)`,
+    '',
+    '| walk | process: wall | CPU | peak RSS | the walk, first pass: wall | CPU | a later pass: wall | CPU |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const w of walks) {
+    lines.push(
+      `| ${w.name} | ${ms(w.process.wall.median)} | ${ms(w.process.cpu.median)} | ${mb(w.process.rssMb.median)} | ${ms(w.first.wall.median)} | ${ms(w.first.cpu.median)} | ${ms(w.later.wall.median)} | ${ms(w.later.cpu.median)} |`,
+    );
+  }
+  lines.push(
+    '',
+    'Each walk in a process of its own (bench/walk-probe.ts), interleaved; a later pass is what a poller pays once Node, modules and the library are loaded.',
+  );
+  return lines.join('\n');
 }
 
 function startupSection(s: StartupFigures): string {
@@ -191,6 +220,7 @@ async function main(): Promise<void> {
   const lsRuns: LsRun[] = [];
   let profile: { procs: number; steps: [string, number][] } | undefined;
   const polls: string[] = [];
+  const walks: string[] = [];
   if (only.has('ls') || only.has('poll') || only.has('walk')) {
     for (const size of sizes) {
       say(`building a host of ${n(size)} processes in ~${n(namespaces)} new namespaces (${n(countProcesses())} processes now)...`);
@@ -201,11 +231,12 @@ async function main(): Promise<void> {
         if (only.has('ls')) {
           for (const load of loads) {
             say(`${n(procs)} processes, ${n(nss)} namespaces, ${load}: ${runs} interleaved rounds...`);
-            lsRuns.push({ procs, namespaces: nss, load, figures: await timeUnderLoad(load, lsSubjects(), runs) });
+            lsRuns.push({ procs, namespaces: nss, load, figures: await timeUnderLoad(load, lsSubjects(true), runs) });
           }
           profile = { procs, steps: profileLs(Math.min(runs, 5)) };
         }
         if (only.has('poll')) polls.push(pollSection(measurePolling(3, 5), procs));
+        if (only.has('walk')) walks.push(walkSection(measureWalks(runs), procs));
       } finally {
         say('tearing the host down...');
         await host.teardown();
@@ -226,7 +257,7 @@ async function main(): Promise<void> {
     }
     text.push(
       '',
-      `Medians of ${runs} interleaved rounds; in parentheses, the ratio to lsns. "${TSNS_CORE}" is tsns ls with the discovery sources (threads, fds, sockets, pins in other mount namespaces, hierarchy) switched off: what lsns itself looks at. "${FLOOR}" (bench/floor.c) makes the reads a default tsns ls makes, in C, and prints a summary.`,
+      `Medians of ${runs} interleaved rounds; in parentheses, the ratio to lsns. "${TSNS_CORE}" is tsns ls with the discovery sources (threads, fds, sockets, pins in other mount namespaces, hierarchy) switched off: what lsns itself looks at. "${FLOOR}" (bench/floor.c) makes the reads a default tsns ls makes, in C, and prints a summary. "${TSNS_WALK}" is tsns ls with src/proc/walk.ts in place of the JavaScript walk and of the representatives' details (bench/walk-sources.ts), the rest unchanged.`,
     );
     print(text.join('\n'));
   }
@@ -242,6 +273,7 @@ async function main(): Promise<void> {
     );
   }
   for (const p of polls) print(p);
+  for (const w of walks) print(w);
   if (only.has('enter')) print(enterSection(await measureEnter(runs * 3)));
   if (only.has('run')) print(runForkSection(await measureRunFork()));
   say(`(${n(countProcesses())} processes left after teardown)`);
