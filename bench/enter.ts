@@ -5,7 +5,8 @@
  * process tree); the issue's target is at most 10 ms.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { BUNDLE, BUNDLE_ENV, SNAPSHOT } from './bundle';
 import { commandSubject, interleave, type Figures } from './measure';
 import { TSNS } from './ls';
 
@@ -41,6 +42,8 @@ export interface EnterRow {
   nsenter: Figures;
   tsns: Figures;
   node: Figures;
+  /** tsns enter as the start-up prototypes run it (bench/bundle.ts), when they were built. */
+  prototypes: Map<string, Figures>;
 }
 
 /** Overhead in seconds: tsns - nsenter - node, for one measure ('wall' or 'cpu'). */
@@ -57,15 +60,25 @@ export async function measureEnter(runs: number): Promise<EnterRow[]> {
     ];
     const rows: EnterRow[] = [];
     for (const [name, nsenterArgs, tsnsArgs] of cases) {
+      const prototypes: [string, string[]][] = [];
+      if (existsSync(BUNDLE)) prototypes.push(['bundle', [process.execPath, BUNDLE, 'enter', ...tsnsArgs]]);
+      if (existsSync(SNAPSHOT)) prototypes.push(['snapshot', [process.execPath, '--snapshot-blob', SNAPSHOT, '--', 'enter', ...tsnsArgs]]);
       const figures = interleave(
         [
           commandSubject('nsenter', ['nsenter', ...nsenterArgs]),
           commandSubject('tsns', [process.execPath, TSNS, 'enter', ...tsnsArgs]),
           commandSubject('node', [process.execPath, '-e', '0']),
+          ...prototypes.map(([p, argv]) => commandSubject(p, argv, { env: BUNDLE_ENV })),
         ],
         runs,
       );
-      rows.push({ case: name, nsenter: figures.get('nsenter') as Figures, tsns: figures.get('tsns') as Figures, node: figures.get('node') as Figures });
+      rows.push({
+        case: name,
+        nsenter: figures.get('nsenter') as Figures,
+        tsns: figures.get('tsns') as Figures,
+        node: figures.get('node') as Figures,
+        prototypes: new Map(prototypes.map(([p]) => [p, figures.get(p) as Figures])),
+      });
     }
     return rows;
   } finally {
