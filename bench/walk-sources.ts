@@ -6,12 +6,15 @@
  * processes.ts does), so `tsns ls` prints the same.
  */
 import { NS_TYPES, type NsType } from '../src/sys/constants';
-import { NS_ABSENT, readProcessDetails, walkProc } from '../src/proc/walk';
+import { NS_ABSENT, readHierarchy, readProcessDetails, walkProc, type NamespaceWay } from '../src/proc/walk';
 import { ownPinSource, sources, type Source } from '../src/scan/index';
 import { containerSource } from '../src/scan/containers';
-import { hierarchySource } from '../src/scan/sources/hierarchy';
-import { nsfsSource } from '../src/scan/sources/nsfs';
-import type { ProcessInfo } from '../src/scan/model';
+import { addHierarchy } from '../src/scan/sources/hierarchy';
+import { holdNamespace, nsfsSource } from '../src/scan/sources/nsfs';
+import type { ProcessInfo, ScanModel } from '../src/scan/model';
+
+/** Ways to the namespaces only an fd or a thread holds, from the walk, for the hierarchy. */
+const holderWays = new WeakMap<ScanModel, Map<number, NamespaceWay>>();
 import { addHolders, type HolderFacts } from '../src/scan/sources/fds';
 import { addSockets } from '../src/scan/sources/sockets';
 
@@ -48,6 +51,10 @@ export const walkSource: Source = function walkSource(model, options) {
     facts.threads.push({ pid: walk.threads.pid[i], tid: walk.threads.id[i], type: NS_TYPES[walk.threads.type[i]], id: walk.threads.inode[i] });
   const wanted = new Set(options.types);
   addHolders(model, facts, wanted);
+  const ways = new Map<number, NamespaceWay>();
+  for (const f of facts.fds) if (!ways.has(f.id)) ways.set(f.id, { pid: f.pid, fd: f.fd, type: f.type, inode: f.id });
+  for (const t of facts.threads) if (!ways.has(t.id)) ways.set(t.id, { pid: t.pid, tid: t.tid, type: t.type, inode: t.id });
+  holderWays.set(model, ways);
   if (options.types.includes('net')) {
     const sockets = [];
     for (let i = 0; i < walk.sockets.length; i++) {
@@ -56,6 +63,49 @@ export const walkSource: Source = function walkSource(model, options) {
     }
     addSockets(model, sockets, wanted);
   }
+};
+
+/**
+ * The hierarchy in one native call (readHierarchy) for every namespace a process, a thread or an fd
+ * holds, with the same model hierarchy.ts builds (ancestors of the wanted types added as `owner` or
+ * `parent`); what it cannot reach (pins no process is in) is left to hierarchy.ts.
+ */
+export const nativeHierarchySource: Source = function nativeHierarchySource(model, options) {
+  const held = holderWays.get(model) ?? new Map<number, NamespaceWay>();
+  const ways: NamespaceWay[] = [];
+  for (const ns of model.namespaces.values()) {
+    const pid = ns.pids[0];
+    const way: NamespaceWay | undefined = pid !== undefined ? { pid, type: ns.type, inode: ns.id } : held.get(ns.id);
+    if (way) ways.push(way);
+  }
+  const h = readHierarchy(ways, options.procRoot);
+  const wanted = new Set(options.types);
+  const index = new Map<number, number>();
+  for (let i = 0; i < h.length; i++) if (!index.has(h.inode[i])) index.set(h.inode[i], i);
+  const onlyRelative = (sources: Set<string>): boolean => [...sources].every((x) => x === 'parent' || x === 'owner');
+  for (let i = 0; i < h.length; i++) {
+    if (!h.reached[i]) continue;
+    const type = NS_TYPES[h.type[i]];
+    // Ancestors come after the ways: one added as a relative below is answered when the loop gets to it.
+    const ns = model.namespaces.get(h.inode[i]);
+    if (!ns || ns.owner !== undefined) continue; // an ancestor of a type not wanted, or answered already
+    ns.owner = h.owner[i] > 0 ? h.owner[i] : 0;
+    ns.parent = (type === 'user' || type === 'pid') && h.parent[i] > 0 ? h.parent[i] : 0;
+    const ownerAt = index.get(ns.owner);
+    ns.ownerUid =
+      type === 'user' ? (h.ownerUid[i] >= 0 ? h.ownerUid[i] : undefined) : ownerAt !== undefined && h.ownerUid[ownerAt] >= 0 ? h.ownerUid[ownerAt] : undefined;
+    for (const [rel, source, relType] of [
+      [ns.owner, 'owner', 'user'],
+      [ns.parent, 'parent', type],
+    ] as const) {
+      if (!rel) continue;
+      const known = model.namespaces.get(rel);
+      if (known && onlyRelative(known.sources)) known.sources.add(source);
+      if (!known && wanted.has(relType)) holdNamespace(model, relType, rel, source);
+    }
+  }
+  // What no way reached (a pin no process is in), the JavaScript walk asks.
+  addHierarchy(model, wanted);
 };
 
 /** The details of each namespace's likely representative (its PID column), in one native call; one
@@ -78,5 +128,5 @@ export const representativeSource: Source = function representativeSource(model,
 
 /** Make scan() (and so tsns ls) run the prototype's sources. */
 export function useWalker(): void {
-  sources.splice(0, sources.length, walkSource, ownPinSource, nsfsSource, hierarchySource, containerSource, representativeSource);
+  sources.splice(0, sources.length, walkSource, ownPinSource, nsfsSource, nativeHierarchySource, containerSource, representativeSource);
 }

@@ -4,8 +4,9 @@
  * tsns_walk lists /proc and reads, for every process, the namespace links asked for and, when asked,
  * its nsfs and socket fds and the namespaces its threads are in apart from the leader, into a buffer the
  * caller owns and reuses. tsns_details reads PPID, state, start time, owner and command line of a list
- * of PIDs. Nothing is allocated, nothing is kept between calls, nothing is printed; errors come back as
- * -errno. The buffer formats are in WALK.md, beside this file.
+ * of PIDs; tsns_relations asks the nsfs ioctls of a list of namespaces and the ancestors they lead
+ * to. Nothing is kept between calls, nothing is printed; errors come back as -errno. The buffer formats
+ * are in WALK.md, beside this file.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -374,4 +376,158 @@ long tsns_details(const char *proc, const int32_t *pids, uint32_t n, uint8_t *bu
     }
     close(procfd);
     return h->done < n ? DETAILS_MORE : DETAILS_DONE;
+}
+
+/* ---- relations: the nsfs ioctls ---- */
+
+#define NS_GET_USERNS 0xb701
+#define NS_GET_PARENT 0xb702
+#define NS_GET_OWNER_UID 0xb704
+
+struct relations_state {
+    struct relations_header *h;
+    struct relations_record *records;
+    uint32_t capacity;
+    uint32_t *slots; /* open-addressing table of record index + 1, by inode */
+    uint32_t nslots;
+};
+
+static uint32_t *slot_of(struct relations_state *r, double inode) {
+    uint64_t key = (uint64_t)inode;
+    for (uint32_t i = (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> 40) & (r->nslots - 1);; i = (i + 1) & (r->nslots - 1)) {
+        if (!r->slots[i] || r->records[r->slots[i] - 1].inode == inode) return &r->slots[i];
+    }
+}
+
+/* The record of `inode`, added (as an ancestor) when it is new; NULL when the records are full. */
+static struct relations_record *record_of(struct relations_state *r, double inode, int32_t type) {
+    uint32_t *slot = slot_of(r, inode);
+    if (*slot) return &r->records[*slot - 1];
+    r->h->needed++;
+    if (r->h->count >= r->capacity) return NULL;
+    struct relations_record *rec = &r->records[r->h->count++];
+    *rec = (struct relations_record){inode, 0, 0, -1, type, 0};
+    *slot = r->h->count;
+    return rec;
+}
+
+static double fd_inode(int fd) {
+    struct stat st;
+    return fstat(fd, &st) == 0 ? (double)st.st_ino : 0;
+}
+
+/* Ask the namespace behind `fd` for its owner, parent and creator, and walk on to those not asked yet. */
+static int ask(struct relations_state *r, struct relations_record *rec, int fd) {
+    rec->flags |= RELATIONS_OPENED;
+    static const unsigned long requests[2] = {NS_GET_USERNS, NS_GET_PARENT};
+    for (int k = 0; k < 2; k++) {
+        if (k == 1 && rec->type != WALK_USER && rec->type != WALK_PID) break;
+        double *answer = k == 0 ? &rec->owner : &rec->parent;
+        int rel = ioctl(fd, requests[k]);
+        if (rel < 0) {
+            /* EPERM: the answer lies outside our user namespace; ENOENT/EINVAL: there is none. */
+            *answer = errno == EPERM || errno == ENOENT ? 0 : -(double)errno;
+            continue;
+        }
+        *answer = fd_inode(rel);
+        struct relations_record *next = *answer > 0 ? record_of(r, *answer, k == 0 ? WALK_USER : rec->type) : NULL;
+        int ok = *answer <= 0 || next != NULL;
+        if (next && !(next->flags & RELATIONS_OPENED)) ok = ask(r, next, rel);
+        close(rel);
+        if (!ok) return 0;
+    }
+    if (rec->type == WALK_USER) {
+        uid_t uid;
+        if (ioctl(fd, NS_GET_OWNER_UID, &uid) == 0) rec->owner_uid = (double)uid;
+    }
+    return 1;
+}
+
+/* An fd of the namespace a request names, or -1 when it is not there (any more). `nsfs_dev` is the
+ * device of nsfs (of our own namespace files). */
+static int open_request(int procfd, const struct relations_request *q, dev_t nsfs_dev) {
+    char path[96];
+    if (q->type < 0 || q->type >= WALK_NTYPES) return -1;
+    if (q->via == RELATIONS_VIA_PROCESS) snprintf(path, sizeof path, "%d/ns/%s", q->pid, TYPE_NAMES[q->type]);
+    else if (q->via == RELATIONS_VIA_THREAD) snprintf(path, sizeof path, "%d/task/%d/ns/%s", q->pid, q->id, TYPE_NAMES[q->type]);
+    else if (q->via == RELATIONS_VIA_FD) snprintf(path, sizeof path, "%d/fd/%d", q->pid, q->id);
+    else return -1;
+    if (q->via == RELATIONS_VIA_FD) {
+        /* The fd's owner may have swapped it for a FIFO or a device since the walk: look at it through an
+         * O_PATH handle (which opens nothing) and open it only if it is still that namespace file. */
+        int handle = openat(procfd, path, O_PATH | O_CLOEXEC);
+        if (handle < 0) return -1;
+        struct stat st;
+        int fd = -1;
+        if (fstat(handle, &st) == 0 && st.st_dev == nsfs_dev && (double)st.st_ino == q->inode) {
+            snprintf(path, sizeof path, "self/fd/%d", handle);
+            fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+        }
+        close(handle);
+        return fd;
+    }
+    int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+    /* The process may have moved to another namespace since the walk. */
+    if (fd >= 0 && fd_inode(fd) != q->inode) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+long tsns_relations(const char *proc, const struct relations_request *requests, uint32_t n, uint8_t *buf, uint64_t size) {
+    struct relations_header *h = (struct relations_header *)buf;
+    if (size < sizeof *h || ((uintptr_t)buf & 7)) return -EINVAL;
+    struct relations_state r = {h, (struct relations_record *)(buf + sizeof *h), (uint32_t)((size - sizeof *h) / sizeof(struct relations_record)), NULL, 0};
+    memset(h, 0, sizeof *h);
+    h->magic = RELATIONS_MAGIC;
+    if (r.capacity < n) {
+        h->status = RELATIONS_SMALL;
+        h->needed = n;
+        return RELATIONS_SMALL;
+    }
+    for (r.nslots = 64; r.nslots < 2 * (uint64_t)r.capacity + 2; r.nslots *= 2) {}
+    r.slots = calloc(r.nslots, sizeof *r.slots); /* freed below: nothing is kept between calls */
+    if (!r.slots) return -ENOMEM;
+    int procfd = open(proc ? proc : "/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (procfd < 0) {
+        int err = errno;
+        free(r.slots);
+        return -err;
+    }
+    struct stat own;
+    int own_fd = openat(procfd, "self/ns/user", O_PATH | O_CLOEXEC);
+    dev_t nsfs_dev = own_fd >= 0 && fstat(own_fd, &own) == 0 ? own.st_dev : (dev_t)-1;
+    if (own_fd >= 0) close(own_fd);
+    /* One record per request first, in order. The table finds a namespace's record by its inode: the
+     * first request's for it, or the one that reached it. */
+    for (uint32_t i = 0; i < n; i++) {
+        r.records[i] = (struct relations_record){requests[i].inode, 0, 0, -1, requests[i].type, 0};
+        uint32_t *slot = slot_of(&r, requests[i].inode);
+        if (!*slot) *slot = i + 1;
+    }
+    h->count = h->needed = n;
+    int ok = 1;
+    for (uint32_t i = 0; i < n && ok; i++) {
+        struct relations_record *rec = &r.records[i];
+        if (rec->flags & RELATIONS_OPENED) continue; /* reached already, as another's ancestor */
+        uint32_t *slot = slot_of(&r, requests[i].inode);
+        struct relations_record *known = &r.records[*slot - 1];
+        if (known != rec && (known->flags & RELATIONS_OPENED) && known->type == rec->type) {
+            *rec = *known; /* asked for twice (or found as an ancestor): answered once */
+            continue;
+        }
+        int fd = open_request(procfd, &requests[i], nsfs_dev);
+        if (fd < 0) continue; /* not there: this request stays unanswered, whatever another way finds */
+        if (!(known->flags & RELATIONS_OPENED)) *slot = i + 1;
+        ok = ask(&r, rec, fd);
+        close(fd);
+    }
+    close(procfd);
+    free(r.slots);
+    if (!ok) {
+        h->status = RELATIONS_SMALL;
+        return RELATIONS_SMALL;
+    }
+    return RELATIONS_DONE;
 }

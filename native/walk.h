@@ -77,10 +77,46 @@ struct details_record {
     uint8_t reserved[6];
 };
 
+#define RELATIONS_MAGIC 0x31525754u /* "TWR1" */
+#define RELATIONS_DONE 0
+#define RELATIONS_SMALL 1 /* more ancestors than records fit: `needed` records, call again */
+
+/* How to open a namespace: its link in a process's or a thread's ns directory, or an fd holding it. */
+#define RELATIONS_VIA_PROCESS 0 /* PROC/pid/ns/TYPE */
+#define RELATIONS_VIA_FD 1      /* PROC/pid/fd/id, checked to be that nsfs inode before it is opened */
+#define RELATIONS_VIA_THREAD 2  /* PROC/pid/task/id/ns/TYPE */
+
+struct relations_request {
+    int32_t via;
+    int32_t pid;
+    int32_t id; /* fd (VIA_FD) or thread id (VIA_THREAD) */
+    int32_t type;
+    double inode; /* the namespace expected there: another one found there is not answered for */
+};
+
+struct relations_header {
+    uint32_t magic;
+    uint32_t status;
+    uint32_t count;  /* records: one per request, in order, then the ancestors they led to */
+    uint32_t needed; /* RELATIONS_SMALL: records needed so far (call again with room for more) */
+};
+
+#define RELATIONS_OPENED 1 /* record flag: the namespace was reached and asked */
+
+struct relations_record {
+    double inode;
+    double owner;     /* NS_GET_USERNS: the owning user namespace; 0 outside our view; -errno */
+    double parent;    /* NS_GET_PARENT (user, pid): 0 at the top of our view or of the tree; -errno */
+    double owner_uid; /* NS_GET_OWNER_UID (user): the creator's uid; -1 not asked or not answered */
+    int32_t type;
+    int32_t flags;
+};
+
 /* The library's only exported symbols (it is built with -fvisibility=hidden). */
 #define WALK_EXPORT __attribute__((visibility("default")))
 WALK_EXPORT long tsns_walk(const char *proc, uint32_t types, uint32_t flags, uint8_t *buf, uint64_t size);
 WALK_EXPORT long tsns_walk_resume(const char *proc, uint8_t *buf, uint64_t size);
 WALK_EXPORT long tsns_details(const char *proc, const int32_t *pids, uint32_t n, uint8_t *buf, uint64_t size);
+WALK_EXPORT long tsns_relations(const char *proc, const struct relations_request *requests, uint32_t n, uint8_t *buf, uint64_t size);
 
 #endif

@@ -90,6 +90,36 @@ export interface ProcessDetailsList {
   command: (string | undefined)[];
 }
 
+/** A way to a namespace for readHierarchy: its link in a member's /proc/PID/ns (the default), a thread's
+ *  /proc/PID/task/TID/ns, or fd `fd` of process `pid` (checked to be that namespace file first). */
+export interface NamespaceWay {
+  pid: number;
+  type: NsType;
+  /** The namespace expected there: one found there that is another is not answered for. */
+  inode: number;
+  tid?: number;
+  fd?: number;
+}
+
+/**
+ * The hierarchy of some namespaces: entries [0, ways.length) answer the ways in order, the rest are the
+ * ancestors (owners, parents) they led to, each once.
+ */
+export interface NamespaceRelations {
+  length: number;
+  inode: Float64Array;
+  /** Index into NS_TYPES. */
+  type: Uint8Array;
+  /** 1 where the namespace was reached and asked; 0 where its way led nowhere (gone, moved, swapped). */
+  reached: Uint8Array;
+  /** ONS: the owning user namespace; 0 when it lies outside our view; another -errno if refused. */
+  owner: Float64Array;
+  /** PNS (user and pid namespaces): the parent; 0 at the top of our view or of the tree. */
+  parent: Float64Array;
+  /** NS_GET_OWNER_UID of a user namespace: its creator's uid; -1 for the other types, or unanswered. */
+  ownerUid: Float64Array;
+}
+
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Fn = (...args: any[]) => any;
 
@@ -97,6 +127,7 @@ interface Library {
   walk: Fn;
   resume: Fn;
   details: Fn;
+  relations: Fn;
 }
 
 let library: Library | undefined;
@@ -121,6 +152,7 @@ function lib(): Library {
     walk: handle.func('long tsns_walk(const char *proc, uint32_t types, uint32_t flags, uint8_t *buf, uint64_t size)'),
     resume: handle.func('long tsns_walk_resume(const char *proc, uint8_t *buf, uint64_t size)'),
     details: handle.func('long tsns_details(const char *proc, const int32_t *pids, uint32_t n, uint8_t *buf, uint64_t size)'),
+    relations: handle.func('long tsns_relations(const char *proc, const uint8_t *requests, uint32_t n, uint8_t *buf, uint64_t size)'),
   };
   return library;
 }
@@ -140,6 +172,13 @@ const DETAILS_HEADER = 24;
 const DETAILS_RECORD = 40;
 const DETAILS_MORE = 1;
 const DETAILS_CMDLINE_MAX = 8192;
+const REQUEST = 24;
+const RELATIONS_HEADER = 16;
+const RELATION = 40;
+const RELATIONS_SMALL = 1;
+const VIA_PROCESS = 0;
+const VIA_FD = 1;
+const VIA_THREAD = 2;
 
 /** One buffer, reused by every walk and grown when a host needs more (never shrunk). */
 let shared: Buffer | undefined;
@@ -324,4 +363,56 @@ export function readProcessDetails(pids: ArrayLike<number>, procRoot = '/proc'):
     from += done;
   }
   return out;
+}
+
+/**
+ * Owner (NS_GET_USERNS), parent (NS_GET_PARENT, for user and pid namespaces) and creator
+ * (NS_GET_OWNER_UID, for user namespaces) of each namespace, through the ways given, and of every
+ * ancestor those lead to: the whole hierarchy above them, in one call.
+ */
+export function readHierarchy(ways: readonly NamespaceWay[], procRoot = '/proc'): NamespaceRelations {
+  const n = ways.length;
+  const requests = Buffer.allocUnsafeSlow(Math.max(REQUEST, n * REQUEST)); // 8-aligned, every byte written
+  for (let i = 0; i < n; i++) {
+    const w = ways[i];
+    const at = i * REQUEST;
+    requests.writeInt32LE(w.fd !== undefined ? VIA_FD : w.tid !== undefined ? VIA_THREAD : VIA_PROCESS, at);
+    requests.writeInt32LE(w.pid, at + 4);
+    requests.writeInt32LE(w.fd ?? w.tid ?? 0, at + 8);
+    requests.writeInt32LE(NS_TYPES.indexOf(w.type), at + 12);
+    requests.writeDoubleLE(w.inode, at + 16);
+  }
+  const { relations } = lib();
+  // Room for every request and a few ancestors each; a deeper hierarchy asks again with more.
+  let records = n * 2 + 64;
+  for (;;) {
+    const buf = bufferOf(RELATIONS_HEADER + records * RELATION);
+    const status = Number(relations(procRoot, requests, n, buf, buf.length));
+    if (status < 0) throw new SysError('tsns_relations', -status, procRoot);
+    if (status === RELATIONS_SMALL) {
+      records = Math.max(records * 2, u32(buf, 12) * 2);
+      continue;
+    }
+    const count = u32(buf, 8);
+    const doubles = new Float64Array(buf.buffer, buf.byteOffset + RELATIONS_HEADER, count * (RELATION / 8));
+    const ints = new Int32Array(buf.buffer, buf.byteOffset + RELATIONS_HEADER, count * (RELATION / 4));
+    const out: NamespaceRelations = {
+      length: count,
+      inode: new Float64Array(count),
+      type: new Uint8Array(count),
+      reached: new Uint8Array(count),
+      owner: new Float64Array(count),
+      parent: new Float64Array(count),
+      ownerUid: new Float64Array(count),
+    };
+    for (let i = 0; i < count; i++) {
+      out.inode[i] = doubles[i * 5];
+      out.owner[i] = doubles[i * 5 + 1];
+      out.parent[i] = doubles[i * 5 + 2];
+      out.ownerUid[i] = doubles[i * 5 + 3];
+      out.type[i] = ints[i * 10 + 8];
+      out.reached[i] = ints[i * 10 + 9] & 1;
+    }
+    return out;
+  }
 }
