@@ -19,10 +19,16 @@ export const TSNS_LS = 'tsns ls';
 export const TSNS_CORE = "tsns ls, lsns's sources";
 export const FLOOR = 'C floor';
 export const TSNS_WALK = 'tsns ls, native walk (prototype)';
+export const TSNS_WALK_LITE = 'the same, node --lite-mode';
 
 export function lsSubjects(withWalker = false): Subject[] {
   const floor = buildC('floor');
-  const walker = withWalker ? [commandSubject(TSNS_WALK, [process.execPath, resolve(__dirname, 'ls-walk.js'), 'ls'])] : [];
+  const walk = resolve(__dirname, 'ls-walk.js');
+  // --lite-mode: V8 without its optimizing compiler, which a run of a few hundred milliseconds barely
+  // uses; a bin/tsns shebang could pass it (#!/usr/bin/env -S node --lite-mode).
+  const walker = withWalker
+    ? [commandSubject(TSNS_WALK, [process.execPath, walk, 'ls']), commandSubject(TSNS_WALK_LITE, [process.execPath, '--lite-mode', walk, 'ls'])]
+    : [];
   return [
     // lsns 2.38 gives up (exit 1, no message) when a process vanishes between two of its reads: retry.
     commandSubject(LSNS, ['lsns'], { retries: 5 }),
