@@ -2,8 +2,9 @@
  * The /proc walk in native code (native/walk.c, built into native/libtsns-walk.so; formats in
  * native/WALK.md): one call reads every process's namespace links — and, when asked, its nsfs and socket
  * fds and its threads' namespaces — into a buffer reused from call to call; another reads the details a
- * view shows of a list of processes. Answers are typed arrays, copied out of that buffer (so one walk's
- * answer survives the next walk): no object per link, no exception per vanished process.
+ * view shows of a list of processes; a third asks the nsfs ioctls (owner, parent, creator) of a list of
+ * namespaces and of every ancestor they lead to. Answers are typed arrays, copied out of that buffer (so
+ * one answer survives the next call): no object per link, no exception per vanished process.
  *
  * The library (and koffi) is loaded on first use. A failure of the walk itself (a /proc that cannot be
  * opened) is a SysError; a process that vanishes, or whose entries are unreadable, is not an error.
