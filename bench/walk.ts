@@ -19,8 +19,6 @@ export const WALKS: [string, (passes: number) => string[]][] = [
   ['node -e 0', () => [process.execPath, '-e', '0']],
   ['C floor, walk only', (passes) => [buildC('floor'), '--walk-only', '-n', String(passes)]],
   ['native walk (src/proc/walk.ts)', (passes) => [process.execPath, resolve(__dirname, 'walk-probe.js'), 'native', String(passes)]],
-  ['JavaScript walk, inline', (passes) => [process.execPath, resolve(__dirname, 'walk-probe.js'), 'js', String(passes)]],
-  ['JavaScript walk, with its worker', (passes) => [process.execPath, resolve(__dirname, 'walk-probe.js'), 'js-worker', String(passes)]],
 ];
 
 /**

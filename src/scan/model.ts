@@ -27,6 +27,10 @@ export interface NsPath {
   kind: 'task' | 'fd' | 'nsfs';
   path: string;
   root?: string;
+  /** The holder of a thread's link or an fd, and which (for the hierarchy's native walk). */
+  pid?: number;
+  tid?: number;
+  fd?: number;
 }
 
 /**
@@ -44,6 +48,8 @@ export interface ProcessInfo {
   command?: string;
   /** State letter of /proc/PID/stat (Z: a zombie, which still shows its pid and user namespaces). */
   state?: string;
+  /** Start time in clock ticks since boot: with the PID, names the process for good. */
+  start?: number;
   /** Namespace inode per type, as /proc/PID/ns says (a type whose link was unreadable is absent). */
   ns: Partial<Record<NsType, number>>;
 }

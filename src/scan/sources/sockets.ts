@@ -189,6 +189,9 @@ function borrowAndPlace(ctx: ScanContext, sockets: SocketFd[]): void {
 }
 
 /** Source: network namespaces of sockets held from outside them (source `socket`). After the fd source. */
-export const socketSource: Source = function socketSource(ctx) {
-  if (ctx.options.types.includes('net')) addSockets(ctx, ctx.socketFds);
-};
+export const socketSource: Source = Object.assign(
+  function socketSource(ctx: Parameters<Source>[0]): void {
+    if (ctx.options.types.includes('net')) addSockets(ctx, ctx.socketFds);
+  },
+  { walks: { fds: true } },
+);
