@@ -6,6 +6,7 @@
  */
 import type { ChildProcess, SpawnOptions, StdioOptions } from 'node:child_process';
 import { TsnsError } from '../sys/errors';
+import { clearCloexec, execve } from '../sys/libc';
 import { EnterOptions, EnterPlan, buildEnterPlan } from './plan';
 
 export { buildEnterPlan, needsTarget } from './plan';
@@ -34,8 +35,6 @@ export function execPlan(plan: EnterPlan): never {
       throw new TsnsError(`cannot run the exec stage ${stage}: ${(err as Error).message}`);
     }
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { clearCloexec, execve } = require('../sys/libc') as typeof import('../sys/libc');
   try {
     // Node marked stdio (and every inherited fd below 16) close-on-exec at start-up; the stage and
     // the command need 0-2, and the --preserve-fds ones. The stage closes the rest itself.

@@ -7,6 +7,8 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NS_TYPES, type NsType } from '../sys/constants';
 import { TsnsError, errorCode, errorText } from '../sys/errors';
+import { close, pidfdOpen } from '../sys/libc';
+import { borrowSocketNetns } from '../proc/sockets';
 import { kernelNsTypes, readNsLink, readNsLinkAt } from '../proc/ns';
 import { namespaceOfFile } from '../proc/nsfile';
 import { readStatus } from '../proc/status';
@@ -119,13 +121,9 @@ function resolvePlanTarget(o: EnterOptions): Target | undefined {
 
 /** The network namespace of socket `fd` of process `pid`, as an fd of ours. */
 function socketNetns(pid: number, fd: number): number {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const libc = require('../sys/libc') as typeof import('../sys/libc');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { borrowSocketNetns } = require('../proc/sockets') as typeof import('../proc/sockets');
   let pidfd: number | undefined;
   try {
-    pidfd = libc.pidfdOpen(pid);
+    pidfd = pidfdOpen(pid);
     return borrowSocketNetns(pidfd, fd);
   } catch (err) {
     const code = errorCode(err);
@@ -134,7 +132,7 @@ function socketNetns(pid: number, fd: number): number {
     if (code === 'EPERM' || code === 'EACCES') throw new TsnsError(`cannot take fd ${fd} of process ${pid}: ${errorText(err)}`, 'EPERM');
     throw new TsnsError(`cannot get the network namespace of fd ${fd} of process ${pid}: ${errorText(err)}`);
   } finally {
-    if (pidfd !== undefined) libc.close(pidfd);
+    if (pidfd !== undefined) close(pidfd);
   }
 }
 
@@ -260,7 +258,7 @@ function joinWords(o: EnterOptions, target: Target | undefined, j: Joins, joins:
  * nsenter, which knows only v2) v1 hierarchies too, found through our mount table. Hierarchies where
  * we already are in the same cgroup are left alone.
  */
-export function cgroupProcsOf(pid: number): string[] {
+function cgroupProcsOf(pid: number): string[] {
   const read = (p: number | 'self'): Map<string, string> => {
     const list = readCgroups(p);
     if (!list) throw new TsnsError(`no process with PID ${p}`, 'ENOTARGET');

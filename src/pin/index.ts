@@ -68,7 +68,7 @@ export function resolvePinDestination(type: NsType, pathOrName: string): string 
 }
 
 /** The directory tsns manages for named pins of `type` (created on demand). */
-export function pinDirectory(type: NsType): string {
+function pinDirectory(type: NsType): string {
   return type === 'net' ? NETNS_RUN_DIR : path.join(PIN_RUN_DIR, type);
 }
 

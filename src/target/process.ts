@@ -2,6 +2,7 @@
 import { closeSync, fstatSync, statfsSync } from 'node:fs';
 import { PIDFS_MAGIC } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
+import { pidfdOpen } from '../sys/libc';
 import { kernelNsTypes } from '../proc/ns';
 import { readStatus } from '../proc/status';
 import { startTime } from '../proc/stat';
@@ -31,8 +32,6 @@ export function fromPid(pid: number, description?: string): Target {
  */
 export function fromPidAndInode(pid: number, inode: bigint, spec: string): Target {
   const before = startTime(pid);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { pidfdOpen } = require('../sys/libc') as typeof import('../sys/libc');
   let pidfd: number;
   try {
     pidfd = pidfdOpen(pid);
