@@ -174,12 +174,16 @@ export function planLs(args: string[], isTTY: boolean): LsPlan | { help: true } 
   };
 }
 
-/** TSNS_PROFILE=1: how long each step takes, on stderr (the benchmark prints it). */
+/** TSNS_PROFILE=1: how long each scan source and step takes, on stderr (the benchmark reads it). */
+function profile(name: string, ms: number): void {
+  process.stderr.write(`tsns-profile ${name} ${ms.toFixed(1)} ms\n`);
+}
+
 function timed<T>(name: string, step: () => T): T {
   if (!process.env.TSNS_PROFILE) return step();
   const t0 = process.hrtime.bigint();
   const out = step();
-  process.stderr.write(`tsns-profile ${name} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms\n`);
+  profile(name, Number(process.hrtime.bigint() - t0) / 1e6);
   return out;
 }
 
@@ -199,7 +203,8 @@ export function collect(plan: LsPlan, sources?: readonly Source[]): { model: Sca
   // Containers only for the CONTAINER column (shown or filtered on) and --container: they read the
   // engines' state.
   const wantContainers = needs(plan, 'container') || plan.container !== undefined;
-  const model = scan({ types: plan.types, details: 'none', relations: false, netnsid: false, containers: wantContainers, sources });
+  const timing = process.env.TSNS_PROFILE ? profile : undefined;
+  const model = scan({ types: plan.types, details: 'none', relations: false, netnsid: false, containers: wantContainers, sources, timing });
   const containers = model.containers ?? [];
   const ctx = renderContext(plan, model);
   const rowFilter = plan.filter;

@@ -36,6 +36,8 @@ export interface ScanOptions {
   containers?: boolean;
   /** The sources to run, in order (default: defaultSources). */
   sources?: readonly Source[];
+  /** Called after each source with its name and the milliseconds it took (a profiler's hook). */
+  timing?: (source: string, ms: number) => void;
 }
 
 /** Every discovery source, in the order scan() runs them: processes first (they list /proc for the
@@ -66,22 +68,16 @@ export function resolveScanOptions(options: ScanOptions = {}): ResolvedScanOptio
   };
 }
 
-/** TSNS_PROFILE=1: the time each source takes, on stderr (npm run bench prints it). */
-function profiler(): ((name: string, t0: bigint) => void) | undefined {
-  if (!process.env.TSNS_PROFILE) return undefined;
-  return (name, t0) => void process.stderr.write(`tsns-profile ${name} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms\n`);
-}
-
 /** Scan the host: every namespace tsns can see, with the processes in them. */
 export function scan(options: ScanOptions = {}): ScanModel {
   const opts = resolveScanOptions(options);
   const model = newModel(ownNamespace('mnt'));
   const ctx = new ScanContext(model, opts);
-  const profile = profiler();
+  const { timing } = options;
   for (const source of opts.sources) {
-    const t0 = process.hrtime.bigint();
+    const t0 = timing ? process.hrtime.bigint() : 0n;
     source(ctx);
-    profile?.(source.name || 'source', t0);
+    timing?.(source.name || 'source', Number(process.hrtime.bigint() - t0) / 1e6);
   }
   for (const ns of model.namespaces.values()) if (ns.pid === undefined && ns.pids.length > 0) ns.pid = ns.pids[0];
 
