@@ -14,7 +14,7 @@ export function requireStage(): string {
   try {
     accessSync(path, fsConstants.X_OK);
   } catch {
-    throw new TsnsError(`the exec stage ${path} is not built; run 'npm run build' (needs make and a C compiler)`);
+    throw new TsnsError(`the exec stage ${path} is not built; run 'npm run build' (needs make and a C compiler)`, 'ENOSTAGE');
   }
   return path;
 }

@@ -3,6 +3,7 @@
  * only for what it uses. Every error reaches the user as one `tsns:` line and a non-zero exit.
  */
 import { TsnsError } from '../sys/errors';
+import { cliMessage } from './wording';
 
 export type CommandMain = (args: string[]) => number | void | Promise<number | void>;
 
@@ -35,9 +36,10 @@ function oneLine(text: string): string {
   return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-export function reportError(err: unknown): number {
+/** One `tsns:` line for any error; a library error's options in the flags of `command`. */
+export function reportError(err: unknown, command?: string): number {
   if (err instanceof TsnsError) {
-    process.stderr.write(`tsns: ${oneLine(err.message)}\n`);
+    process.stderr.write(`tsns: ${oneLine(cliMessage(err, command))}\n`);
     return 1;
   }
   const e = err as { code?: string; message?: string };
@@ -75,7 +77,7 @@ export async function main(argv: string[]): Promise<void> {
       code = (await mod.run(args)) ?? 0;
     }
   } catch (err) {
-    code = reportError(err);
+    code = reportError(err, name);
   }
   process.exitCode = code;
 }

@@ -5,7 +5,7 @@
  * that mirrors the command's status and forwards signals.
  */
 import type { ChildProcess, SpawnOptions, StdioOptions } from 'node:child_process';
-import { TsnsError } from '../sys/errors';
+import { TsnsError, errorText } from '../sys/errors';
 import { clearCloexec, execve } from '../sys/libc';
 import { EnterOptions, EnterPlan, buildEnterPlan } from './plan';
 
@@ -32,7 +32,7 @@ export function execPlan(plan: EnterPlan): never {
     try {
       return nodeExecve.call(process, stage, stageArgv(plan), plan.env);
     } catch (err) {
-      throw new TsnsError(`cannot run the exec stage ${stage}: ${(err as Error).message}`);
+      throw new TsnsError(`cannot run the exec stage ${stage}: ${errorText(err)}`, 'ENOSTAGE');
     }
   }
   try {
@@ -41,7 +41,7 @@ export function execPlan(plan: EnterPlan): never {
     for (const fd of [0, 1, 2, ...plan.keepFds, ...plan.heldFds]) clearCloexec(fd);
     return execve(stage, stageArgv(plan), plan.env);
   } catch (err) {
-    throw new TsnsError(`cannot run the exec stage ${stage}: ${(err as Error).message}`);
+    throw new TsnsError(`cannot run the exec stage ${stage}: ${errorText(err)}`, 'ENOSTAGE');
   }
 }
 

@@ -6,7 +6,7 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NS_TYPES, type NsType } from '../sys/constants';
-import { TsnsError, errorCode, errorText } from '../sys/errors';
+import { TsnsError, codeOfSystemError, errorCode, errorText, msg, option, type OptionRef } from '../sys/errors';
 import { close, pidfdOpen } from '../sys/libc';
 import { borrowSocketNetns } from '../proc/sockets';
 import { kernelNsTypes, readNsLink, readNsLinkAt } from '../proc/ns';
@@ -93,19 +93,19 @@ export function needsTarget(o: EnterOptions): boolean {
 
 /** The /proc directory of the target's process or thread, for what is taken from it (root, cwd,
  *  environment, cgroups, ids). */
-function procOf(target: Target | undefined, what: string): number {
+function procOf(target: Target | undefined, what: OptionRef): number {
   const pid = target?.pid ?? target?.tid;
-  if (pid === undefined) throw new TsnsError(`${what} needs a target process (${target ? `${target.description} has none` : 'give a target PID'})`);
+  if (pid === undefined) throw new TsnsError(msg`${what} needs a target process (${target ? `${target.description} has none` : 'give a target'})`, 'ENOTARGET');
   return pid;
 }
 
 function checkOptions(o: EnterOptions): void {
-  if (o.wd !== undefined && o.wdns !== undefined) throw new TsnsError('wd and wdns are mutually exclusive');
-  if (o.wdns === '') throw new TsnsError('wdns needs a directory');
+  if (o.wd !== undefined && o.wdns !== undefined) throw new TsnsError(msg`${option('wd')} and ${option('wdns')} are mutually exclusive`);
+  if (o.wdns === '') throw new TsnsError(msg`${option('wdns')} needs a directory`);
   if (o.preserveFds !== undefined && (!Number.isInteger(o.preserveFds) || o.preserveFds < 0 || o.preserveFds > MAX_PRESERVE_FDS)) {
-    throw new TsnsError(`invalid preserve-fds: '${o.preserveFds}'`);
+    throw new TsnsError(msg`invalid ${option('preserveFds')}: '${o.preserveFds}'`);
   }
-  if (o.target !== undefined && o.targetPid !== undefined) throw new TsnsError('give either a target or a target PID, not both');
+  if (o.target !== undefined && o.targetPid !== undefined) throw new TsnsError(msg`give either ${option('target')} or ${option('targetPid')}, not both`);
 }
 
 function resolvePlanTarget(o: EnterOptions): Target | undefined {
@@ -115,7 +115,11 @@ function resolvePlanTarget(o: EnterOptions): Target | undefined {
     return target;
   }
   if (o.target !== undefined) return resolveTargetSync(o.target);
-  if (needsTarget(o)) throw new TsnsError('no target: give one (PID, container, namespace id or pin), a target PID, or every namespace as a file', 'ENOTARGET');
+  if (needsTarget(o))
+    throw new TsnsError(
+      msg`no target: give ${option('target', 'a target')} (PID, container, namespace id or pin), ${option('targetPid', 'a target PID')}, or every namespace as a file`,
+      'ENOTARGET',
+    );
   return undefined;
 }
 
@@ -130,7 +134,7 @@ function socketNetns(pid: number, fd: number): number {
     if (code === 'EBADF') throw new TsnsError(`process ${pid} has no fd ${fd}`, 'ENOTARGET');
     if (code === 'ENOTTY' || code === 'ENOTSOCK' || code === 'EINVAL') throw new TsnsError(`fd ${fd} of process ${pid} is not a socket`, 'EINVAL');
     if (code === 'EPERM' || code === 'EACCES') throw new TsnsError(`cannot take fd ${fd} of process ${pid}: ${errorText(err)}`, 'EPERM');
-    throw new TsnsError(`cannot get the network namespace of fd ${fd} of process ${pid}: ${errorText(err)}`);
+    throw new TsnsError(`cannot get the network namespace of fd ${fd} of process ${pid}: ${errorText(err)}`, codeOfSystemError(err));
   } finally {
     if (pidfd !== undefined) close(pidfd);
   }
@@ -165,12 +169,12 @@ function chooseJoins(o: EnterOptions, target: Target | undefined): Joins {
     } else if (target?.pid !== undefined) {
       j.fromProcess.add(type);
     } else {
-      throw new TsnsError(`the ${type} namespace needs a target or a file`);
+      throw new TsnsError(`the ${type} namespace needs a target or a file`, 'ENOTARGET');
     }
   };
   if (o.netSocket !== undefined) {
-    if (ns.net !== undefined) throw new TsnsError('net-socket and net are mutually exclusive');
-    const fd = socketNetns(procOf(target, 'net-socket'), o.netSocket);
+    if (ns.net !== undefined) throw new TsnsError(msg`${option('netSocket')} and ${option('namespaces.net')} are mutually exclusive`);
+    const fd = socketNetns(procOf(target, option('netSocket')), o.netSocket);
     j.fromFile.net = `/proc/self/fd/${fd}`;
     j.heldFds.push(fd);
   }
@@ -294,20 +298,20 @@ function cgroupProcsOf(pid: number): string[] {
 /** Root, working directory and cgroups. */
 function placeWords(o: EnterOptions, target: Target | undefined): string[] {
   const words: string[] = [];
-  if (o.root !== undefined) words.push(`root=${o.root === true ? `/proc/${procOf(target, 'root')}/root` : o.root}`);
-  if (o.wd !== undefined) words.push(`wd=${o.wd === true ? `/proc/${procOf(target, 'wd')}/cwd` : o.wd}`);
+  if (o.root !== undefined) words.push(`root=${o.root === true ? `/proc/${procOf(target, option('root'))}/root` : o.root}`);
+  if (o.wd !== undefined) words.push(`wd=${o.wd === true ? `/proc/${procOf(target, option('wd'))}/cwd` : o.wd}`);
   if (o.wdns !== undefined) words.push(`wdns=${o.wdns}`);
-  if (o.joinCgroup) for (const file of cgroupProcsOf(procOf(target, 'joinCgroup'))) words.push(`cgroup-procs=${file}`);
+  if (o.joinCgroup) for (const file of cgroupProcsOf(procOf(target, option('joinCgroup')))) words.push(`cgroup-procs=${file}`);
   return words;
 }
 
 /** The target's effective uid or gid, as its user namespace names it when that is joined. */
 function followId(target: Target | undefined, kind: 'user' | 'group', joiningUser: boolean): number {
-  const pid = procOf(target, kind === 'user' ? 'setuid follow' : 'setgid follow');
+  const pid = procOf(target, kind === 'user' ? option('setuid', "setuid 'follow'") : option('setgid', "setgid 'follow'"));
   const status = readStatus(pid);
   if (!status) throw new TsnsError(`no process with PID ${pid}`, 'ENOTARGET');
   const hostId = (kind === 'user' ? status.uid : status.gid)[1];
-  if (hostId === undefined) throw new TsnsError(`cannot read the ${kind === 'user' ? 'uid' : 'gid'} of process ${pid}`);
+  if (hostId === undefined) throw new TsnsError(`cannot read the ${kind === 'user' ? 'uid' : 'gid'} of process ${pid}`, 'EACCES');
   if (!joiningUser) return hostId;
   let ranges;
   try {
@@ -356,11 +360,11 @@ function callerFds(count: number, held: readonly number[]): number[] {
 
 function environmentOf(o: EnterOptions, target: Target | undefined): NodeJS.ProcessEnv {
   if (!o.env) return o.environment ?? process.env;
-  const pid = procOf(target, 'env');
+  const pid = procOf(target, option('env'));
   try {
     return readEnviron(pid);
   } catch (err) {
-    throw new TsnsError(`cannot read the environment of process ${pid}: ${errorText(err)}`, errorCode(err) === 'EACCES' ? 'EPERM' : 'ENOTARGET');
+    throw new TsnsError(`cannot read the environment of process ${pid}: ${errorText(err)}`, errorCode(err) === 'EACCES' ? 'EACCES' : 'ENOTARGET');
   }
 }
 
@@ -378,7 +382,7 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
   const words = [...joinWords(o, target, j, joins), ...placeWords(o, target), ...credentialWords(o, target, joinTypes.includes('user'))];
   if (joinTypes.includes('pid') && !o.noFork) words.push('fork', 'forward-signals');
   const keepFds = o.preserveFds ? callerFds(o.preserveFds, j.heldFds) : [];
-  if (keepFds.length > 4096) throw new TsnsError(`preserve-fds ${o.preserveFds}: more than 4096 open fds to pass`);
+  if (keepFds.length > 4096) throw new TsnsError(msg`${option('preserveFds')} ${o.preserveFds}: more than 4096 open fds to pass`);
   for (const fd of keepFds) words.push(`keep-fd=${fd}`);
   const env = environmentOf(o, target);
   let argv = o.command && o.command.length > 0 ? o.command : undefined;

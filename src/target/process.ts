@@ -45,7 +45,7 @@ export function fromPidAndInode(pid: number, inode: bigint, spec: string): Targe
       throw new TsnsError(`${spec}: PID ${pid} is another process (its pidfd inode is not ${inode})`, 'ENOTARGET');
     // The same start time before and after opening the pidfd: /proc/PID was the pidfd's process.
     const target = fromPid(pid, `process ${spec}`);
-    if (target.startTime !== before) throw new TsnsError(`no process with PID ${pid}`, 'ENOTARGET');
+    if (target.startTime !== before) throw new TsnsError(`no process with PID ${pid}`, 'EGONE');
     return target;
   } finally {
     closeSync(pidfd);
