@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tsns from '../src';
-import { TsnsError, type NsType } from '../src';
+import { TSNS_ERROR_CODES, TsnsError, type NsType } from '../src';
 import { cliMessage } from '../src/cli/wording';
-import { TSNS_ERROR_CODES, msg, option } from '../src/sys/errors';
+import { msg, option } from '../src/sys/errors';
 import { killAll, unshareProcess, type NsProcess } from './helpers/ns';
 
 /** A flag of tsns's command line (`--fork`, `-t`) inside a message. */
@@ -58,6 +58,11 @@ describe('errors: a stable code, one line, no command-line flag', () => {
       /^\/etc\/passwd is not a namespace file$/,
     ],
     ['a namespace of another type', () => tsns.buildEnterPlan({ namespaces: { net: '/proc/self/ns/uts' } }), 'ENOTNS', /is not a net namespace \(it is uts\)$/],
+    ['spawnIn: an unknown PID', () => tsns.spawnIn('4000000', { command: ['true'] }), 'ENOTARGET', /^no process with PID 4000000$/],
+    ['pin: an unknown type', () => tsns.pin(pid(), 'bogus' as NsType, path.join(tmp, 'x')), 'EINVAL', /^unknown namespace type 'bogus'/],
+    ['pin: a missing parent', () => tsns.pin(pid(), 'uts', '/no/such/dir/pin'), 'ENOTARGET', /^\/no\/such\/dir: no such directory/],
+    ['pin: onto a directory', () => tsns.pin(pid(), 'uts', tmp), 'EEXIST', /is a directory; a pin must be a file$/],
+    ['pin: onto a mount point', () => tsns.pin(pid(), 'uts', '/proc'), 'EEXIST', /^\/proc is a (directory|mount point)/],
     ['pinAll: a missing directory', () => tsns.pinAll({ uts: `/proc/${pid()}/ns/uts` }, '/no/such/dir'), 'ENOTARGET', /^\/no\/such\/dir: no such directory$/],
     ['unpin: not a pin', () => tsns.unpin('/etc/passwd'), 'ENOTNS', /^\/etc\/passwd is not a mount point, so not a pin/],
     ['unpin: an unknown name', () => tsns.unpin('no-such-pin-xyz'), 'ENOTARGET', /^no pin named 'no-such-pin-xyz'/],
@@ -121,7 +126,7 @@ describe('errors: a stable code, one line, no command-line flag', () => {
     process.env.TSNS_STAGE = '/nonexistent/tsns-stage';
     try {
       assert.throws(
-        () => tsns.spawnPlan(tsns.buildEnterPlan({ target: String(target.pid), namespaces: { uts: true }, command: ['true'] })),
+        () => tsns.spawnIn(String(target.pid), { namespaces: { uts: true }, command: ['true'] }),
         (e: unknown) => e instanceof TsnsError && e.code === 'ENOSTAGE',
       );
     } finally {

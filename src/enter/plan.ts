@@ -3,7 +3,7 @@
  * argv words for native/tsns-stage (see native/PROTOCOL.md), the command and its environment.
  * Everything that can be refused is refused here, before any namespace is touched.
  */
-import { readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, readdirSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NS_TYPES, type NsType } from '../sys/constants';
 import { TsnsError, codeOfSystemError, errorCode, errorText, msg, option, type OptionRef } from '../sys/errors';
@@ -16,12 +16,13 @@ import { idInside, readIdMap } from '../proc/idmap';
 import { readEnviron } from '../proc/environ';
 import { readCgroups } from '../proc/cgroup';
 import { readMountinfo } from '../proc/mountinfo';
-import { resolveTargetSync, type Target } from '../target';
+import { releaseTarget, resolveTargetSync, type Target } from '../target';
 import { defaultShell } from '../shell';
 
 export interface EnterOptions {
-  /** TARGET: PID or thread id (or PID:INODE), container, namespace id, namespace file, pin directory or pin name. */
-  target?: string;
+  /** TARGET: PID or thread id (or PID:INODE), container, namespace id, namespace file, pin directory or
+   *  pin name; or a Target resolveTarget gave. */
+  target?: string | Target;
   /** nsenter's -t: a PID or thread id, or PID:INODE (the inode of the process's pidfd). */
   targetPid?: number | string;
   /** Every namespace of the target, except those the caller already shares. */
@@ -64,7 +65,8 @@ export interface EnterPlan {
   env: NodeJS.ProcessEnv;
   /** fds above 2 the command keeps (preserveFds: the caller's fds among 3..3+N-1). */
   keepFds: number[];
-  /** Our own fds the stage must inherit to open a namespace by /proc/self/fd/N (it closes them). */
+  /** Our own fds the stage must inherit to open a namespace by /proc/self/fd/N (it closes them). They
+   *  stay open in this process until execPlan or spawnPlan hands them over, or releaseEnterPlan. */
   heldFds: number[];
   /** Namespaces joined, with where from (for reporting and tests). */
   joins: Partial<Record<NsType, string>>;
@@ -114,7 +116,7 @@ function resolvePlanTarget(o: EnterOptions): Target | undefined {
     if (target.pid === undefined && target.tid === undefined) throw new TsnsError(`no process with PID ${o.targetPid}`, 'ENOTARGET');
     return target;
   }
-  if (o.target !== undefined) return resolveTargetSync(o.target);
+  if (o.target !== undefined) return typeof o.target === 'string' ? resolveTargetSync(o.target) : o.target;
   if (needsTarget(o))
     throw new TsnsError(
       msg`no target: give ${option('target', 'a target')} (PID, container, namespace id or pin), ${option('targetPid', 'a target PID')}, or every namespace as a file`,
@@ -157,10 +159,10 @@ interface Joins {
   alreadyShared: NsType[];
 }
 
-function chooseJoins(o: EnterOptions, target: Target | undefined): Joins {
+/** Fill `j` (its heldFds as soon as an fd is opened, so that a refusal later can close it). */
+function chooseJoins(o: EnterOptions, target: Target | undefined, j: Joins): void {
   const ns = o.namespaces ?? {};
   const available = kernelNsTypes();
-  const j: Joins = { fromProcess: new Set(), fromFile: {}, heldFds: [], alreadyShared: [] };
   const takeFromTarget = (type: NsType): void => {
     if (target?.named?.includes(type) || (target && target.pid === undefined)) {
       const file = target.files[type];
@@ -211,7 +213,6 @@ function chooseJoins(o: EnterOptions, target: Target | undefined): Joins {
     j.fromProcess.delete('user');
     j.fromFile.user = `/proc/${target.pid}/ns/user`;
   }
-  return j;
 }
 
 /** The target's namespace of `type` is the one the caller is in. */
@@ -368,11 +369,43 @@ function environmentOf(o: EnterOptions, target: Target | undefined): NodeJS.Proc
   }
 }
 
-/** Build the plan: resolve the target, decide the joins, validate everything. Throws TsnsError. */
+/**
+ * Build the plan: resolve the target, decide the joins, validate everything. Throws TsnsError, having
+ * closed what it opened. The plan may hold fds (heldFds): run it (execPlan, spawnPlan) or release it
+ * (releaseEnterPlan).
+ */
 export function buildEnterPlan(o: EnterOptions): EnterPlan {
   checkOptions(o);
   const target = resolvePlanTarget(o);
-  const j = chooseJoins(o, target);
+  const j: Joins = { fromProcess: new Set(), fromFile: {}, heldFds: [], alreadyShared: [] };
+  try {
+    return planFor(o, target, j);
+  } catch (err) {
+    closeFds(j.heldFds.filter((fd) => !target?.fds?.includes(fd)));
+    // A target this call resolved is its own to release; one the caller gave stays the caller's.
+    if (target && typeof o.target === 'string') releaseTarget(target);
+    throw err;
+  }
+}
+
+function closeFds(fds: readonly number[]): void {
+  for (const fd of fds) {
+    try {
+      closeSync(fd);
+    } catch {
+      // not open any more
+    }
+  }
+}
+
+/** Close the fds a plan holds, for a plan that is not run (execPlan and spawnPlan hand them over). */
+export function releaseEnterPlan(plan: EnterPlan): void {
+  closeFds(plan.heldFds.splice(0));
+  if (plan.target) releaseTarget(plan.target);
+}
+
+function planFor(o: EnterOptions, target: Target | undefined, j: Joins): EnterPlan {
+  chooseJoins(o, target, j);
   const joinTypes = NS_TYPES.filter((t) => j.fromProcess.has(t) || j.fromFile[t]);
   const requested = NS_TYPES.some((t) => o.namespaces?.[t] !== undefined) || o.netSocket !== undefined;
   // all on a target that shares every namespace with us joins nothing and runs the command (what
