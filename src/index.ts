@@ -33,7 +33,7 @@ export {
   hierarchySource,
   containerSource,
 } from './scan';
-export type { ScanOptions, ScanModel, Namespace, ProcessInfo, NsSource, NsPath, NsfsMount, Source } from './scan';
+export type { ScanOptions, ScanModel, Namespace, ProcessInfo, NsSource, NsPath, NsfsMount, Source, ScanModelJson, NamespaceJson, ProcessJson } from './scan';
 export type { ScanContext, SocketFd } from './scan/context';
 
 export { resolveTarget, resolveTargetSync, releaseTarget, type Target } from './target';

@@ -3,14 +3,14 @@
  * the surface itself, and spawnIn and pin on real namespaces (their errors: errors.test.ts).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tsns from '../src';
 import { TsnsError } from '../src';
 import { killAll, nsInode, unshareProcess, type NsProcess } from './helpers/ns';
-import { waitFor } from './helpers/proc';
+import { ok, waitFor } from './helpers/proc';
 
 /** Everything src/index.ts exports at run time: a change here is a change of the public API. */
 const PUBLIC_VALUES = [
@@ -151,6 +151,64 @@ describe('library (the public entry point)', () => {
       const t = await tsns.resolveTarget(String(target.pid));
       assert.equal(t.pid, target.pid);
       assert.throws(() => tsns.resolveTargetSync('0'), TsnsError);
+    });
+  });
+
+  describe('JSON.stringify(scan())', () => {
+    it("is plain data in lsns -J's vocabulary: the same values as lsns -J for what both show", function () {
+      this.timeout(20000);
+      const file = path.join(tmp, 'net-json');
+      tsns.pin(String(target.pid), 'net', file);
+      try {
+        const text = JSON.stringify(tsns.scan());
+        const lsns = JSON.parse(ok(spawnSync('lsns', ['-J', '-o', 'NS,TYPE,PATH,NPROCS,PID,PPID,COMMAND,UID,USER,PNS,ONS'], { encoding: 'utf8' }))) as {
+          namespaces: Array<Record<string, unknown>>;
+        };
+        const model = JSON.parse(text) as tsns.ScanModelJson;
+        // Plain data: what JSON gives back is what was written, with no Map, Set or undefined lost.
+        assert.equal(JSON.stringify(model), text);
+        assert.deepEqual(
+          model.namespaces.map((n) => n.ns),
+          [...model.namespaces.map((n) => n.ns)].sort((a, b) => a - b),
+        );
+        for (const type of ['uts', 'net'] as const) {
+          const id = target.ns(type);
+          const ours = model.namespaces.find((n) => n.ns === id);
+          const theirs = lsns.namespaces.find((n) => n.ns === id);
+          assert.ok(ours && theirs, `${type}:[${id}] in both`);
+          assert.deepEqual(Object.keys(ours), [
+            'ns',
+            'type',
+            'path',
+            'nprocs',
+            'pid',
+            'ppid',
+            'command',
+            'uid',
+            'user',
+            'netnsid',
+            'nsfs',
+            'pns',
+            'ons',
+            'pids',
+            'sources',
+            'container',
+          ]);
+          const shared = Object.fromEntries(Object.keys(theirs).map((k) => [k, (ours as unknown as Record<string, unknown>)[k]]));
+          assert.deepEqual(shared, theirs);
+          assert.deepEqual(ours.pids, [target.pid]);
+          assert.equal(ours.sources[0], 'process');
+        }
+        const net = model.namespaces.find((n) => n.ns === target.ns('net'));
+        assert.deepEqual(net?.nsfs, [{ path: file, mountNamespace: model.ownMountNamespace }]);
+        assert.ok(net?.sources.includes('nsfs'));
+        const proc = model.processes.find((p) => p.pid === target.pid);
+        assert.deepEqual(proc && Object.keys(proc), ['pid', 'ppid', 'command', 'uid', 'user', 'state', 'ns']);
+        assert.equal(proc?.command, 'sleep 1009');
+        assert.equal(proc?.ns.uts, target.ns('uts'));
+      } finally {
+        tsns.unpin(file);
+      }
     });
   });
 

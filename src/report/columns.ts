@@ -3,7 +3,7 @@
  * what each column needs from the scan all come from here. A column is one `define(...)` line.
  */
 import { TsnsError } from '../sys/errors';
-import type { Namespace, ProcessInfo } from '../scan/model';
+import { shownPath, shownUid, type Namespace, type ProcessInfo } from '../scan/model';
 import { userName } from '../scan/users';
 
 /** One output line: a namespace, and the process it is shown with (none for a pin-only namespace). */
@@ -73,8 +73,7 @@ export function define(name: string, json: JsonType, help: string, value: Column
   return column;
 }
 
-// A namespace no process is in (held by a thread, fd, socket or pin) shows its owner's uid, not its holder's.
-const uidOf = (r: Row): number | undefined => (r.proc && r.ns.pids.length > 0 ? r.proc.uid : (r.ns.ownerUid ?? 0));
+const uidOf = (r: Row): number | undefined => shownUid(r.ns, r.proc);
 
 function nsfsPaths(r: Row, ctx: RenderContext): string[] | null {
   if (r.ns.nsfs.length === 0) return null;
@@ -89,9 +88,7 @@ function nsfsPaths(r: Row, ctx: RenderContext): string[] | null {
 // lsns's columns, in lsns's order and with its meanings.
 define('NS', 'number', 'namespace identifier (inode number)', (r) => r.ns.id, { hint: 10 });
 define('TYPE', 'string', 'kind of namespace', (r) => r.ns.type, { hint: 5 });
-define('PATH', 'string', 'path to the namespace', (r) =>
-  r.proc && r.ns.pids.length > 0 ? `/proc/${r.proc.pid}/ns/${r.ns.type}` : (r.ns.paths[0]?.path ?? null),
-);
+define('PATH', 'string', 'path to the namespace', (r) => shownPath(r.ns, r.proc) ?? null);
 define('NPROCS', 'number', 'number of processes in the namespace', (r) => r.ns.pids.length, { hint: 5 });
 define('PID', 'number', 'lowest PID in the namespace', (r) => r.proc?.pid ?? null, { hint: 5 });
 define('PPID', 'number', 'PPID of the PID', (r) => r.proc?.ppid ?? null, { hint: 5, needs: ['details'] });

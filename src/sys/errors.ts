@@ -79,7 +79,7 @@ function isOptionRef(value: unknown): value is OptionRef {
 export class TsnsError extends Error {
   /** The options the message names, in its order (empty when it names none). */
   readonly options: readonly string[];
-  private readonly parts: ReadonlyArray<string | OptionRef>;
+  declare private readonly parts: ReadonlyArray<string | OptionRef>;
 
   constructor(
     message: string | MessageParts,
@@ -88,7 +88,8 @@ export class TsnsError extends Error {
     const parts = typeof message === 'string' ? [message] : message.parts;
     super(renderParts(parts));
     this.name = 'TsnsError';
-    this.parts = parts;
+    // Not enumerable: an error printed or logged shows its message, code and options, not its pieces.
+    Object.defineProperty(this, 'parts', { value: parts, enumerable: false });
     this.options = parts.filter(isOptionRef).flatMap((p) => p.options);
   }
 
