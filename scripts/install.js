@@ -5,7 +5,9 @@
  * exec stage, and whatever else it builds) with this machine's compiler where there is one, so they
  * match this machine's architecture and libc; else keep the ones the package ships. Then check every
  * native binary can run here and say plainly when one cannot (tsns ls works without them; enter and
- * run do not). Never fails the install: the commands report a missing or unusable stage themselves.
+ * run do not). On a global install, link the shell completion scripts where the shells look under the
+ * npm prefix (npm links the man pages itself, from package.json "man"). Never fails the install: the
+ * commands report a missing or unusable stage themselves.
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -81,5 +83,39 @@ function check() {
   }
 }
 
+/**
+ * A global install (npm -g, prefix P): P/share/bash-completion/completions/tsns and the zsh and fish
+ * ones, as symbolic links into the package, so that they go with it (a link left by an uninstall
+ * points nowhere, and the shells skip it). A file there that is not ours is left alone.
+ */
+function linkCompletions() {
+  const prefix = process.env.npm_config_prefix;
+  if (process.env.npm_config_global !== 'true' || !prefix) return;
+  let paths;
+  try {
+    ({ COMPLETION_PATHS: paths } = require(path.join(root, 'dist', 'src', 'cli', 'completion.js')));
+  } catch {
+    return;
+  }
+  for (const rel of Object.values(paths)) {
+    const source = path.join(root, rel);
+    const link = path.join(prefix, rel);
+    if (!fs.existsSync(source)) continue;
+    try {
+      const existing = fs.lstatSync(link, { throwIfNoEntry: false });
+      if (existing && !existing.isSymbolicLink()) {
+        say(`${link} exists and is not tsns's: shell completion not linked there`);
+        continue;
+      }
+      if (existing) fs.unlinkSync(link);
+      fs.mkdirSync(path.dirname(link), { recursive: true });
+      fs.symlinkSync(path.relative(path.dirname(link), source), link);
+    } catch (err) {
+      say(`cannot link ${link}: ${err.message}`);
+    }
+  }
+}
+
 build();
 check();
+linkCompletions();

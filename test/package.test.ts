@@ -69,6 +69,26 @@ describe('the package (npm pack, npm install -g --prefix)', () => {
     assert.equal(run([tsnsBin, 'enter', String(target.pid), '-u', '--', 'true']).status, 0);
   });
 
+  it('man pages and shell completion come with it: man finds tsns-ls under the prefix, bash completes from there', () => {
+    const manpath = path.join(prefix, 'share', 'man');
+    for (const page of ['tsns', 'tsns-ls', 'tsns-enter', 'tsns-completion']) {
+      // npm links each page under the prefix; man follows the link into the package.
+      assert.ok(fs.lstatSync(path.join(manpath, 'man1', `${page}.1`)).isSymbolicLink(), page);
+      const found = ok(run(['man', '-w', page], { env: { ...process.env, MANPATH: manpath } })).trim();
+      assert.equal(fs.realpathSync(found), path.join(installed, 'man', 'man1', `${page}.1`));
+    }
+    const rendered = ok(run(['man', 'tsns-pin'], { env: { ...process.env, MANPATH: manpath, MANWIDTH: '120' } }));
+    assert.match(rendered, /--all DIR/);
+    for (const rel of ['share/bash-completion/completions/tsns', 'share/zsh/site-functions/_tsns', 'share/fish/vendor_completions.d/tsns.fish']) {
+      const link = path.join(prefix, rel);
+      assert.equal(fs.realpathSync(link), path.join(installed, rel), `${rel} links into the package`);
+    }
+    const script = `source ${path.join(prefix, 'share/bash-completion/completions/tsns')}
+      COMP_LINE='tsns ls --no'; COMP_POINT=\${#COMP_LINE}; _tsns; printf '%s\\n' "\${COMPREPLY[@]}"`;
+    const r = run(['bash', '-c', script], { env: { ...process.env, PATH: `${path.join(prefix, 'bin')}:/usr/bin:/bin` } });
+    assert.equal(ok(r), '--noheadings\n--notruncate\n--nowrap\n');
+  });
+
   it('a script that requires tsns by name gets the public API, and no deep import reaches inside', () => {
     const r = node(
       app,

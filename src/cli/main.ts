@@ -7,17 +7,20 @@ import { cliMessage } from './wording';
 
 export type CommandMain = (args: string[]) => number | void | Promise<number | void>;
 
-/** Command name -> module path (relative to this file) exporting `run(args)`. */
-const commands: Record<string, string> = {
+/** Command name -> module path (relative to this file) exporting `run(args)`. `__complete` is what
+ *  the completion scripts call back (not listed). */
+export const commands: Record<string, string> = {
   ls: './ls',
   enter: './enter',
   pin: './pin',
   unpin: './unpin',
   pins: './pins',
   run: './run',
+  completion: './completion',
+  __complete: './complete',
 };
 
-const usage = `Usage: tsns COMMAND [options]
+export const usage = `Usage: tsns COMMAND [options]
 
 Commands:
   ls      list namespaces (lsns)
@@ -26,6 +29,7 @@ Commands:
   unpin   remove pins made with tsns pin
   pins    list pinned namespaces
   run     run a program in new namespaces (unshare)
+  completion  print a shell completion script (bash, zsh, fish)
 
 Run 'tsns COMMAND --help' for a command's options.
 `;
