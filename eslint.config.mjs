@@ -3,12 +3,15 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'native/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'native/**', 'docs/api/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['bin/tsns', 'scripts/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly', Buffer: 'readonly' } },
+    files: ['bin/tsns', 'scripts/*.js', 'examples/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly', Buffer: 'readonly', console: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -14,7 +14,7 @@
  */
 export * as constants from './constants';
 export { isNsType, type NsType } from './sys/constants';
-export { SysError, TsnsError, TSNS_ERROR_CODES, type TsnsErrorCode } from './sys/errors';
+export { SysError, TsnsError, TSNS_ERROR_CODES, type TsnsErrorCode, type MessageParts, type OptionRef } from './sys/errors';
 
 export {
   scan,
@@ -34,7 +34,8 @@ export {
   containerSource,
 } from './scan';
 export type { ScanOptions, ScanModel, Namespace, ProcessInfo, NsSource, NsPath, NsfsMount, Source, ScanModelJson, NamespaceJson, ProcessJson } from './scan';
-export type { ScanContext, SocketFd } from './scan/context';
+export type { ScanContext, SocketFd, ResolvedScanOptions } from './scan/context';
+export { NS_SOURCES } from './scan/model';
 
 export { resolveTarget, resolveTargetSync, releaseTarget, type Target } from './target';
 

@@ -14,6 +14,7 @@ import { ok, waitFor } from './helpers/proc';
 
 /** Everything src/index.ts exports at run time: a change here is a change of the public API. */
 const PUBLIC_VALUES = [
+  'NS_SOURCES',
   'SysError',
   'TSNS_ERROR_CODES',
   'TsnsError',
