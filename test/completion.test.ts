@@ -11,9 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startContainer, stopAllContainers, type Container } from './fixtures/runc';
-import { killAll, unshareProcess, type NsProcess } from './helpers/ns';
+import { addNetns, killAll, removeAllNetns, unshareProcess, type NsProcess } from './helpers/ns';
 import { ok } from './helpers/proc';
-import { pin, unpin } from '../src';
 import { commandList, helpOf, helpOptions } from '../src/cli/help';
 import { COMPLETION_PATHS } from '../src/cli/completion';
 
@@ -62,18 +61,14 @@ describe('shell completion and man pages', () => {
     this.timeout(60000);
     target = await unshareProcess(['--uts'], ['sleep', '1012']);
     container = startContainer({ id: `tsns-compl-${process.pid}` });
-    pin(String(target.pid), 'uts', pinName);
+    addNetns(pinName); // a pin by name, /run/netns/NAME, as ip netns makes it
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsns-compl-'));
     fs.mkdirSync(path.join(tmp, 'a dir'));
     fs.writeFileSync(path.join(tmp, 'file'), '');
   });
 
   after(async () => {
-    try {
-      unpin(pinName);
-    } catch {
-      // never made
-    }
+    removeAllNetns();
     stopAllContainers();
     await killAll();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
