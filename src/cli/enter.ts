@@ -89,8 +89,8 @@ function dirOption(value: OptionValue | undefined, option: string): true | strin
   return dir;
 }
 
-/** argv -> EnterOptions. Exported for tests. */
-export function parseEnterArgs(args: string[]): EnterOptions & { help?: boolean } {
+/** argv -> EnterOptions. */
+function parseEnterArgs(args: string[]): EnterOptions & { help?: boolean } {
   // First pass: options up to the first positional. Whether that positional is TARGET or the
   // command depends on the options (no TARGET when -t is given or every namespace is a file).
   const first = parseCommandLine(args, SPECS, { stopAfterPositionals: 0 });

@@ -3,11 +3,13 @@
  * only for what it uses. Every error reaches the user as one `tsns:` line and a non-zero exit.
  */
 import { TsnsError } from '../sys/errors';
+import { cliMessage } from './wording';
 
 export type CommandMain = (args: string[]) => number | void | Promise<number | void>;
 
-/** Command name -> module path (relative to this file) exporting `run(args)`. */
-const commands: Record<string, string> = {
+/** Command name -> module path (relative to this file) exporting `run(args)`. `__complete` is what
+ *  the completion scripts call back (not listed). */
+export const commands: Record<string, string> = {
   ls: './ls',
   enter: './enter',
   pin: './pin',
@@ -15,9 +17,11 @@ const commands: Record<string, string> = {
   pins: './pins',
   run: './run',
   debug: './debug',
+  completion: './completion',
+  __complete: './complete',
 };
 
-const usage = `Usage: tsns COMMAND [options]
+export const usage = `Usage: tsns COMMAND [options]
 
 Commands:
   ls      list namespaces (lsns)
@@ -27,6 +31,7 @@ Commands:
   pins    list pinned namespaces
   run     run a program in new namespaces (unshare)
   debug   a shell in a container's namespaces with the host's tools, its files at $TSNS_TARGET_ROOT
+  completion  print a shell completion script (bash, zsh, fish)
 
 Run 'tsns COMMAND --help' for a command's options.
 `;
@@ -37,9 +42,10 @@ function oneLine(text: string): string {
   return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-export function reportError(err: unknown): number {
+/** One `tsns:` line for any error; a library error's options in the flags of `command`. */
+export function reportError(err: unknown, command?: string): number {
   if (err instanceof TsnsError) {
-    process.stderr.write(`tsns: ${oneLine(err.message)}\n`);
+    process.stderr.write(`tsns: ${oneLine(cliMessage(err, command))}\n`);
     return 1;
   }
   const e = err as { code?: string; message?: string };
@@ -82,7 +88,7 @@ export async function main(argv: string[]): Promise<void> {
       code = (await mod.run(args)) ?? 0;
     }
   } catch (err) {
-    code = reportError(err);
+    code = reportError(err, name);
   }
   process.exitCode = code;
 }

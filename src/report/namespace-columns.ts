@@ -1,5 +1,5 @@
 /** The columns of a namespace listing (`tsns ls`): lsns's, in lsns's order and with its meanings, then tsns's own. */
-import type { Namespace, ProcessInfo } from '../scan/model';
+import { shownPath, shownUid, type Namespace, type ProcessInfo } from '../scan/model';
 import { userName } from '../scan/users';
 import { ColumnTable, type Column, type RenderContext } from './columns';
 
@@ -19,8 +19,7 @@ export type NamespaceColumn = Column<Row, ColumnNeed>;
 export const namespaceColumns = new ColumnTable<Row, ColumnNeed>('namespaces');
 const define = namespaceColumns.define.bind(namespaceColumns);
 
-// A namespace no process is in (held by a thread, fd, socket or pin) shows its owner's uid, not its holder's.
-const uidOf = (r: Row): number | undefined => (r.proc && r.ns.pids.length > 0 ? r.proc.uid : (r.ns.ownerUid ?? 0));
+const uidOf = (r: Row): number | undefined => shownUid(r.ns, r.proc);
 
 function nsfsPaths(r: Row, ctx: RenderContext): string[] | null {
   if (r.ns.nsfs.length === 0) return null;
@@ -35,8 +34,7 @@ function nsfsPaths(r: Row, ctx: RenderContext): string[] | null {
 /** PATH: a member's /proc/PID/ns/TYPE (lsns), else the namespace's own way in (a thread's link, an
  *  fd, a pin), else nothing (a namespace only a socket or the hierarchy knows has no path). */
 function pathOf(r: Row): string | null {
-  if (r.proc && r.ns.pids.length > 0) return `/proc/${r.proc.pid}/ns/${r.ns.type}`;
-  return r.ns.paths[0]?.path ?? null;
+  return shownPath(r.ns, r.proc) ?? null;
 }
 
 define('NS', 'number', 'namespace identifier (inode number)', (r) => r.ns.id, { hint: 10 });

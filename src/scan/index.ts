@@ -5,7 +5,8 @@
  * containers) are opt-in through ScanOptions so `tsns ls` pays only for the columns it prints; the
  * library default is everything.
  */
-import { NS_TYPES, type NsType } from '../sys/constants';
+import { NS_TYPES, isNsType, type NsType } from '../sys/constants';
+import { TsnsError } from '../sys/errors';
 import { ownNamespace } from '../proc/ns';
 import { timed } from '../profile';
 import { ScanContext, type ResolvedScanOptions, type Source } from './context';
@@ -56,6 +57,7 @@ export const defaultSources: readonly Source[] = Object.freeze([
 export const lsnsSources: readonly Source[] = Object.freeze([processSource, ownPinSource]);
 
 export function resolveScanOptions(options: ScanOptions = {}): ResolvedScanOptions {
+  for (const type of options.types ?? []) if (!isNsType(type)) throw new TsnsError(`unknown namespace type '${type}' (one of ${NS_TYPES.join(', ')})`);
   return {
     types: options.types && options.types.length > 0 ? options.types : NS_TYPES,
     details: options.details ?? 'all',

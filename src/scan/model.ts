@@ -5,6 +5,7 @@
  */
 import type { NsType } from '../sys/constants';
 import type { ContainerInfo } from './containers';
+import { userName } from './users';
 
 /** How tsns learnt that a namespace exists (the SOURCES column), in the order SOURCES lists them. */
 export const NS_SOURCES = ['process', 'task', 'fd', 'socket', 'nsfs', 'parent', 'owner'] as const;
@@ -94,25 +95,96 @@ export interface ScanModel {
   containers?: ContainerInfo[];
 }
 
-/** Plain data for JSON.stringify(model): namespaces sorted by id with lsns -J's names, processes by PID. */
-function modelJson(this: ScanModel): unknown {
+/** PATH as lsns shows it: /proc/PID/ns/TYPE of the representing member, else the first way in. */
+export function shownPath(ns: Namespace, proc: ProcessInfo | undefined): string | undefined {
+  return proc && ns.pids.length > 0 ? `/proc/${proc.pid}/ns/${ns.type}` : ns.paths[0]?.path;
+}
+
+/** UID as lsns shows it: the representing member's; for a namespace no process is in (held by a
+ *  thread, fd, socket or pin), its owner's (ownerUid), not its holder's. */
+export function shownUid(ns: Namespace, proc: ProcessInfo | undefined): number | undefined {
+  return proc && ns.pids.length > 0 ? proc.uid : (ns.ownerUid ?? 0);
+}
+
+/** A namespace as plain data, with lsns -J's names for what lsns shows (null: none, or not read). */
+export interface NamespaceJson {
+  ns: number;
+  type: NsType;
+  path: string | null;
+  nprocs: number;
+  pid: number | null;
+  ppid: number | null;
+  command: string | null;
+  uid: number | null;
+  user: string | null;
+  /** null: unassigned, not a network namespace, or not read. */
+  netnsid: number | null;
+  nsfs: NsfsMount[];
+  pns: number | null;
+  ons: number | null;
+  /** tsns's own: every member, how the namespace is held, its container. */
+  pids: number[];
+  sources: NsSource[];
+  container: string | null;
+}
+
+export interface ProcessJson {
+  pid: number;
+  ppid: number | null;
+  command: string | null;
+  uid: number | null;
+  user: string | null;
+  state: string | null;
+  ns: Partial<Record<NsType, number>>;
+}
+
+/** What JSON.stringify(model) gives: plain data, namespaces sorted by id, processes by PID. */
+export interface ScanModelJson {
+  namespaces: NamespaceJson[];
+  processes: ProcessJson[];
+  ownMountNamespace: number | null;
+  containers: ContainerInfo[] | null;
+}
+
+function namespaceJson(ns: Namespace, proc: ProcessInfo | undefined): NamespaceJson {
+  const uid = shownUid(ns, proc);
+  return {
+    ns: ns.id,
+    type: ns.type,
+    path: shownPath(ns, proc) ?? null,
+    nprocs: ns.pids.length,
+    pid: ns.pid ?? null,
+    ppid: proc?.ppid ?? null,
+    command: proc?.command ?? null,
+    uid: uid ?? null,
+    user: uid === undefined ? null : userName(uid),
+    netnsid: ns.netnsid ?? null,
+    nsfs: ns.nsfs.map((m) => ({ path: m.path, mountNamespace: m.mountNamespace })),
+    pns: ns.parent ?? null,
+    ons: ns.owner ?? null,
+    pids: [...ns.pids],
+    sources: [...ns.sources],
+    container: ns.container ?? null,
+  };
+}
+
+function processJson(p: ProcessInfo): ProcessJson {
+  return {
+    pid: p.pid,
+    ppid: p.ppid ?? null,
+    command: p.command ?? null,
+    uid: p.uid ?? null,
+    user: p.uid === undefined ? null : userName(p.uid),
+    state: p.state ?? null,
+    ns: { ...p.ns },
+  };
+}
+
+function modelJson(this: ScanModel): ScanModelJson {
   const namespaces = [...this.namespaces.values()]
     .sort((a, b) => a.id - b.id)
-    .map((ns) => ({
-      ns: ns.id,
-      type: ns.type,
-      nprocs: ns.pids.length,
-      pid: ns.pid ?? null,
-      pids: ns.pids,
-      path: ns.paths[0]?.path ?? (ns.pid !== undefined && ns.pids.length > 0 ? `/proc/${ns.pid}/ns/${ns.type}` : null),
-      sources: ns.sources,
-      nsfs: ns.nsfs.map((m) => m.path),
-      pns: ns.parent ?? null,
-      ons: ns.owner ?? null,
-      netnsid: ns.netnsid ?? null,
-      container: ns.container ?? null,
-    }));
-  const processes = [...this.processes.values()].sort((a, b) => a.pid - b.pid);
+    .map((ns) => namespaceJson(ns, ns.pid === undefined ? undefined : this.processes.get(ns.pid)));
+  const processes = [...this.processes.values()].sort((a, b) => a.pid - b.pid).map(processJson);
   return { namespaces, processes, ownMountNamespace: this.ownMountNamespace ?? null, containers: this.containers ?? null };
 }
 

@@ -10,7 +10,7 @@
  * Errors are TsnsErrors: ENOTARGET (nothing of that name), EAMBIGUOUS, EACCES (state that exists but
  * cannot be read), ENOTNS (a file that is not a namespace), EINVAL (not a target at all).
  */
-import { statSync } from 'node:fs';
+import { closeSync, statSync } from 'node:fs';
 import { isNsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { fromContainer } from './container';
@@ -71,4 +71,15 @@ export function resolveTargetSync(spec: string): Target {
 /** Resolve TARGET (always a Promise, for callers that stay asynchronous). */
 export async function resolveTarget(spec: string): Promise<Target> {
   return resolveTargetSync(spec);
+}
+
+/** Close the descriptors a target holds (Target.fds), for a target that no action used. */
+export function releaseTarget(target: Target): void {
+  for (const fd of target.fds?.splice(0) ?? []) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed by its owner
+    }
+  }
 }

@@ -17,7 +17,8 @@ export interface Target {
   /** The container, when the spec named one. */
   container?: { id: string; name: string };
   /** Descriptors this process holds open for `files` of the form /proc/self/fd/N: a namespace that has
-   *  no path (held only by a socket, or only as another namespace's parent or owner). */
+   *  no path (held only by a socket, or only as another namespace's parent or owner). Such a target is
+   *  good for one action: the spawnIn, enter or pin that uses it closes them (releaseTarget, unused). */
   fds?: number[];
 }
 
