@@ -16,11 +16,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -266,6 +263,7 @@ struct opened {
 	bool joined[STAGE_NS_COUNT];
 	int root_fd, wd_fd;
 	int cgroup_fd[STAGE_MAX_CGROUPS];
+	int proc_fd;           /* our /proc, for the waiting parent of a new pid namespace's init */
 	bool user_ns;          /* a user namespace is joined (or already ours): ids are set */
 	int setgroups_errno;   /* setgroups(0, NULL) before the joins failed with this */
 };
@@ -310,7 +308,7 @@ static void check_pid_start(const struct plan *p)
 
 static void open_all(const struct plan *p, struct opened *o)
 {
-	o->pidfd = o->root_fd = o->wd_fd = -1;
+	o->pidfd = o->root_fd = o->wd_fd = o->proc_fd = -1;
 	for (int i = 0; i < STAGE_NS_COUNT; i++)
 		o->ns_fd[i] = -1;
 
@@ -383,6 +381,20 @@ static void open_all(const struct plan *p, struct opened *o)
 		if (o->cgroup_fd[i] < 0)
 			stage_die(true, "cannot open %s", p->cgroup_procs[i]);
 	}
+	/* The init of a new pid namespace ignores signals it has no handler for: the waiting parent reads
+	 * which ones it handles here (the mount namespace's /proc may be the new one's by then). Only a
+	 * /proc of our own pid namespace will do; without one, signals are passed on as they are. */
+	if ((p->unshare_mask & CLONE_NEWPID) && p->fork) {
+		char self[32], want[32];
+		o->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		ssize_t n = o->proc_fd < 0 ? -1 : readlinkat(o->proc_fd, "self", self, sizeof self - 1);
+		snprintf(want, sizeof want, "%d", (int)getpid());
+		if (n <= 0 || (self[n] = 0, strcmp(self, want) != 0)) {
+			if (o->proc_fd >= 0)
+				close(o->proc_fd);
+			o->proc_fd = -1;
+		}
+	}
 }
 
 /* ---- phase 2: join ---- */
@@ -440,119 +452,6 @@ static void join_all(const struct plan *p, struct opened *o)
 	}
 	if (want_user)
 		o->user_ns = true;
-}
-
-/* ---- phase 4: fork, wait, mirror ---- */
-
-/* SIGTSTP too: `kill -TSTP` of the stage (not the terminal's ^Z, which reaches the command directly)
- * stops the command, and the stage follows it. */
-static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH, SIGTSTP };
-
-static int controlling_tty(void)
-{
-	for (int fd = 0; fd <= 2; fd++)
-		if (isatty(fd) && tcgetpgrp(fd) == getpgrp())
-			return fd;
-	return -1;
-}
-
-static void __attribute__((noreturn)) mirror_status(int status)
-{
-	if (WIFEXITED(status))
-		_exit(WEXITSTATUS(status));
-	int sig = WTERMSIG(status);
-	struct rlimit no_core = { 0, 0 };
-	setrlimit(RLIMIT_CORE, &no_core); /* the child already dumped if it was going to */
-	signal(sig, SIG_DFL);
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	raise(sig);
-	_exit(128 + sig); /* a signal whose default is not to die */
-}
-
-/* The parent: waits for the child, forwards signals sent to it, follows the child's stops (job
- * control), and ends as the child ended. Never returns. */
-static void __attribute__((noreturn)) parent_wait(const struct plan *p, pid_t child, int tty, sigset_t *waitset)
-{
-	/* The parent holds nothing the command might wait on (a pipe's write end, say). */
-	syscall(SYS_close_range, 3, ~0U, 0);
-	if (tty >= 0)
-		setpgid(child, child); /* also done in the child; whichever runs first */
-	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(waitset, &si);
-		if (sig < 0)
-			continue; /* EINTR (after a stop and continue) */
-		if (sig != SIGCHLD) {
-			/* Terminal-made signals (SI_KERNEL) already reached the child's process group. */
-			if (p->forward_signals && si.si_code != SI_KERNEL)
-				kill(child, sig);
-			continue;
-		}
-		int status;
-		pid_t r;
-		while ((r = waitpid(child, &status, WNOHANG | WUNTRACED)) == child) {
-			if (WIFSTOPPED(status)) {
-				/* Stop as the child did, so the shell sees the job stopped; give the terminal
-				 * back to the child only if the shell resumed us in the foreground. */
-				if (tty >= 0)
-					tcsetpgrp(tty, getpgrp());
-				kill(getpid(), SIGSTOP);
-				if (tty >= 0 && tcgetpgrp(tty) == getpgrp())
-					tcsetpgrp(tty, child);
-				kill(tty >= 0 ? -child : child, SIGCONT);
-				continue;
-			}
-			if (tty >= 0)
-				tcsetpgrp(tty, getpgrp());
-			mirror_status(status);
-		}
-		if (r < 0 && errno == ECHILD)
-			_exit(STAGE_EXIT_FAILURE);
-	}
-}
-
-/* Returns in the child (or at once without `fork`). */
-static void fork_if_asked(const struct plan *p)
-{
-	if (p->kill_child_signal)
-		prctl(PR_SET_PDEATHSIG, p->kill_child_signal);
-	if (!p->fork)
-		return;
-
-	/* Block what the parent waits for before forking, so nothing is lost in between; SIGTTOU too,
-	 * so tcsetpgrp works from the background. */
-	sigset_t waitset, blocked;
-	sigemptyset(&waitset);
-	sigaddset(&waitset, SIGCHLD);
-	if (p->forward_signals)
-		for (size_t i = 0; i < sizeof forwarded_signals / sizeof *forwarded_signals; i++)
-			sigaddset(&waitset, forwarded_signals[i]);
-	blocked = waitset;
-	sigaddset(&blocked, SIGTTOU);
-	sigaddset(&blocked, SIGTTIN);
-	sigprocmask(SIG_BLOCK, &blocked, NULL);
-
-	/* With a terminal we are in the foreground of, the command gets a process group of its own
-	 * and the terminal: its job control works, and ^C reaches it once, not through us. */
-	int tty = controlling_tty();
-	pid_t child = fork();
-	if (child < 0)
-		stage_die(true, "fork");
-	if (child > 0)
-		parent_wait(p, child, tty, &waitset);
-
-	if (p->kill_child_signal)
-		prctl(PR_SET_PDEATHSIG, p->kill_child_signal);
-	if (tty >= 0) {
-		setpgid(0, 0);
-		tcsetpgrp(tty, getpgrp());
-	}
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 /* ---- phase 5: credentials and place ---- */
@@ -717,7 +616,7 @@ int main(int argc, char **argv)
 	open_all(&plan, &o);
 	join_all(&plan, &o);
 	create_namespaces(&plan);
-	fork_if_asked(&plan);
+	fork_if_asked(&plan, o.proc_fd);
 	create_setup_child(&plan);
 	set_place(&plan, &o);
 	set_credentials(&plan, &o);

@@ -1,6 +1,6 @@
 /* The plan the TypeScript side hands the stage (see PROTOCOL.md), parsed from argv by stage.c.
- * stage.c (open, join, fork, credentials, exec) and create.c (unshare, sync, mount-proc, hostname)
- * share it; keep it plain data. */
+ * stage.c (open, join, credentials, exec), create.c (unshare, sync, mount-proc, hostname) and
+ * supervise.c (fork, the waiting parent) share it; keep it plain data. */
 #ifndef TSNS_STAGE_H
 #define TSNS_STAGE_H
 
@@ -61,6 +61,14 @@ extern const struct ns_type stage_ns_types[STAGE_NS_COUNT];
 
 /* Print `tsns: ...` (with strerror(errno) when with_errno) and exit STAGE_EXIT_FAILURE. */
 void stage_die(bool with_errno, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+
+/* supervise.c: phase 4. Forks when the plan says `fork`; the parent waits for the command, passes
+ * signals on, follows its stops and ends as it ended (never returns). Returns in the child, or at
+ * once without `fork`. proc_fd: our /proc (see open_all), or -1. */
+void fork_if_asked(const struct plan *p, int proc_fd);
+/* End as a command ended: its exit code, or death by its signal (core dumps off). */
+void stage_mirror_status(int status) __attribute__((noreturn));
+void stage_mirror_signal(int sig) __attribute__((noreturn));
 
 /* The create.c hooks are called for every plan, enter's included: they must do nothing when the plan
  * has no create words. */

@@ -13,6 +13,7 @@ import { Container, startContainer, stopAllContainers } from './fixtures/runc';
 import { NOBODY_UID, tsnsAsNobody } from './helpers/nobody';
 import { buildEnterPlan, spawnPlan } from '../src/enter';
 import { childrenOf, commOf, ok, procState, sleep, waitFor } from './helpers/proc';
+import { descendantsOf, hangUp, processRef, running, startTerminal, Terminal } from './helpers/pty';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
@@ -35,6 +36,7 @@ function link(pid: number | 'self', type: string): string {
 /** Processes started by these tests, killed in after(). */
 const started: ChildProcess[] = [];
 const tmpDirs: string[] = [];
+const terminals: Terminal[] = [];
 
 /** A command in the background (killed in after()): its stdout so far, and its exit code once it ends. */
 function startWatched(argv: string[]): { child: ChildProcess; out: () => string; done: Promise<number | null> } {
@@ -85,6 +87,7 @@ describe('tsns enter', function () {
     // The target first: unshare --fork leaves its child running when unshare alone is killed.
     if (target) spawnSync('kill', ['-KILL', String(target.pid)]);
     for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    for (const t of terminals) t.dispose();
     stopAllContainers();
     for (const d of tmpDirs) {
       spawnSync('umount', ['-l', path.join(d, 'uts')]);
@@ -510,6 +513,34 @@ describe('tsns enter', function () {
       child.kill('SIGCONT');
       assert.equal(await done, 0);
       assert.equal(out(), 'ready\nfinished\n');
+    });
+
+    it('a terminal that goes away ends tsns and the command in the container, as it ends nsenter and its command', async () => {
+      const theirs = await hangUp(['nsenter', '-t', String(plain.pid), '-a', 'sleep', '100']);
+      assert.deepEqual(theirs, { end: { code: null, signal: 'SIGHUP' }, left: [] }, 'nsenter');
+      const ours = await hangUp([process.execPath, TSNS, 'enter', plain.id, '--', 'sleep', '100']);
+      assert.deepEqual(ours, theirs);
+    });
+
+    it('HUP, INT, TERM and QUIT sent to tsns on a terminal reach the command, its whole process group, and tsns ends as it does', async () => {
+      // Two sleeps in the command's process group (a non-interactive sh leaves its & jobs there, but
+      // makes them ignore INT and QUIT, so those two are sent to a lone command).
+      const cases: [NodeJS.Signals, string[], number][] = [
+        ['SIGHUP', ['sh', '-c', 'sleep 100 & sleep 101; wait'], 2],
+        ['SIGTERM', ['sh', '-c', 'sleep 100 & sleep 101; wait'], 2],
+        ['SIGINT', ['sleep', '100'], 1],
+        ['SIGQUIT', ['sleep', '100'], 1],
+      ];
+      for (const [sig, command, count] of cases) {
+        const term = startTerminal([process.execPath, TSNS, 'enter', plain.id, '--', ...command], { cwd: '/' });
+        terminals.push(term);
+        const top = await term.pid;
+        await waitFor('the command', () => (descendantsOf(top).filter((p) => commOf(p) === 'sleep').length >= count ? true : undefined), 15000);
+        const tree = [top, ...descendantsOf(top)].map(processRef).filter((p) => p !== undefined);
+        process.kill(top, sig);
+        assert.deepEqual(await term.ended, { code: null, signal: sig }, sig);
+        await waitFor(`${sig}: the command's processes to end`, () => (tree.some(running) ? undefined : true), 5000);
+      }
     });
 
     it('a stopped command stops tsns too; continued, it runs on (terminal job control)', async () => {

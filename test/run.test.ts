@@ -10,6 +10,7 @@ import path from 'node:path';
 import { asNobody, repoRoot } from './helpers/nobody';
 import { mergeSingle, parseIdRange } from '../src/run/ids';
 import { runInNewNamespaces } from '../src';
+import { hangUp } from './helpers/pty';
 
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
 const NS = ['mnt', 'uts', 'ipc', 'net', 'pid', 'user', 'cgroup', 'time'] as const;
@@ -581,6 +582,19 @@ describe('tsns run', function () {
       await exited(child);
       await sleep(200);
       assert.ok(alive(sleeper), 'the command survives without --kill-child');
+    });
+
+    it('a terminal that goes away ends tsns and the command, the first process of a new pid namespace too', async () => {
+      // unshare --fork ends both the same way; with --pid its PID 1 sleep ignores the SIGHUP (an init
+      // is spared signals it has no handler for) and keeps running: tsns ends it.
+      assert.deepEqual(await hangUp(['unshare', '--fork', 'sleep', '100']), { end: { code: null, signal: 'SIGHUP' }, left: [] });
+      for (const args of [['--fork'], ['--fork', '--pid', '--mount-proc'], ['--user', '--map-root-user', '--fork', '--pid', '--mount-proc']]) {
+        assert.deepEqual(
+          await hangUp([process.execPath, TSNS, 'run', ...args, '--', 'sleep', '100']),
+          { end: { code: null, signal: 'SIGHUP' }, left: [] },
+          args.join(' '),
+        );
+      }
     });
 
     it('--forward-signals passes SIGTERM and SIGINT on; a forking tsns otherwise ignores them', async () => {

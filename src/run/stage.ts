@@ -38,6 +38,8 @@ export interface SignalPolicy {
  *   it, except the terminal's SIGINT/SIGQUIT, which already reached it (we share its process group);
  * - fork with --forward-signals: SIGTERM and SIGINT go on (the stage passes them to the child);
  * - fork without: SIGINT and SIGTERM are ignored (2.42 blocks them: no "impatient parent").
+ * With fork, SIGHUP goes on too (a terminal that hangs up ends the command, and then tsns, as it ends
+ * nsenter): the stage passes it to the command's process group.
  * With a terminal and fork, the stage gives the command its own foreground process group, so ^C and
  * ^\ reach the command only.
  */
@@ -48,8 +50,8 @@ export function signalPolicy(fork: boolean, forwardSignals: boolean): SignalPoli
     if (!terminal) forward.push('SIGINT', 'SIGQUIT');
     return { forward, ignore: terminal ? ['SIGINT', 'SIGQUIT'] : [] };
   }
-  if (forwardSignals) return { forward: ['SIGTERM', 'SIGINT'], ignore: terminal ? ['SIGQUIT'] : [] };
-  return { forward: [], ignore: terminal ? ['SIGINT', 'SIGTERM', 'SIGQUIT'] : ['SIGINT', 'SIGTERM'] };
+  if (forwardSignals) return { forward: ['SIGTERM', 'SIGINT', 'SIGHUP'], ignore: terminal ? ['SIGQUIT'] : [] };
+  return { forward: ['SIGHUP'], ignore: terminal ? ['SIGINT', 'SIGTERM', 'SIGQUIT'] : ['SIGINT', 'SIGTERM'] };
 }
 
 function answerHandshake(child: ChildProcess, sock: Socket, setup: NamespaceSetup, fail: (err: TsnsError) => void): void {
