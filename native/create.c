@@ -36,13 +36,15 @@ static unsigned long propagation_flag(const char *name)
  * already printed why, so leave quietly. */
 static char sync_round(int fd, char hello)
 {
-	char answer;
+	char answer, msg[32];
 	ssize_t n;
+	/* `U` says which process unshared (not the one started when a pty relay forked first). */
+	int len = hello == 'U' ? snprintf(msg, sizeof msg, "U%d\n", (int)getpid()) : snprintf(msg, sizeof msg, "%c", hello);
 
 	do
-		n = write(fd, &hello, 1);
+		n = write(fd, msg, (size_t)len);
 	while (n < 0 && errno == EINTR);
-	if (n != 1)
+	if (n != len)
 		_exit(STAGE_EXIT_FAILURE);
 	do
 		n = read(fd, &answer, 1);

@@ -187,6 +187,8 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 			p->sync_fd = (int)parse_long(w, v, 0, INT_MAX);
 		else if (strcmp(w, "fork") == 0)
 			p->fork = true;
+		else if (strcmp(w, "pty") == 0)
+			p->pty = true;
 		else if ((v = value_of(w, "kill-child")))
 			p->kill_child_signal = (int)parse_long(w, v, 1, _NSIG - 1);
 		else if (strcmp(w, "forward-signals") == 0)
@@ -614,6 +616,9 @@ int main(int argc, char **argv)
 	struct opened o;
 	memset(&o, 0, sizeof o);
 	open_all(&plan, &o);
+	struct terminal term;
+	if (plan.pty && pty_open(&term))
+		pty_fork_relay(&term, &plan);
 	join_all(&plan, &o);
 	create_namespaces(&plan);
 	fork_if_asked(&plan, o.proc_fd);

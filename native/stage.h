@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <termios.h>
 
 #define STAGE_NS_COUNT 8          /* mnt uts ipc net pid user cgroup time */
 #define STAGE_EXIT_FAILURE 125     /* the stage itself failed before exec */
@@ -31,6 +32,7 @@ struct plan {
 	const char *propagation;       /* private|shared|slave, NULL = unchanged */
 	int sync_fd;                   /* -1 if none */
 	bool fork;
+	bool pty;                      /* pty: a terminal of its own when fd 0 is one (pty.c) */
 	int kill_child_signal;         /* 0 if none */
 	bool forward_signals;
 	const char *mount_proc;        /* DIR or NULL */
@@ -66,9 +68,27 @@ void stage_die(bool with_errno, const char *fmt, ...) __attribute__((noreturn, f
  * signals on, follows its stops and ends as it ended (never returns). Returns in the child, or at
  * once without `fork`. proc_fd: our /proc (see open_all), or -1. */
 void fork_if_asked(const struct plan *p, int proc_fd);
+/* supervise.c: in the leader of the pty's new session, before the joins: unless the plan forks in
+ * phase 4, fork now and wait for the command (passing every signal on), so that the command is not
+ * the session leader. */
+void lead_session(const struct plan *p);
 /* End as a command ended: its exit code, or death by its signal (core dumps off). */
 void stage_mirror_status(int status) __attribute__((noreturn));
 void stage_mirror_signal(int sig) __attribute__((noreturn));
+
+/* pty.c: the command's own terminal, and the relay between it and the user's. */
+struct terminal {
+	int master, slave;
+	int out;                       /* the fd (0-2) of the user's terminal the relay writes to */
+	bool is_tty[3];                /* which of fds 0-2 are the user's terminal (they get the new one) */
+	struct termios saved;          /* the user's terminal settings: copied, and restored by the relay */
+};
+/* Phase 1: when fd 0 is a terminal, a new pty on the host with its settings and size; false when
+ * fd 0 is no terminal. */
+bool pty_open(struct terminal *t);
+/* Right after phase 1: fork. The parent relays until the child ends and mirrors it (never returns);
+ * the child returns as the leader of a new session on the new terminal. */
+void pty_fork_relay(struct terminal *t, const struct plan *p);
 
 /* The create.c hooks are called for every plan, enter's included: they must do nothing when the plan
  * has no create words. */

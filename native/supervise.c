@@ -33,6 +33,7 @@ struct command {
 	bool init;        /* the first process of a pid namespace the stage made */
 	int proc_fd;      /* the stage's own /proc, to read which signals that init handles; or -1 */
 	int spared;       /* the signal the init got SIGKILL for in its place, or 0 */
+	bool pass_all;    /* SIGINT and SIGTERM go on too (forward-signals, or we stand for the command) */
 };
 
 void stage_mirror_signal(int sig)
@@ -121,7 +122,7 @@ static void close_fds_but(int keep)
 }
 
 /* The parent: waits for the command, passes signals on, follows its stops, and ends as it ended. */
-static void __attribute__((noreturn)) parent_wait(const struct plan *p, struct command *c, sigset_t *waitset)
+static void __attribute__((noreturn)) parent_wait(struct command *c, sigset_t *waitset)
 {
 	/* The parent holds nothing the command might wait on (a pipe's write end, say). */
 	close_fds_but(c->proc_fd);
@@ -133,7 +134,7 @@ static void __attribute__((noreturn)) parent_wait(const struct plan *p, struct c
 		if (sig < 0)
 			continue; /* EINTR (after a stop and continue) */
 		if (sig != SIGCHLD) {
-			if ((sig == SIGINT || sig == SIGTERM) && !p->forward_signals)
+			if ((sig == SIGINT || sig == SIGTERM) && !c->pass_all)
 				continue;
 			if (!reached_command(c, &si))
 				pass_on(c, sig);
@@ -164,16 +165,9 @@ static void __attribute__((noreturn)) parent_wait(const struct plan *p, struct c
 	}
 }
 
-void fork_if_asked(const struct plan *p, int proc_fd)
+/* Fork; the parent waits (never returns), the child returns. pass_all: SIGINT and SIGTERM go on too. */
+static void fork_and_wait(const struct plan *p, int proc_fd, bool pass_all)
 {
-	/* kill-child: the process that execs the command gets its signal when its parent dies. A
-	 * waiting parent dies with its own parent at once (SIGKILL: it catches the signals it passes on),
-	 * and the command then gets the signal asked for. */
-	if (p->kill_child_signal)
-		prctl(PR_SET_PDEATHSIG, p->fork ? SIGKILL : p->kill_child_signal);
-	if (!p->fork)
-		return;
-
 	/* Block what the parent waits for before forking, so nothing is lost in between; SIGTTOU too,
 	 * so tcsetpgrp works from the background. */
 	sigset_t waitset, blocked;
@@ -190,15 +184,16 @@ void fork_if_asked(const struct plan *p, int proc_fd)
 	 * and the terminal: its job control works, and ^C reaches it once, not through us. */
 	struct command c = {
 		.tty = controlling_tty(),
-		.init = (p->unshare_mask & CLONE_NEWPID) != 0,
+		.init = p->fork && (p->unshare_mask & CLONE_NEWPID) != 0,
 		.proc_fd = proc_fd,
+		.pass_all = pass_all,
 	};
 	c.own_group = c.tty >= 0;
 	c.pid = fork();
 	if (c.pid < 0)
 		stage_die(true, "fork");
 	if (c.pid > 0)
-		parent_wait(p, &c, &waitset);
+		parent_wait(&c, &waitset);
 
 	if (proc_fd >= 0)
 		close(proc_fd);
@@ -211,4 +206,26 @@ void fork_if_asked(const struct plan *p, int proc_fd)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void fork_if_asked(const struct plan *p, int proc_fd)
+{
+	/* kill-child: the process that execs the command gets its signal when its parent dies. A
+	 * waiting parent dies with its own parent at once (SIGKILL: it catches the signals it passes on),
+	 * and the command then gets the signal asked for. */
+	if (p->kill_child_signal)
+		prctl(PR_SET_PDEATHSIG, p->fork ? SIGKILL : p->kill_child_signal);
+	if (p->fork)
+		fork_and_wait(p, proc_fd, p->forward_signals);
+}
+
+void lead_session(const struct plan *p)
+{
+	/* A session's leader is in an orphaned process group (its parent, the relay, is outside the
+	 * session), where the kernel discards SIGTSTP: the command must be another process, in a group
+	 * of its own. A plan that forks in phase 4 has that parent already; otherwise fork now, before
+	 * anything is joined or made (the command stays out of a new pid namespace, as without a pty).
+	 * This parent stands for the command: everything goes on to it. */
+	if (!p->fork)
+		fork_and_wait(p, -1, true);
 }

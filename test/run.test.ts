@@ -10,7 +10,7 @@ import path from 'node:path';
 import { asNobody, repoRoot } from './helpers/nobody';
 import { mergeSingle, parseIdRange } from '../src/run/ids';
 import { runInNewNamespaces } from '../src';
-import { hangUp } from './helpers/pty';
+import { hangUp, startShell, Terminal } from './helpers/pty';
 
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
 const NS = ['mnt', 'uts', 'ipc', 'net', 'pid', 'user', 'cgroup', 'time'] as const;
@@ -201,6 +201,7 @@ describe('tsns run', function () {
   this.timeout(60000);
   let tmp: string;
   const started: ChildProcess[] = [];
+  const terminals: Terminal[] = [];
   /** Processes a test started (by start time, so a reused PID is never killed). */
   const strays: Array<{ pid: number; start: string }> = [];
   const track = (pids: number[]) => {
@@ -218,6 +219,7 @@ describe('tsns run', function () {
 
   afterEach(() => {
     for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null && c.pid) c.kill('SIGKILL');
+    for (const t of terminals.splice(0)) t.dispose();
     for (const { pid, start } of strays.splice(0)) {
       if (startTime(pid) !== start) continue;
       try {
@@ -584,11 +586,35 @@ describe('tsns run', function () {
       assert.ok(alive(sleeper), 'the command survives without --kill-child');
     });
 
+    it('on a terminal, the command gets a new one of its own with the same settings (--no-pty: the user’s), and its status comes back', async () => {
+      const shell = await startShell();
+      terminals.push(shell.term);
+      const [tty, settings] = (await shell.run('tty; stty -g')).trim().split('\n');
+      for (const args of [['-u'], ['-f', '-p', '--mount-proc'], ['-r']]) {
+        const [innerTty, innerSettings, status] = (
+          await shell.run(`${process.execPath} ${TSNS} run ${args.join(' ')} -- sh -c 'tty; stty -g; exit 7'; echo "st=$?"`)
+        )
+          .trim()
+          .split('\n');
+        assert.match(innerTty, /^\/dev\/pts\/\d+$/, args.join(' '));
+        assert.notEqual(innerTty, tty, args.join(' '));
+        assert.equal(innerSettings, settings, args.join(' '));
+        assert.equal(status, 'st=7', args.join(' '));
+      }
+      assert.equal((await shell.run(`${process.execPath} ${TSNS} run -u --no-pty -- tty`)).trim(), tty);
+    });
+
     it('a terminal that goes away ends tsns and the command, the first process of a new pid namespace too', async () => {
       // unshare --fork ends both the same way; with --pid its PID 1 sleep ignores the SIGHUP (an init
       // is spared signals it has no handler for) and keeps running: tsns ends it.
       assert.deepEqual(await hangUp(['unshare', '--fork', 'sleep', '100']), { end: { code: null, signal: 'SIGHUP' }, left: [] });
-      for (const args of [['--fork'], ['--fork', '--pid', '--mount-proc'], ['--user', '--map-root-user', '--fork', '--pid', '--mount-proc']]) {
+      for (const args of [
+        ['--fork'],
+        ['--fork', '--no-pty'],
+        ['--fork', '--pid', '--mount-proc'],
+        ['--fork', '--pid', '--mount-proc', '--no-pty'],
+        ['--user', '--map-root-user', '--fork', '--pid', '--mount-proc'],
+      ]) {
         assert.deepEqual(
           await hangUp([process.execPath, TSNS, 'run', ...args, '--', 'sleep', '100']),
           { end: { code: null, signal: 'SIGHUP' }, left: [] },

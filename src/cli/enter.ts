@@ -27,6 +27,7 @@ const SPECS: OptionSpecs = {
   'no-fork': { short: 'F', kind: 'boolean' },
   'join-cgroup': { short: 'c', kind: 'boolean' },
   'preserve-fds': { kind: 'string' },
+  'no-pty': { kind: 'boolean' },
   help: { short: 'h', kind: 'boolean' },
 };
 
@@ -61,6 +62,8 @@ Options:
  -F, --no-fork             do not fork before running COMMAND
  -c, --join-cgroup         join the cgroup of the target process
      --preserve-fds N      pass fds 3..3+N-1 to COMMAND too (only 0-2 otherwise)
+     --no-pty              give COMMAND your terminal itself, not a new one of its own (a process
+                           in the target could then type into your shell)
  -h, --help                show this help
 `;
 
@@ -133,6 +136,7 @@ function toOptions(values: Record<string, OptionValue | undefined>): EnterOption
     userParent: values['user-parent'] === true,
     netSocket: values['net-socket'] === undefined ? undefined : parseNumber(String(values['net-socket']), '--net-socket fd'),
     preserveFds,
+    pty: values['no-pty'] !== true,
   };
 }
 

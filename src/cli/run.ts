@@ -40,6 +40,7 @@ need --fork):
  -R, --root DIR              run COMMAND with DIR as root (after the namespaces are made)
  -w, --wd DIR                working directory of COMMAND (inside the new root)
      --clear-env             run COMMAND with an empty environment
+     --no-pty                give COMMAND your terminal itself, not a new one of its own
 
 User namespace (each map option implies --user):
  -r, --map-root-user         map your uid and gid to root
@@ -104,6 +105,7 @@ const specs: OptionSpecs = {
   'keep-caps': { kind: 'boolean' },
   monotonic: { kind: 'string' },
   boottime: { kind: 'string' },
+  'no-pty': { kind: 'boolean' },
   help: { short: 'h', kind: 'boolean' },
 };
 
@@ -154,6 +156,7 @@ export function parseRunArgs(args: string[]): RunOptions | 'help' {
     monotonic: str(v.monotonic),
     boottime: str(v.boottime),
     command: [...positionals, ...rest],
+    pty: v['no-pty'] !== true,
   };
 }
 

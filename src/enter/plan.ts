@@ -43,6 +43,9 @@ export interface EnterOptions {
   userParent?: boolean;
   /** --preserve-fds N: fds 3..3+N-1 reach the command too. */
   preserveFds?: number;
+  /** When fd 0 is a terminal, the command gets a new one of its own, relayed (default true; false:
+   *  --no-pty, the command gets the caller's terminal itself). */
+  pty?: boolean;
   /** COMMAND [ARG...]; default $SHELL, else the caller's login shell, else /bin/sh, as a login shell (nsenter 2.42). */
   command?: string[];
   /** The environment the command gets (default process.env, or the target's with `env`). */
@@ -344,6 +347,7 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
   if (o.keepCaps) words.push('keep-caps');
 
   if (joinTypes.includes('pid') && !o.noFork) words.push('fork', 'forward-signals');
+  if (o.pty !== false) words.push('pty');
   const keepFds = o.preserveFds ? callerFds(o.preserveFds, heldFds) : [];
   if (keepFds.length > 4096) throw new TsnsError(`--preserve-fds ${o.preserveFds}: more than 4096 open fds to pass`);
   for (const fd of keepFds) words.push(`keep-fd=${fd}`);

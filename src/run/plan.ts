@@ -34,6 +34,7 @@ export function buildPlan(spec: RunSpec): StagePlan {
   const sync = needsSync(spec);
   if (sync) words.push(`sync=${SYNC_FD}`);
   if (spec.fork) words.push('fork');
+  if (spec.pty) words.push('pty');
   if (spec.killChild !== undefined) words.push(`kill-child=${spec.killChild}`);
   if (spec.forwardSignals) words.push('forward-signals');
   // unshare(1) changes root before mounting proc, so DIR is inside the new root; so does the stage.

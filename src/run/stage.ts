@@ -3,7 +3,7 @@
  * the command the way unshare(1)'s own process would: Node stays the parent (JavaScript cannot fork),
  * so the signals sent to tsns are handled as unshare handles them.
  *
- * Handshake on fd 3 (a socketpair from spawn's 'pipe'): the stage writes `U` after unshare; we set up
+ * Handshake on fd 3 (a socketpair from spawn's 'pipe'): the stage writes `U` and its pid after unshare; we set up
  * ids, clocks and pins and answer `1` (go), `2` (go, and ask again after fork: a pid pin needs the
  * namespace's first process) or `0` (refused: the stage exits 125 silently; we report). A second round
  * is the forked child's `F`, answered `1` or `0`.
@@ -54,23 +54,37 @@ export function signalPolicy(fork: boolean, forwardSignals: boolean): SignalPoli
   return { forward: ['SIGHUP'], ignore: terminal ? ['SIGINT', 'SIGTERM', 'SIGQUIT'] : ['SIGINT', 'SIGTERM'] };
 }
 
-function answerHandshake(child: ChildProcess, sock: Socket, setup: NamespaceSetup, fail: (err: TsnsError) => void): void {
+function answerHandshake(sock: Socket, setup: NamespaceSetup, fail: (err: TsnsError) => void): void {
   let round = 0;
+  let stagePid = 0;
+  let heard = '';
+  sock.setEncoding('latin1');
   sock.on('error', () => {
     // The stage died mid-handshake: its exit tells the rest.
   });
-  sock.on('data', (chunk: Buffer) => {
-    for (const byte of chunk) {
-      const pid = child.pid as number;
+  sock.on('data', (chunk: string) => {
+    heard += chunk;
+    for (;;) {
+      // `U<pid>\n` after unshare (the pid of the process that unshared: with a pty relay, not the
+      // one we started), `F` from the forked child.
+      const m = /^(?:U(\d+)\n|F)/.exec(heard);
+      if (!m) {
+        if (/^(U\d*)?$/.test(heard)) return; // nothing, or the rest is on its way
+        fail(new TsnsError(`internal error: unexpected ${JSON.stringify(heard)} from the stage`));
+        sock.end('0');
+        return;
+      }
+      heard = heard.slice(m[0].length);
       let answer = '1';
       try {
-        if (byte === 0x55 /* U */ && round === 0) {
-          setup.afterUnshare(pid);
+        if (m[1] !== undefined && round === 0) {
+          stagePid = Number(m[1]);
+          setup.afterUnshare(stagePid);
           if (setup.needsSecondRound) answer = '2';
-        } else if (byte === 0x46 /* F */ && round === 1) {
-          setup.afterFork(pid);
+        } else if (m[1] === undefined && round === 1) {
+          setup.afterFork(stagePid);
         } else {
-          throw new TsnsError(`internal error: unexpected byte 0x${byte.toString(16)} from the stage`);
+          throw new TsnsError(`internal error: unexpected ${JSON.stringify(m[0])} from the stage`);
         }
       } catch (err) {
         answer = '0';
@@ -122,7 +136,7 @@ export function runStage(plan: StagePlan, setup: NamespaceSetup, policy: SignalP
     });
     child.once('exit', (code, signal) => done({ code, signal, error }));
     if (plan.sync) {
-      answerHandshake(child, child.stdio[3] as Socket, setup, (err) => {
+      answerHandshake(child.stdio[3] as Socket, setup, (err) => {
         error ??= err;
       });
     }

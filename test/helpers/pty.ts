@@ -12,8 +12,9 @@
  * The harness talks JSON lines: events on its stdout, commands on its stdin.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants as osConstants, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 const HARNESS = String.raw`
 import base64, fcntl, json, os, pty, select, struct, sys, termios
@@ -77,8 +78,8 @@ export interface Terminal {
   pid: Promise<number>;
   /** Everything the terminal has shown so far. */
   output(): string;
-  /** Resolves once the output matches (the text from that point on may be checked with output()). */
-  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Resolves once the output from offset `from` on matches. */
+  waitForOutput(pattern: RegExp, from?: number, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Keystrokes, as bytes the terminal sends (\r for Enter, \x03 for ^C, \x1a for ^Z). */
   type(text: string): void;
   resize(rows: number, cols: number): void;
@@ -125,11 +126,14 @@ export function startTerminal(argv: string[], options: { env?: NodeJS.ProcessEnv
     ended,
     harness,
     output: () => shown,
-    waitForOutput(pattern, timeoutMs = 10000) {
+    waitForOutput(pattern, from = 0, timeoutMs = 10000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern} in the terminal; it shows: ${JSON.stringify(shown)}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`timed out waiting for ${pattern} in the terminal; it shows: ${JSON.stringify(shown.slice(from))}`)),
+          timeoutMs,
+        );
         const check = () => {
-          const m = pattern.exec(shown);
+          const m = pattern.exec(shown.slice(from));
           if (m) {
             clearTimeout(timer);
             resolve(m);
@@ -254,4 +258,34 @@ export async function hangUp(
   } finally {
     term.dispose();
   }
+}
+
+export const PROMPT = 'tsns-test$ ';
+
+export interface Shell {
+  term: Terminal;
+  /** Types a command line; resolves with what the shell showed until its next prompt. */
+  run(line: string, timeoutMs?: number): Promise<string>;
+}
+
+/** An interactive bash in a fresh terminal, as a user's shell (job control on: it leads the session). */
+export async function startShell(env: NodeJS.ProcessEnv = process.env): Promise<Shell> {
+  // bash takes no PS1 from its environment: an rc file of our own sets it (and keeps readline quiet).
+  const rc = join(mkdtempSync(join(tmpdir(), 'tsns-shell-')), 'rc');
+  writeFileSync(rc, `PS1='${PROMPT}'\nHISTFILE=/dev/null\nbind 'set enable-bracketed-paste off'\nrm -rf ${dirname(rc)}\n`);
+  const term = startTerminal(['bash', '--noprofile', '--rcfile', rc, '-i'], { env: { ...env, TERM: 'dumb' }, cwd: '/' });
+  const prompt = /(\r?\n)?tsns-test\$ $/;
+  await term.waitForOutput(prompt, 0, 15000);
+  return {
+    term,
+    async run(line, timeoutMs = 15000) {
+      const from = term.output().length;
+      term.type(`${line}\r`);
+      const m = await term.waitForOutput(prompt, from, timeoutMs);
+      const shown = term.output().slice(from, from + m.index);
+      // Drop the echo of the line itself.
+      const echo = shown.indexOf('\n');
+      return echo < 0 ? '' : shown.slice(echo + 1).replace(/\r\n/g, '\n');
+    },
+  };
 }
