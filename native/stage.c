@@ -227,6 +227,8 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 		}
 		else if ((v = value_of(w, "argv0")))
 			p->argv0 = v;
+		else if ((v = value_of(w, "fallback")))
+			p->fallback = v;
 		else
 			bad_word(w);
 	}
@@ -527,7 +529,8 @@ static void set_credentials(const struct plan *p, const struct opened *o)
 
 static int exec_search(const char *program, char **argv);
 
-static void __attribute__((noreturn)) exec_program(const struct plan *p)
+/* mnt_joined: PROGRAM was looked for in the target's files; in_target: in its files or its root. */
+static void __attribute__((noreturn)) exec_program(const struct plan *p, bool mnt_joined, bool in_target)
 {
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
 		/* Kernels before 5.11: mark them one by one. */
@@ -544,7 +547,26 @@ static void __attribute__((noreturn)) exec_program(const struct plan *p)
 		p->argv[0] = (char *)p->argv0;
 	int err = exec_search(program, p->argv);
 	char msg[1024];
-	snprintf(msg, sizeof msg, "%s: %s", program, err == ENOENT && !strchr(program, '/') ? "command not found" : strerror(err));
+	if (err == ENOENT && p->fallback) {
+		/* The default shell is not there (a busybox or distroless target): the fallback, said so.
+		 * Decided by the exec itself: nothing in the target was looked at before. */
+		if (in_target)
+			snprintf(msg, sizeof msg, "%s is not in the target's filesystem: running %s there", program, p->fallback);
+		else
+			snprintf(msg, sizeof msg, "%s: %s: running %s", program, strerror(err), p->fallback);
+		say_line(msg);
+		char login[256];
+		const char *base = strrchr(p->fallback, '/');
+		snprintf(login, sizeof login, "-%s", base ? base + 1 : p->fallback);
+		p->argv[0] = p->argv0 ? login : (char *)p->fallback;
+		program = p->fallback;
+		err = exec_search(program, p->argv);
+	}
+	const char *what = err == ENOENT && !strchr(program, '/') ? "command not found" : strerror(err);
+	if (err == ENOENT && mnt_joined)
+		snprintf(msg, sizeof msg, "%s: %s in the target's filesystem (the mount namespace was entered; without --mount the host's programs run)", program, what);
+	else
+		snprintf(msg, sizeof msg, "%s: %s", program, what);
 	say_line(msg);
 	_exit(err == ENOENT ? 127 : 126);
 }
@@ -626,5 +648,6 @@ int main(int argc, char **argv)
 	set_place(&plan, &o);
 	set_credentials(&plan, &o);
 	create_check_parent(&plan);
-	exec_program(&plan);
+	bool mnt_joined = o.joined[0] || (o.nsof_mask & CLONE_NEWNS);
+	exec_program(&plan, mnt_joined, mnt_joined || plan.root);
 }

@@ -52,6 +52,7 @@ struct plan {
 	int keep_fds[STAGE_MAX_KEEP_FDS]; /* keep-fd=N: fds above 2 the command inherits */
 	int keep_fd_count;
 	const char *argv0;             /* argv0=NAME: argv[0] for PROGRAM (a login shell's "-sh"), or NULL */
+	const char *fallback;          /* fallback=PATH: run instead when PROGRAM is not there, or NULL */
 	char **argv;                   /* PROGRAM [ARG...], NULL-terminated */
 };
 

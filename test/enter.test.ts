@@ -771,8 +771,54 @@ while time.time() < deadline:
     });
   });
 
+  describe('friendlier defaults', () => {
+    it('no command and no $SHELL in the target (a busybox container): /bin/sh there, said in one line', () => {
+      const env = { ...process.env, SHELL: '/bin/bash' };
+      const r = tsns([plain.id], { env, input: 'echo "$0"; [ -e /bin/bash ] || echo no-bash-here\n' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, '-sh\nno-bash-here\n');
+      assert.equal(r.stderr, "tsns: /bin/bash is not in the target's filesystem: running /bin/sh there\n");
+      // $SHELL there: no word about it. A command named on the line gets no fallback.
+      const there = tsns([plain.id], { env: { ...process.env, SHELL: '/bin/sh' }, input: 'echo "$0"\n' });
+      assert.deepEqual([there.status, there.stdout, there.stderr], [0, '-sh\n', '']);
+      const named = tsns([plain.id, '--', '/bin/bash'], { env });
+      assert.equal(named.status, 127);
+      assert.doesNotMatch(named.stderr, /running \/bin\/sh/);
+    });
+
+    it('a command the entered mount namespace lacks: said so, with the way to keep the host’s programs (exit 127)', () => {
+      for (const command of ['ip', '/usr/bin/ip']) {
+        const r = tsns([plain.id, '--', command, 'addr']);
+        assert.equal(r.status, 127, r.stderr);
+        assert.equal(
+          r.stderr,
+          `tsns: ${command}: ${command.includes('/') ? 'No such file or directory' : 'command not found'} in the target's filesystem (the mount namespace was entered; without --mount the host's programs run)\n`,
+        );
+      }
+      // Without the mount namespace the host's ip runs there.
+      assert.match(ok(tsns([plain.id, '--net', '--uts', '--', 'ip', '-o', 'link'])), /^1: lo:/);
+    });
+
+    it('a namespace named that the target shares with us: one notice that nothing was entered for it, and the command runs (as nsenter)', async () => {
+      const proc = spawn('unshare', ['--uts', 'sh', '-c', 'hostname own-uts && exec sleep 1000'], { stdio: 'ignore' });
+      started.push(proc);
+      const pid = proc.pid as number;
+      await waitFor('the uts target', () => (commOf(pid) === 'sleep' ? true : undefined));
+      const r = tsns([String(pid), '-u', '-n', '--', 'sh', '-c', 'hostname; readlink /proc/self/ns/net']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, `own-uts\n${link('self', 'net')}\n`);
+      assert.equal(r.stdout, nsenter(['-t', String(pid), '-u', '-n', 'sh', '-c', 'hostname; readlink /proc/self/ns/net']));
+      assert.equal(r.stderr, `tsns: process ${pid} is in our net namespace: nothing entered for it\n`);
+      const both = tsns([String(pid), '-n', '-i', '--', 'true']);
+      assert.deepEqual([both.status, both.stderr], [0, `tsns: process ${pid} is in our net and ipc namespaces: nothing entered for them\n`]);
+      // --all (or no type named) skips them without a word; so does a type it differs in.
+      assert.deepEqual([tsns([String(pid), '--', 'true']).stderr, tsns([String(pid), '-u', '--', 'true']).stderr], ['', '']);
+      proc.kill('SIGKILL');
+    });
+  });
+
   describe('bad input: one tsns: line, non-zero exit', () => {
-    const cases: [string, string[], RegExp, number?][] = [
+    const cases: [string, string[] | (() => string[]), RegExp, number?][] = [
       ['unknown PID', ['4000000', '--', 'true'], /^tsns: no process with PID 4000000$/],
       ['no such container or target', ['no-such-container-xyz', '--', 'true'], /^tsns: no such target 'no-such-container-xyz'/],
       ['a file that is not a namespace', ['--net=/etc/passwd', 'true'], /^tsns: \/etc\/passwd is not a namespace file$/],
@@ -784,12 +830,13 @@ while time.time() < deadline:
       ['a bad uid', ['1', '-S', 'x', 'true'], /^tsns: invalid uid: 'x'$/],
       ['-t with a namespace id (a PID only)', ['-t', '4026531836', '-u', 'true'], /^tsns: invalid PID: '4026531836'$/],
       ['--root= and --wd= with no directory', ['1', '--root=', 'true'], /^tsns: option '--root=' needs a directory$/],
-      ['command not found', ['-t', String(process.pid), '--uts', '--', 'no-such-command-xyz'], /^tsns: no-such-command-xyz: command not found$/, 127],
-      ['command not executable', ['-t', String(process.pid), '--uts', '--', '/etc/passwd'], /^tsns: \/etc\/passwd: Permission denied$/, 126],
+      // (A target with a uts namespace of its own: ours would get a notice first.)
+      ['command not found', () => ['-t', String(target.pid), '--uts', '--', 'no-such-command-xyz'], /^tsns: no-such-command-xyz: command not found$/, 127],
+      ['command not executable', () => ['-t', String(target.pid), '--uts', '--', '/etc/passwd'], /^tsns: \/etc\/passwd: Permission denied$/, 126],
     ];
     for (const [what, args, message, status] of cases) {
       it(what, () => {
-        const r = tsns(args);
+        const r = tsns(typeof args === 'function' ? args() : args);
         assert.equal(r.status, status ?? 1, r.stderr);
         assert.match(r.stderr.replace(/\n$/, ''), message);
         assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);

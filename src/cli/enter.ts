@@ -5,8 +5,8 @@
 import { OptionSpecs, OptionValue, parseCommandLine, parseNumber } from './args';
 import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
-import { EnterOptions, needsTarget } from '../enter/plan';
-import { enter } from '../enter';
+import { EnterOptions, buildEnterPlan, needsTarget } from '../enter/plan';
+import { execPlan } from '../enter';
 import { PID_MAX_LIMIT } from '../target';
 
 const SPECS: OptionSpecs = {
@@ -155,5 +155,7 @@ export function run(args: string[]): number {
     process.stdout.write(USAGE);
     return 0;
   }
-  return enter(options);
+  const plan = buildEnterPlan(options);
+  for (const notice of plan.notices) process.stderr.write(`tsns: ${notice}\n`);
+  return execPlan(plan);
 }

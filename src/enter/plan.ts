@@ -64,6 +64,8 @@ export interface EnterPlan {
   heldFds: number[];
   /** Namespaces joined, with where from (for --verbose-like reporting and tests). */
   joins: Partial<Record<NsType, string>>;
+  /** What the user should know before it runs (a namespace named that is ours already): one line each. */
+  notices: string[];
   target?: Target;
 }
 
@@ -252,6 +254,10 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
     heldFds.push(fd);
   }
   const requested = NS_TYPES.filter((t) => ns[t] !== undefined || (t === 'net' && o.netSocket !== undefined));
+  // Named types that are ours already: joined all the same (as nsenter does), and said once.
+  const ours = (type: NsType, link: string | undefined) => link !== undefined && link === readlinkOrUndefined(`/proc/self/ns/${type}`);
+  const sharedWithTarget: NsType[] = [];
+  const sharedFiles: [NsType, string][] = [];
   for (const type of requested) {
     if (type === 'net' && o.netSocket !== undefined) continue;
     if (!available.includes(type)) throw new TsnsError(`this kernel has no ${type} namespaces`);
@@ -261,10 +267,20 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
       if (!found) throw new TsnsError(`${v} is not a namespace file`);
       if (found.type !== type) throw new TsnsError(`${v} is not a ${type} namespace (it is ${found.type})`);
       fromFile[type] = v;
+      if (ours(type, linkOfFile(v))) sharedFiles.push([type, v]);
     } else {
       takeFromTarget(type);
+      const file = fromFile[type];
+      if (ours(type, file ? linkOfFile(file) : readlinkOrUndefined(`/proc/${target?.pid}/ns/${type}`))) sharedWithTarget.push(type);
     }
   }
+  const notices: string[] = [];
+  if (sharedWithTarget.length) {
+    const list = sharedWithTarget.join(' and ').replace(/ and (?=.* and )/g, ', ');
+    const many = sharedWithTarget.length > 1;
+    notices.push(`${target?.description} is in our ${list} namespace${many ? 's' : ''}: nothing entered for ${many ? 'them' : 'it'}`);
+  }
+  for (const [type, file] of sharedFiles) notices.push(`${file} is our own ${type} namespace: nothing entered for it`);
 
   // --all, or nothing named: every namespace of the target that is not already ours. A namespace id
   // or pin target with nothing named means just its own namespaces.
@@ -358,9 +374,14 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
     const shell = defaultShell(env);
     argv = [shell];
     words.push(`argv0=-${basename(shell)}`);
+    // $SHELL is the host's: a busybox or distroless target has none. The stage's exec finds out.
+    if (shell !== FALLBACK_SHELL) words.push(`fallback=${FALLBACK_SHELL}`);
   }
-  return { words, argv, env, keepFds, heldFds, joins, target };
+  return { words, argv, env, keepFds, heldFds, joins, notices, target };
 }
+
+/** What runs when no command is given and the default shell is not in the target. */
+const FALLBACK_SHELL = '/bin/sh';
 
 /** --preserve-fds accepts at most this N (the stage passes at most 4096 fds). */
 const MAX_PRESERVE_FDS = 1 << 20;
