@@ -42,12 +42,7 @@
 #define SYS_pidfd_open 434
 #endif
 
-const struct ns_type stage_ns_types[STAGE_NS_COUNT] = {
-	{ "mnt", CLONE_NEWNS },     { "uts", CLONE_NEWUTS }, { "ipc", CLONE_NEWIPC },
-	{ "net", CLONE_NEWNET },    { "pid", CLONE_NEWPID }, { "user", CLONE_NEWUSER },
-	{ "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
-};
-#define USER_INDEX 5
+#define USER_INDEX STAGE_USER_INDEX
 
 /* `tsns: MSG` as one line: control characters (a newline in a path the user gave) are escaped as
  * \xNN, as the TypeScript side escapes them. */
@@ -79,168 +74,6 @@ void stage_die(bool with_errno, const char *fmt, ...)
 	}
 	say_line(msg);
 	_exit(STAGE_EXIT_FAILURE);
-}
-
-/* A plan word the TypeScript side should never produce. */
-static void __attribute__((noreturn)) bad_word(const char *word)
-{
-	stage_die(false, "internal error: bad stage word '%s'", word);
-}
-
-/* ---- plan parsing ---- */
-
-static int ns_index(const char *name, size_t len)
-{
-	for (int i = 0; i < STAGE_NS_COUNT; i++)
-		if (strlen(stage_ns_types[i].name) == len && strncmp(stage_ns_types[i].name, name, len) == 0)
-			return i;
-	return -1;
-}
-
-static int parse_ns_list(const char *word, const char *list)
-{
-	int mask = 0;
-	while (*list) {
-		size_t len = strcspn(list, ",");
-		int i = ns_index(list, len);
-		if (i < 0)
-			bad_word(word);
-		mask |= stage_ns_types[i].flag;
-		list += len;
-		if (*list == ',')
-			list++;
-	}
-	if (!mask)
-		bad_word(word);
-	return mask;
-}
-
-static long parse_long(const char *word, const char *text, long min, long max)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(text, &end, 10);
-	if (errno || end == text || *end || v < min || v > max)
-		bad_word(word);
-	return v;
-}
-
-static const char *value_of(const char *word, const char *key)
-{
-	size_t n = strlen(key);
-	if (strncmp(word, key, n) == 0 && word[n] == '=')
-		return word + n + 1;
-	return NULL;
-}
-
-static void parse_plan(int argc, char **argv, struct plan *p)
-{
-	memset(p, 0, sizeof *p);
-	p->sync_fd = -1;
-	int i;
-	for (i = 1; i < argc; i++) {
-		const char *w = argv[i], *v;
-		if (strcmp(w, "--") == 0)
-			break;
-		if ((v = value_of(w, "pidfd")))
-			p->pidfd_pid = (pid_t)parse_long(w, v, 1, INT_MAX);
-		else if ((v = value_of(w, "pid-start")))
-			p->pid_start = v;
-		else if ((v = value_of(w, "nsof")))
-			p->nsof_mask |= parse_ns_list(w, v);
-		else if ((v = value_of(w, "ns"))) {
-			const char *colon = strchr(v, ':');
-			int idx = colon ? ns_index(v, (size_t)(colon - v)) : -1;
-			if (idx < 0 || !colon[1])
-				bad_word(w);
-			p->ns_path[idx] = colon + 1;
-		} else if ((v = value_of(w, "ns-id"))) {
-			const char *colon = strchr(v, ':');
-			int idx = colon ? ns_index(v, (size_t)(colon - v)) : -1;
-			if (idx < 0)
-				bad_word(w);
-			p->ns_id[idx] = (unsigned long long)parse_long(w, colon + 1, 1, LONG_MAX);
-		} else if ((v = value_of(w, "close-fd"))) {
-			if (p->close_fd_count == STAGE_MAX_CLOSE_FDS)
-				bad_word(w);
-			p->close_fds[p->close_fd_count++] = (int)parse_long(w, v, 3, INT_MAX);
-		} else if (strcmp(w, "user-parent") == 0)
-			p->user_parent = true;
-		else if ((v = value_of(w, "root")))
-			p->root = v;
-		else if ((v = value_of(w, "wd")))
-			p->wd = v;
-		else if ((v = value_of(w, "wdns")))
-			p->wdns = v;
-		else if ((v = value_of(w, "cgroup-procs"))) {
-			if (p->cgroup_count == STAGE_MAX_CGROUPS)
-				bad_word(w);
-			p->cgroup_procs[p->cgroup_count++] = v;
-		}
-		else if ((v = value_of(w, "unshare")))
-			p->unshare_mask |= parse_ns_list(w, v);
-		else if ((v = value_of(w, "propagation"))) {
-			if (strcmp(v, "private") && strcmp(v, "shared") && strcmp(v, "slave"))
-				bad_word(w);
-			p->propagation = v;
-		} else if ((v = value_of(w, "sync")))
-			p->sync_fd = (int)parse_long(w, v, 0, INT_MAX);
-		else if (strcmp(w, "fork") == 0)
-			p->fork = true;
-		else if (strcmp(w, "pty") == 0)
-			p->pty = true;
-		else if ((v = value_of(w, "kill-child")))
-			p->kill_child_signal = (int)parse_long(w, v, 1, _NSIG - 1);
-		else if (strcmp(w, "forward-signals") == 0)
-			p->forward_signals = true;
-		else if ((v = value_of(w, "mount-proc")))
-			p->mount_proc = v;
-		else if ((v = value_of(w, "hostname")))
-			p->hostname = v;
-		else if ((v = value_of(w, "chroot")))
-			p->chroot = v;
-		else if ((v = value_of(w, "mount-binfmt")))
-			p->mount_binfmt = v;
-		else if ((v = value_of(w, "load-interp")))
-			p->load_interp = v;
-		else if ((v = value_of(w, "owner-uid"))) {
-			p->owner_uid = (uid_t)parse_long(w, v, 0, UINT_MAX - 1);
-			p->have_owner_uid = true;
-		} else if ((v = value_of(w, "owner-gid"))) {
-			p->owner_gid = (gid_t)parse_long(w, v, 0, UINT_MAX - 1);
-			p->have_owner_gid = true;
-		}
-		else if (strcmp(w, "preserve-credentials") == 0)
-			p->preserve_credentials = true;
-		else if (strcmp(w, "keep-caps") == 0)
-			p->keep_caps = true;
-		else if ((v = value_of(w, "uid"))) {
-			p->uid = (uid_t)parse_long(w, v, 0, UINT_MAX - 1);
-			p->have_uid = true;
-		} else if ((v = value_of(w, "gid"))) {
-			p->gid = (gid_t)parse_long(w, v, 0, UINT_MAX - 1);
-			p->have_gid = true;
-		} else if ((v = value_of(w, "keep-fd"))) {
-			if (p->keep_fd_count == STAGE_MAX_KEEP_FDS)
-				bad_word(w);
-			p->keep_fds[p->keep_fd_count++] = (int)parse_long(w, v, 3, INT_MAX);
-		}
-		else if ((v = value_of(w, "argv0")))
-			p->argv0 = v;
-		else if ((v = value_of(w, "fallback")))
-			p->fallback = v;
-		else
-			bad_word(w);
-	}
-	if (i >= argc - 1)
-		stage_die(false, "internal error: the stage got no program to run");
-	p->argv = argv + i + 1;
-	if (p->nsof_mask && !p->pidfd_pid)
-		bad_word("nsof without pidfd");
-	if (p->have_owner_uid != p->have_owner_gid)
-		bad_word("owner-uid and owner-gid go together");
-	if (p->user_parent && !p->ns_path[USER_INDEX] && !(p->nsof_mask & CLONE_NEWUSER))
-		bad_word("user-parent without a user namespace");
 }
 
 /* ---- phase 0: start ---- */
@@ -633,7 +466,9 @@ int main(int argc, char **argv)
 	reset_signals();
 
 	struct plan plan;
-	parse_plan(argc, argv, &plan);
+	char error[512];
+	if (plan_parse(argc, argv, &plan, error, sizeof error) != 0)
+		stage_die(false, "%s", error);
 
 	struct opened o;
 	memset(&o, 0, sizeof o);

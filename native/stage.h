@@ -9,6 +9,7 @@
 #include <termios.h>
 
 #define STAGE_NS_COUNT 8          /* mnt uts ipc net pid user cgroup time */
+#define STAGE_USER_INDEX 5         /* user, in stage_ns_types[] */
 #define STAGE_EXIT_FAILURE 125     /* the stage itself failed before exec */
 #define STAGE_MAX_CGROUPS 32       /* cgroup v1 hierarchies plus the unified one */
 #define STAGE_MAX_CLOSE_FDS 16
@@ -61,6 +62,10 @@ struct ns_type {
 	int flag;                      /* CLONE_NEW* */
 };
 extern const struct ns_type stage_ns_types[STAGE_NS_COUNT];
+
+/* plan.c: argv (WORD... -- PROGRAM [ARG...]) into *p; -1 with a message in err on a bad plan. p
+ * points into argv afterwards. Never exits. */
+int plan_parse(int argc, char **argv, struct plan *p, char *err, size_t err_len);
 
 /* Print `tsns: ...` (with strerror(errno) when with_errno) and exit STAGE_EXIT_FAILURE. */
 void stage_die(bool with_errno, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
