@@ -12,6 +12,9 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* The sync socket stays open across the fork when the TypeScript side asked for a second round: a new
@@ -32,8 +35,19 @@ static unsigned long propagation_flag(const char *name)
 	stage_die(false, "unsupported propagation mode: %s", name);
 }
 
-/* Tell the TypeScript side where we are (one byte), wait for its answer. EOF or a refusal: it has
- * already printed why, so leave quietly. */
+/* The setup helper (setup=PROGRAM) we forked, or 0; reaped once it has answered for the last time. */
+static pid_t setup_pid;
+
+static void reap_setup(void)
+{
+	if (setup_pid > 0)
+		while (waitpid(setup_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	setup_pid = 0;
+}
+
+/* Tell the TypeScript side where we are, wait for its answer. `0`: it refused and has said why, so
+ * leave quietly with 1 (once a helper of ours has printed it); EOF or nonsense: 125. */
 static char sync_round(int fd, char hello)
 {
 	char answer, msg[32];
@@ -49,9 +63,41 @@ static char sync_round(int fd, char hello)
 	do
 		n = read(fd, &answer, 1);
 	while (n < 0 && errno == EINTR);
+	if (n == 1 && answer == '0') {
+		close(fd); /* the helper ends once its end sees ours close */
+		reap_setup();
+		_exit(1);
+	}
 	if (n != 1 || (answer != '1' && answer != '2'))
 		_exit(STAGE_EXIT_FAILURE);
 	return answer;
+}
+
+/* setup=PROGRAM: fork, before anything is made and while we still have the caller's ids, a helper
+ * that answers the sync from outside (unshare(1) forks one for newuidmap and pins the same way).
+ * It gets the other end of a socketpair as fd 3, our fds 0-2, and no other fd. */
+static int start_setup(const struct plan *p)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		stage_die(true, "socketpair");
+	setup_pid = fork();
+	if (setup_pid < 0)
+		stage_die(true, "fork");
+	if (setup_pid == 0) {
+		if (sv[1] == 3 ? fcntl(3, F_SETFD, 0) != 0 : dup2(sv[1], 3) != 3)
+			stage_die(true, "dup2");
+		syscall(SYS_close_range, 4, ~0U, 0);
+		char *argv[STAGE_MAX_SETUP_ARGS + 2];
+		argv[0] = (char *)p->setup;
+		for (int i = 0; i < p->setup_argc; i++)
+			argv[i + 1] = (char *)p->setup_args[i];
+		argv[p->setup_argc + 1] = NULL;
+		execv(p->setup, argv);
+		stage_die(true, "cannot run %s", p->setup);
+	}
+	close(sv[1]);
+	return sv[0];
 }
 
 static bool joins_something(const struct plan *p)
@@ -67,6 +113,7 @@ static bool joins_something(const struct plan *p)
 void create_namespaces(const struct plan *p)
 {
 	stage_pid = getpid();
+	int sync_fd = p->setup ? start_setup(p) : p->sync_fd;
 	/* owner-uid/gid: the new user namespace belongs to whoever creates it, so become that user first; the
 	 * privileged TypeScript side still writes the maps and pins (unshare --owner's "on behalf of"). */
 	if (p->have_owner_uid) {
@@ -84,7 +131,7 @@ void create_namespaces(const struct plan *p)
 	    mount("none", "/", NULL, MS_REC | propagation_flag(p->propagation), NULL) < 0)
 		stage_die(true, "cannot change root filesystem propagation");
 
-	if (p->sync_fd < 0)
+	if (sync_fd < 0)
 		return;
 
 	/* An unprivileged TypeScript side can write our uid_map, setgroups and timens_offsets, and
@@ -96,15 +143,19 @@ void create_namespaces(const struct plan *p)
 	if (dumpable && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
 		stage_die(true, "prctl(PR_SET_DUMPABLE)");
 
-	char answer = sync_round(p->sync_fd, 'U');
+	char answer = sync_round(sync_fd, 'U');
 
 	if (dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		stage_die(true, "prctl(PR_SET_DUMPABLE)");
 
-	if (answer == '2' && p->fork)
-		pending_sync_fd = p->sync_fd;
-	else
-		close(p->sync_fd);
+	if (answer == '2' && p->fork) {
+		pending_sync_fd = sync_fd;
+		return; /* the helper answers the forked child too; the waiting parent reaps it */
+	}
+	close(sync_fd);
+	/* Done with it: reaped now, so that it never becomes a child of the command (without fork the
+	 * stage becomes the command). */
+	reap_setup();
 }
 
 #define BINFMT_MISC "/proc/sys/fs/binfmt_misc"

@@ -137,6 +137,14 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 			p->propagation = v;
 		} else if ((v = value_of(w, "sync")))
 			p->sync_fd = (int)parse_long(w, v, 0, INT_MAX);
+		else if ((v = value_of(w, "setup")) && *v == '/')
+			p->setup = v;
+		else if ((v = value_of(w, "setup-arg"))) {
+			if (p->setup_argc == STAGE_MAX_SETUP_ARGS)
+				bad_word(w);
+			p->setup_args[p->setup_argc++] = v;
+		} else if (strcmp(w, "clear-env") == 0)
+			p->clear_env = true;
 		else if (strcmp(w, "fork") == 0)
 			p->fork = true;
 		else if (strcmp(w, "pty") == 0)
@@ -191,6 +199,10 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 		bad_word("nsof without pidfd");
 	if (p->have_owner_uid != p->have_owner_gid)
 		bad_word("owner-uid and owner-gid go together");
+	if (p->setup && p->sync_fd >= 0)
+		bad_word("setup and sync go separately");
+	if (p->setup_argc && !p->setup)
+		bad_word("setup-arg without setup");
 	if (p->user_parent && !p->ns_path[USER_INDEX] && !(p->nsof_mask & CLONE_NEWUSER))
 		bad_word("user-parent without a user namespace");
 }

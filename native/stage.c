@@ -378,6 +378,10 @@ static void __attribute__((noreturn)) exec_program(const struct plan *p, bool mn
 	const char *program = p->argv[0];
 	if (p->argv0)
 		p->argv[0] = (char *)p->argv0;
+	/* unshare's --clear-env: the stage itself kept the caller's environment for the setup child (and
+	 * the PATH search falls back to a default one). */
+	if (p->clear_env)
+		clearenv();
 	int err = exec_search(program, p->argv);
 	char msg[1024];
 	if (err == ENOENT && p->fallback) {

@@ -14,6 +14,7 @@
 #define STAGE_MAX_CGROUPS 32       /* cgroup v1 hierarchies plus the unified one */
 #define STAGE_MAX_CLOSE_FDS 16
 #define STAGE_MAX_KEEP_FDS 4096   /* keep-fd= words */
+#define STAGE_MAX_SETUP_ARGS 16    /* setup-arg= words */
 
 struct plan {
 	/* open + join */
@@ -32,6 +33,10 @@ struct plan {
 	int unshare_mask;
 	const char *propagation;       /* private|shared|slave, NULL = unchanged */
 	int sync_fd;                   /* -1 if none */
+	const char *setup;             /* setup=PROGRAM: forked before unsharing, the sync's other end */
+	const char *setup_args[STAGE_MAX_SETUP_ARGS]; /* setup-arg=ARG */
+	int setup_argc;
+	bool clear_env;                /* clear-env: the command gets an empty environment */
 	bool fork;
 	bool pty;                      /* pty: a terminal of its own when fd 0 is one (pty.c) */
 	int kill_child_signal;         /* 0 if none */

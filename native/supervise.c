@@ -142,7 +142,10 @@ static void __attribute__((noreturn)) parent_wait(struct command *c, sigset_t *w
 		}
 		int status;
 		pid_t r;
-		while ((r = waitpid(c->pid, &status, WNOHANG | WUNTRACED)) == c->pid) {
+		/* Our only other child is a setup helper (create.c) that ended after the fork: reaped too. */
+		while ((r = waitpid(-1, &status, WNOHANG | WUNTRACED)) > 0) {
+			if (r != c->pid)
+				continue;
 			if (WIFSTOPPED(status)) {
 				/* Stop as the command did, so the shell sees the job stopped; give the terminal
 				 * back to the command only if the shell resumed us in the foreground. */

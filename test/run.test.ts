@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { asNobody, repoRoot } from './helpers/nobody';
 import { mergeSingle, parseIdRange } from '../src/run/ids';
-import { runInNewNamespaces } from '../src';
+import { runInNewNamespaces, buildRunPlan, resolveRunOptions } from '../src';
 import { hangUp, startShell, Terminal } from './helpers/pty';
 
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
@@ -416,6 +416,28 @@ describe('tsns run', function () {
       }
     });
 
+    it('no Node process stays for the command: tsns execs the stage; a setup helper runs only when the namespaces need one, and is gone', async () => {
+      for (const args of [['-f'], ['-f', '-r'], ['-f', '-p', '--mount-proc', `--uts=${path.join(tmp, 'uts')}`]]) {
+        fs.writeFileSync(path.join(tmp, 'uts'), '');
+        const child = spawn(process.execPath, [TSNS, 'run', ...args, '--', 'sleep', '60'], { stdio: 'ignore' });
+        started.push(child);
+        const pid = child.pid as number;
+        await until(() => descendants(pid).some((p) => comm(p) === 'sleep'));
+        track(descendants(pid));
+        // The process the caller started is the waiting stage now; the command is its only child.
+        await until(() => comm(pid) === 'tsns-stage' && descendants(pid).length === 1);
+        assert.deepEqual(descendants(pid).map(comm), ['sleep'], args.join(' '));
+        child.kill('SIGHUP');
+        assert.deepEqual(await exited(child), { code: null, signal: 'SIGHUP' }, args.join(' '));
+        spawnSync('umount', [path.join(tmp, 'uts')]);
+      }
+      const helper = ['/usr/bin/node', '/x/run.js'];
+      const setupWord = (options: Parameters<typeof resolveRunOptions>[0]) =>
+        buildRunPlan(resolveRunOptions(options), helper).words.find((w) => w.startsWith('setup='));
+      assert.equal(setupWord({ namespaces: { uts: true }, fork: true, command: ['true'] }), undefined);
+      assert.equal(setupWord({ namespaces: { user: true }, mapRootUser: true, command: ['true'] }), 'setup=/usr/bin/node');
+    });
+
     it('exec is direct without --fork: the command replaces the stage', () => {
       const out = ok(tsns(['-u', '--', 'sh', '-c', 'cat /proc/$PPID/comm']));
       assert.equal(out, 'node\n');
@@ -619,6 +641,15 @@ describe('tsns run', function () {
           await hangUp([process.execPath, TSNS, 'run', ...args, '--', 'sleep', '100']),
           { end: { code: null, signal: 'SIGHUP' }, left: [] },
           args.join(' '),
+        );
+      }
+      // An init that handles SIGHUP gets it, not a SIGKILL in its place.
+      const trapping = ['sh', '-c', 'trap "exit 3" HUP; sleep 100 & wait'];
+      for (const pty of [[], ['--no-pty']]) {
+        assert.deepEqual(
+          await hangUp([process.execPath, TSNS, 'run', '--fork', '--pid', ...pty, '--', ...trapping]),
+          { end: { code: 3, signal: null }, left: [] },
+          pty.join(' '),
         );
       }
     });

@@ -26,13 +26,21 @@ export interface StagePlan {
   sync: boolean;
 }
 
-export function buildPlan(spec: RunSpec): StagePlan {
+/**
+ * The stage's plan. When the namespaces need setting up from outside (needsSync), `setup` is the argv
+ * of a helper the stage forks before unsharing to do it (the CLI, which execs the stage: `setup=`);
+ * without one the stage expects the other end of the handshake on fd 3 (the library, which spawns it
+ * and answers itself: `sync=3`).
+ */
+export function buildPlan(spec: RunSpec, setup?: string[]): StagePlan {
   const words: string[] = [];
   if (spec.owner) words.push(`owner-uid=${spec.owner.uid}`, `owner-gid=${spec.owner.gid}`);
   if (spec.unshare.length) words.push(`unshare=${spec.unshare.join(',')}`);
   if (spec.unshare.includes('mnt') && spec.propagation !== 'unchanged') words.push(`propagation=${spec.propagation}`);
   const sync = needsSync(spec);
-  if (sync) words.push(`sync=${SYNC_FD}`);
+  if (sync && setup) words.push(`setup=${setup[0]}`, ...setup.slice(1).map((arg) => `setup-arg=${arg}`));
+  else if (sync) words.push(`sync=${SYNC_FD}`);
+  if (spec.clearEnv) words.push('clear-env');
   if (spec.fork) words.push('fork');
   if (spec.pty) words.push('pty');
   if (spec.killChild !== undefined) words.push(`kill-child=${spec.killChild}`);
@@ -55,5 +63,5 @@ export function buildPlan(spec: RunSpec): StagePlan {
   if (spec.uid !== undefined) words.push(`uid=${spec.uid}`);
   if (spec.keepCaps) words.push('keep-caps');
   if (spec.defaultShell) words.push(`argv0=-${path.basename(spec.command[0])}`);
-  return { words, argv: spec.command, sync };
+  return { words, argv: spec.command, sync: sync && !setup };
 }
