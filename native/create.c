@@ -100,6 +100,20 @@ static int start_setup(const struct plan *p)
 	return sv[0];
 }
 
+/* One write(2) to /proc/self/FILE, as the kernel wants it. */
+static void write_self(const char *file, const char *text, const char *what)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/%s", file);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		stage_die(true, "cannot open %s", path);
+	size_t len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len)
+		stage_die(true, "the kernel refused %s '%s'", what, text);
+	close(fd);
+}
+
 static bool joins_something(const struct plan *p)
 {
 	if (p->pidfd_pid || p->nsof_mask || p->user_parent)
@@ -131,7 +145,8 @@ void create_namespaces(const struct plan *p)
 	    mount("none", "/", NULL, MS_REC | propagation_flag(p->propagation), NULL) < 0)
 		stage_die(true, "cannot change root filesystem propagation");
 
-	if (sync_fd < 0)
+	bool self_writes = p->self_setgroups || p->self_uid_map || p->self_gid_map || p->self_monotonic || p->self_boottime;
+	if (sync_fd < 0 && !self_writes)
 		return;
 
 	/* An unprivileged TypeScript side can write our uid_map, setgroups and timens_offsets, and
@@ -143,10 +158,28 @@ void create_namespaces(const struct plan *p)
 	if (dumpable && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
 		stage_die(true, "prctl(PR_SET_DUMPABLE)");
 
-	char answer = sync_round(sync_fd, 'U');
+	/* What the kernel takes from ourselves, as unshare(1) writes it (setgroups before gid_map). */
+	if (p->self_setgroups)
+		write_self("setgroups", p->self_setgroups, "setgroups");
+	if (p->self_uid_map)
+		write_self("uid_map", p->self_uid_map, "uid map");
+	if (p->self_gid_map)
+		write_self("gid_map", p->self_gid_map, "gid map");
+	if (p->self_monotonic || p->self_boottime) {
+		char offsets[128] = "";
+		if (p->self_monotonic)
+			snprintf(offsets, sizeof offsets, "1 %s 0\n", p->self_monotonic);
+		if (p->self_boottime)
+			snprintf(offsets + strlen(offsets), sizeof offsets - strlen(offsets), "7 %s 0\n", p->self_boottime);
+		write_self("timens_offsets", offsets, "time offsets");
+	}
+
+	char answer = sync_fd >= 0 ? sync_round(sync_fd, 'U') : '1';
 
 	if (dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		stage_die(true, "prctl(PR_SET_DUMPABLE)");
+	if (sync_fd < 0)
+		return;
 
 	if (answer == '2' && p->fork) {
 		pending_sync_fd = sync_fd;

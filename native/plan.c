@@ -77,6 +77,32 @@ static long parse_long(const char *word, const char *text, long min, long max)
 	return v;
 }
 
+/* INNER OUTER COUNT, numbers separated by single spaces (written to uid_map as it is). */
+static const char *id_map_line(const char *word, const char *v)
+{
+	const char *s = v;
+	for (int field = 0; field < 3; field++) {
+		if (*s < '0' || *s > '9')
+			bad_word(word);
+		while (*s >= '0' && *s <= '9')
+			s++;
+		if (field < 2 && *s++ != ' ')
+			bad_word(word);
+	}
+	if (*s)
+		bad_word(word);
+	return v;
+}
+
+/* A time offset in seconds: an optional sign and digits (the kernel checks the range). */
+static const char *offset(const char *word, const char *v)
+{
+	const char *s = v + (*v == '-' || *v == '+');
+	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 19)
+		bad_word(word);
+	return v;
+}
+
 static const char *value_of(const char *word, const char *key)
 {
 	size_t n = strlen(key);
@@ -145,6 +171,18 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 			p->setup_args[p->setup_argc++] = v;
 		} else if (strcmp(w, "clear-env") == 0)
 			p->clear_env = true;
+		else if ((v = value_of(w, "setgroups"))) {
+			if (strcmp(v, "allow") && strcmp(v, "deny"))
+				bad_word(w);
+			p->self_setgroups = v;
+		} else if ((v = value_of(w, "uid-map")))
+			p->self_uid_map = id_map_line(w, v);
+		else if ((v = value_of(w, "gid-map")))
+			p->self_gid_map = id_map_line(w, v);
+		else if ((v = value_of(w, "monotonic")))
+			p->self_monotonic = offset(w, v);
+		else if ((v = value_of(w, "boottime")))
+			p->self_boottime = offset(w, v);
 		else if (strcmp(w, "fork") == 0)
 			p->fork = true;
 		else if (strcmp(w, "pty") == 0)

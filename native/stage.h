@@ -37,6 +37,9 @@ struct plan {
 	const char *setup_args[STAGE_MAX_SETUP_ARGS]; /* setup-arg=ARG */
 	int setup_argc;
 	bool clear_env;                /* clear-env: the command gets an empty environment */
+	/* Written to our own /proc/self files right after unshare (what the kernel takes from the
+	 * process itself: one line mapping its own id, setgroups, time offsets), or NULL. */
+	const char *self_setgroups, *self_uid_map, *self_gid_map, *self_monotonic, *self_boottime;
 	bool fork;
 	bool pty;                      /* pty: a terminal of its own when fd 0 is one (pty.c) */
 	int kill_child_signal;         /* 0 if none */

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { asNobody, repoRoot } from './helpers/nobody';
 import { mergeSingle, parseIdRange } from '../src/run/ids';
-import { runInNewNamespaces, buildRunPlan, resolveRunOptions } from '../src';
+import { runInNewNamespaces, buildRunPlan, resolveRunOptions, RunOptions } from '../src';
 import { hangUp, startShell, Terminal } from './helpers/pty';
 
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
@@ -431,11 +431,26 @@ describe('tsns run', function () {
         assert.deepEqual(await exited(child), { code: null, signal: 'SIGHUP' }, args.join(' '));
         spawnSync('umount', [path.join(tmp, 'uts')]);
       }
-      const helper = ['/usr/bin/node', '/x/run.js'];
-      const setupWord = (options: Parameters<typeof resolveRunOptions>[0]) =>
-        buildRunPlan(resolveRunOptions(options), helper).words.find((w) => w.startsWith('setup='));
-      assert.equal(setupWord({ namespaces: { uts: true }, fork: true, command: ['true'] }), undefined);
-      assert.equal(setupWord({ namespaces: { user: true }, mapRootUser: true, command: ['true'] }), 'setup=/usr/bin/node');
+      // Maps of one's own id and clocks the stage writes itself, as unshare(1); pins and ranges need the helper.
+      const helper = () => ['/usr/bin/node', '/x/run.js'];
+      const setupWord = (options: RunOptions) => buildRunPlan(resolveRunOptions(options), helper).words.find((w) => w.startsWith('setup='));
+      const own: RunOptions[] = [
+        { namespaces: { uts: true }, fork: true },
+        { mapRootUser: true },
+        { mapCurrentUser: true },
+        { namespaces: { time: true }, monotonic: 5, fork: true },
+      ];
+      for (const options of own) {
+        assert.equal(setupWord({ ...options, command: ['true'] }), undefined, JSON.stringify(options));
+      }
+      const outside: RunOptions[] = [
+        { namespaces: { uts: path.join(tmp, 'uts') } },
+        { mapUsers: ['0:100000:10'] },
+        { mapRootUser: true, owner: '65534:65534' },
+      ];
+      for (const options of outside) {
+        assert.equal(setupWord({ ...options, command: ['true'] }), 'setup=/usr/bin/node', JSON.stringify(options));
+      }
     });
 
     it('exec is direct without --fork: the command replaces the stage', () => {

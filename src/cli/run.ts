@@ -180,7 +180,7 @@ export function run(args: string[]): number {
     return 0;
   }
   const spec = resolveRunOptions(options);
-  const plan = buildPlan(spec, [process.execPath, __filename, SETUP_FLAG, setupJson(spec)]);
+  const plan = buildPlan(spec, (setup) => [process.execPath, __filename, SETUP_FLAG, setupJson(setup)]);
   return execStage([...plan.words, '--', ...plan.argv], process.env);
 }
 

@@ -29,6 +29,5 @@ export { dieBySignal } from './exit';
 export async function runInNewNamespaces(options: RunOptions, env: NodeJS.ProcessEnv = process.env): Promise<StageEnd> {
   const spec = resolveRunOptions(options, env);
   const plan = buildPlan(spec);
-  const setup = new NamespaceSetup(spec);
-  return runStage(plan, setup, env);
+  return runStage(plan, new NamespaceSetup(plan.setup), env);
 }
