@@ -113,9 +113,11 @@ static int open_in_tree(const char *rel)
 
 /* Bind the tree's file `rel` over `dest` (a host path, in the private namespace), when both exist and
  * are regular files: the host's file is covered here only, never created. */
-static void bind_from_tree(const char *rel, const char *dest)
+static void bind_from_tree(const char *from, size_t from_len, const char *dest)
 {
 	struct stat st_dest, st_src;
+	char rel[256];
+	snprintf(rel, sizeof rel, "%.*s", (int)from_len, from);
 	if (stat(dest, &st_dest) != 0 || !S_ISREG(st_dest.st_mode))
 		return;
 	int src = open_in_tree(rel);
@@ -152,7 +154,7 @@ void debug_prepare(const struct plan *p)
 	if (mount(NULL, p->tree_at, NULL, MS_REC | MS_SLAVE, NULL) != 0)
 		stage_die(true, "cannot make the target's files at %s a slave", p->tree_at);
 	for (int i = 0; i < p->tree_bind_count; i++)
-		bind_from_tree(p->tree_binds[i].from, p->tree_binds[i].to);
+		bind_from_tree(p->tree_binds[i].from, p->tree_binds[i].from_len, p->tree_binds[i].to);
 	close(tree_fd);
 	tree_fd = -1;
 }

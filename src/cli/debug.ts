@@ -10,6 +10,7 @@ const SPECS: OptionSpecs = {
   user: { short: 'U', kind: 'boolean' },
   'host-etc': { kind: 'boolean' },
   'target-root': { kind: 'string' },
+  'no-pty': { kind: 'boolean' },
   help: { short: 'h', kind: 'boolean' },
 };
 
@@ -29,6 +30,8 @@ Options:
  -U, --user               also enter TARGET's user namespace (after the mounts)
      --host-etc           keep the host's /etc/resolv.conf, /etc/hosts and /etc/hostname
      --target-root DIR    attach TARGET's root tree at DIR (an existing directory) instead
+     --no-pty             give COMMAND your terminal itself, not a new one of its own (a process
+                          in TARGET could then type into your shell)
  -h, --help               display this help
 `;
 
@@ -53,6 +56,7 @@ export function run(args: string[]): number {
     user: values.user === true,
     hostEtc: values['host-etc'] === true,
     targetRoot: typeof targetRoot === 'string' ? targetRoot : undefined,
+    pty: values['no-pty'] !== true,
     command: second.rest,
   });
 }

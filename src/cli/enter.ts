@@ -5,8 +5,8 @@
 import { OptionSpecs, OptionValue, parseCommandLine, parseNumber } from './args';
 import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
-import { EnterOptions, needsTarget } from '../enter/plan';
-import { enter } from '../enter';
+import { EnterOptions, buildEnterPlan, needsTarget } from '../enter/plan';
+import { execPlan } from '../enter';
 import { PID_MAX_LIMIT } from '../target';
 
 const SPECS: OptionSpecs = {
@@ -28,6 +28,7 @@ const SPECS: OptionSpecs = {
   'join-cgroup': { short: 'c', kind: 'boolean' },
   'preserve-fds': { kind: 'string' },
   'mount-proc': { kind: 'optional' },
+  'no-pty': { kind: 'boolean' },
   help: { short: 'h', kind: 'boolean' },
 };
 
@@ -64,6 +65,8 @@ Options:
      --preserve-fds N      pass fds 3..3+N-1 to COMMAND too (only 0-2 otherwise)
      --mount-proc[=DIR]    a proc of the target's PID namespace (joined for it) on DIR (default /proc),
                            in a private copy of the mount namespace: ps shows the target's processes
+     --no-pty              give COMMAND your terminal itself, not a new one of its own (a process
+                           in the target could then type into your shell)
  -h, --help                show this help
 `;
 
@@ -140,6 +143,7 @@ function toOptions(values: Record<string, OptionValue | undefined>): EnterOption
     netSocket: values['net-socket'] === undefined ? undefined : parseNumber(String(values['net-socket']), '--net-socket fd'),
     preserveFds,
     mountProc: dirOption(values['mount-proc'], 'mount-proc'),
+    pty: values['no-pty'] !== true,
   };
 }
 
@@ -158,5 +162,7 @@ export function run(args: string[]): number {
     process.stdout.write(USAGE);
     return 0;
   }
-  return enter(options);
+  const plan = buildEnterPlan(options);
+  for (const notice of plan.notices) process.stderr.write(`tsns: ${notice}\n`);
+  return execPlan(plan);
 }

@@ -27,6 +27,8 @@ export interface DebugOptions {
   /** Where the target's root tree is attached (an existing directory; default: a directory on a tmpfs
    *  mounted on /mnt in the private namespace). */
   targetRoot?: string;
+  /** When fd 0 is a terminal, a new one of the command's own, relayed (default true), as enter. */
+  pty?: boolean;
   /** COMMAND [ARG...]; default the caller's shell, as enter. */
   command?: string[];
   environment?: NodeJS.ProcessEnv;
@@ -74,7 +76,7 @@ export function buildDebugPlan(o: DebugOptions): EnterPlan {
   for (const t of types) namespaces[t] = true;
   const root = o.targetRoot ?? DEFAULT_ROOT;
   const environment = { ...(o.environment ?? process.env), TSNS_TARGET: o.target, TSNS_TARGET_ROOT: root };
-  const plan = buildEnterPlan({ target: o.target, namespaces, command: o.command, environment });
+  const plan = buildEnterPlan({ target: o.target, namespaces, command: o.command, environment, pty: o.pty });
   const mnt = mountNamespaceOf(plan.target ?? target);
   const words = plan.words.filter((w) => w !== 'fork' && w !== 'forward-signals');
   const debugWords = [`tree-ns=${mnt.path}`, ...(mnt.id ? [`tree-ns-id=${mnt.id}`] : []), `tree-at=${root}`];

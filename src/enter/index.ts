@@ -26,12 +26,21 @@ export function stageArgv(plan: EnterPlan): string[] {
  * status or death signal — is the stage's to report, as this process.
  */
 export function execPlan(plan: EnterPlan): never {
+  return execStage([...plan.words, '--', ...plan.argv], plan.env, [...plan.keepFds, ...plan.heldFds]);
+}
+
+/**
+ * Replace this process with the stage: `args` are its words, `--` and the command; `inherit` the fds
+ * above 2 it must get. Shared by enter and run. Only returns by throwing.
+ */
+export function execStage(args: string[], env: NodeJS.ProcessEnv, inherit: number[] = []): never {
   const stage = requireStage();
+  const argv = ['tsns-stage', ...args];
   // Node 23.11+ has execve of its own, which also leaves stdio open: no koffi needed.
   const nodeExecve = (process as unknown as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
-  if (typeof nodeExecve === 'function' && plan.keepFds.length === 0 && plan.heldFds.length === 0) {
+  if (typeof nodeExecve === 'function' && inherit.length === 0) {
     try {
-      return nodeExecve.call(process, stage, stageArgv(plan), plan.env);
+      return nodeExecve.call(process, stage, argv, env);
     } catch (err) {
       throw new TsnsError(`cannot run the exec stage ${stage}: ${errorText(err)}`, 'ENOSTAGE');
     }
@@ -39,8 +48,8 @@ export function execPlan(plan: EnterPlan): never {
   try {
     // Node marked stdio (and every inherited fd below 16) close-on-exec at start-up; the stage and
     // the command need 0-2, and the --preserve-fds ones. The stage closes the rest itself.
-    for (const fd of [0, 1, 2, ...plan.keepFds, ...plan.heldFds]) clearCloexec(fd);
-    return execve(stage, stageArgv(plan), plan.env);
+    for (const fd of [0, 1, 2, ...inherit]) clearCloexec(fd);
+    return execve(stage, argv, env);
   } catch (err) {
     throw new TsnsError(`cannot run the exec stage ${stage}: ${errorText(err)}`, 'ENOSTAGE');
   }

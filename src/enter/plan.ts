@@ -54,6 +54,9 @@ export interface EnterOptions {
   /** A private /proc of the target's PID namespace (joined for it) on this directory (true: /proc), in
    *  a private copy of the mount namespace the command is in: nothing is mounted where anyone else sees it. */
   mountProc?: true | string;
+  /** When fd 0 is a terminal, the command gets a new one of its own, relayed (default true; false: the
+   *  command gets the caller's terminal itself, which a process in the target could then type into). */
+  pty?: boolean;
   /** COMMAND [ARG...]; default $SHELL, else the caller's login shell, else /bin/sh, as a login shell (nsenter 2.42). */
   command?: string[];
   /** The environment the command gets (default process.env, or the target's with `env`). */
@@ -73,9 +76,9 @@ export interface EnterPlan {
   heldFds: number[];
   /** Namespaces joined, with where from (for reporting and tests). */
   joins: Partial<Record<NsType, string>>;
-  /** Types asked for that are already the caller's: nothing is entered for them (a notice, as nsenter
-   *  re-enters them silently). */
-  alreadyShared: NsType[];
+  /** What the user should know before it runs (a namespace named that is ours already: joined all the
+   *  same, as nsenter does, and said once): one line each. */
+  notices: string[];
   target?: Target;
 }
 
@@ -162,7 +165,9 @@ interface Joins {
   fromProcess: Set<NsType>;
   fromFile: Partial<Record<NsType, string>>;
   heldFds: number[];
+  /** Types named that the target shares with us, and files named that are our own namespaces. */
   alreadyShared: NsType[];
+  ownFiles: [NsType, string][];
 }
 
 /** Fill `j` (its heldFds as soon as an fd is opened, so that a refusal later can close it). */
@@ -196,6 +201,7 @@ function chooseJoins(o: EnterOptions, target: Target | undefined, j: Joins): voi
       if (!found) throw new TsnsError(`${v} is not a namespace file`, 'ENOTNS');
       if (found.type !== type) throw new TsnsError(`${v} is not a ${type} namespace (it is ${found.type})`, 'ENOTNS');
       j.fromFile[type] = v;
+      if (readNsLink('self', type)?.id === found.id) j.ownFiles.push([type, v]);
     } else {
       if (target && sharedWithCaller(target, type)) j.alreadyShared.push(type);
       takeFromTarget(type);
@@ -388,7 +394,7 @@ export function buildEnterPlan(options: EnterOptions): EnterPlan {
       ? { ...options, namespaces: { ...options.namespaces, pid: true as const } }
       : options;
   const target = resolvePlanTarget(o);
-  const j: Joins = { fromProcess: new Set(), fromFile: {}, heldFds: [], alreadyShared: [] };
+  const j: Joins = { fromProcess: new Set(), fromFile: {}, heldFds: [], alreadyShared: [], ownFiles: [] };
   try {
     return planFor(o, target, j);
   } catch (err) {
@@ -430,6 +436,7 @@ function planFor(o: EnterOptions, target: Target | undefined, j: Joins): EnterPl
     words.push('unshare=mnt', 'propagation=private', `mount-proc=${o.mountProc === true ? '/proc' : o.mountProc}`);
   }
   if (joinTypes.includes('pid') && !o.noFork) words.push('fork', 'forward-signals');
+  if (o.pty !== false) words.push('pty');
   const keepFds = o.preserveFds ? callerFds(o.preserveFds, j.heldFds) : [];
   if (keepFds.length > 4096) throw new TsnsError(msg`${option('preserveFds')} ${o.preserveFds}: more than 4096 open fds to pass`);
   for (const fd of keepFds) words.push(`keep-fd=${fd}`);
@@ -439,6 +446,23 @@ function planFor(o: EnterOptions, target: Target | undefined, j: Joins): EnterPl
     const shell = defaultShell(env);
     argv = [shell];
     words.push(`argv0=-${basename(shell)}`);
+    // $SHELL is the host's: a busybox or distroless target has none. The stage's exec finds out.
+    if (shell !== FALLBACK_SHELL) words.push(`fallback=${FALLBACK_SHELL}`);
   }
-  return { words, argv, env, keepFds, heldFds: j.heldFds, joins, alreadyShared: j.alreadyShared, target };
+  return { words, argv, env, keepFds, heldFds: j.heldFds, joins, notices: noticesOf(j, target), target };
+}
+
+/** What runs when no command is given and the default shell is not in the target. */
+const FALLBACK_SHELL = '/bin/sh';
+
+function noticesOf(j: Joins, target: Target | undefined): string[] {
+  const notices: string[] = [];
+  const shared = j.alreadyShared;
+  if (shared.length) {
+    const list = shared.join(' and ').replace(/ and (?=.* and )/g, ', ');
+    const many = shared.length > 1;
+    notices.push(`${target?.description} is in our ${list} namespace${many ? 's' : ''}: nothing entered for ${many ? 'them' : 'it'}`);
+  }
+  for (const [type, file] of j.ownFiles) notices.push(`${file} is our own ${type} namespace: nothing entered for it`);
+  return notices;
 }

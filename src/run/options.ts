@@ -60,6 +60,8 @@ export interface RunOptions {
   hostname?: string;
   /** Command and arguments; default $SHELL, else the caller's login shell, else /bin/sh. */
   command?: string[];
+  /** When fd 0 is a terminal, the command gets a new one of its own, relayed (default true). */
+  pty?: boolean;
 }
 
 /** The checked, resolved form the plan is built from. */
@@ -95,6 +97,7 @@ export interface RunSpec {
   command: string[];
   /** No command given: $SHELL runs as a login shell (argv[0] "-sh"), as unshare's exec_shell. */
   defaultShell: boolean;
+  pty: boolean;
 }
 
 /** A signal by name (KILL, SIGKILL, kill) or number. */
@@ -284,6 +287,7 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
     hostname: o.hostname,
     command,
     defaultShell: !(o.command && o.command.length),
+    pty: o.pty !== false,
   };
 }
 
