@@ -1,0 +1,258 @@
+/**
+ * The engine fixtures do what they say: real Docker, podman (rootful and rootless), containerd,
+ * Kubernetes (containerd's CRI plugin, driven over gRPC) and LXC, started here in one private mount
+ * namespace (the "node"), each with its container running, its init alive and its on-disk state where
+ * the engine keeps it — checked against the engines' own CLIs and against /proc.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { startEngines, K3S_STATE, LXC_PATH, type Engines } from './fixtures/engines';
+import { alive } from './fixtures/engines/util';
+
+const TASKS = `${K3S_STATE}/io.containerd.runtime.v2.task`;
+
+function nsOf(pid: number, type: string): string {
+  return fs.readlinkSync(`/proc/${pid}/ns/${type}`);
+}
+
+/** The process's status line KEY, split on whitespace. */
+function status(pid: number, key: string): string[] {
+  const line = fs
+    .readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${key}:`));
+  return (line ?? '')
+    .slice(key.length + 1)
+    .trim()
+    .split(/\s+/);
+}
+
+/** An engine's init: alive, PID 1 of a PID namespace of its own. */
+function assertInit(pid: number, what: string): void {
+  assert.ok(pid > 0 && alive(pid), `${what}: init ${pid} not alive`);
+  assert.equal(status(pid, 'NSpid').at(-1), '1', `${what}: ${pid} is not PID 1 of its PID namespace`);
+  assert.notEqual(nsOf(pid, 'pid'), nsOf(process.pid, 'pid'), what);
+  assert.notEqual(nsOf(pid, 'mnt'), nsOf(process.pid, 'mnt'), what);
+}
+
+/** Network interfaces of the process's network namespace. */
+function interfaces(pid: number): string[] {
+  return fs
+    .readFileSync(`/proc/${pid}/net/dev`, 'utf8')
+    .split('\n')
+    .slice(2)
+    .map((l) => l.split(':')[0].trim())
+    .filter(Boolean);
+}
+
+function cgroupPaths(pid: number): Set<string> {
+  return new Set(
+    fs
+      .readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.slice(l.indexOf(':', l.indexOf(':') + 1) + 1)),
+  );
+}
+
+function json(path: string): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(path, 'utf8')) as Record<string, unknown>;
+}
+
+describe('engine fixtures (real Docker, podman, containerd, Kubernetes CRI, LXC)', function () {
+  let e: Engines;
+  const fileStart = Date.now();
+
+  before(async function () {
+    this.timeout(180000);
+    e = await startEngines();
+  });
+
+  after(async function () {
+    this.timeout(120000);
+    if (!e) return;
+    const node = e.node;
+    await e.stop();
+    assert.deepEqual(node.processes(), [], 'processes of the node left running');
+    assert.ok(!fs.existsSync(e.dir), `${e.dir} left behind`);
+    const t = e.timings;
+    console.log(
+      `      engines up in ${t.all} ms (node ${t.node}, containerd daemon ${t['containerd daemon']}, dockerd ${t['docker daemon']}; ` +
+        `to a running container: containerd ${t.containerd}, kubernetes ${t.kubernetes}, docker ${t.docker}, podman ${t.podman}, ` +
+        `podman rootless ${t['podman rootless']}, lxc ${t.lxc}); stopped in ${t.stop} ms; file ${Date.now() - fileStart} ms`,
+    );
+  });
+
+  it('docker: web-1 with compose labels, no network, on the node containerd; state in /var/lib/docker', async function () {
+    const { web } = e;
+    const [inspected] = JSON.parse(await e.docker.cli(['inspect', web.id])) as {
+      Name: string;
+      State: { Running: boolean; Pid: number };
+      Config: { Labels: Record<string, string> };
+      HostConfig: { NetworkMode: string };
+    }[];
+    assert.equal(inspected.Name, '/web-1');
+    assert.equal(inspected.State.Running, true);
+    assert.equal(inspected.State.Pid, web.pid);
+    assert.equal(inspected.HostConfig.NetworkMode, 'none');
+    assert.deepEqual(inspected.Config.Labels, web.labels);
+    assert.equal(web.labels['com.docker.compose.project'], 'shop');
+    assertInit(web.pid, 'web-1');
+    assert.deepEqual(interfaces(web.pid), ['lo']);
+    assert.ok(cgroupPaths(web.pid).has(`/docker/${web.id}`));
+    const config = json(e.node.path(`/var/lib/docker/containers/${web.id}/config.v2.json`)) as {
+      ID: string;
+      Name: string;
+      State: { Pid: number; Running: boolean };
+      Config: { Labels: Record<string, string> };
+    };
+    assert.deepEqual(
+      { ID: config.ID, Name: config.Name, Pid: config.State.Pid, Running: config.State.Running, Labels: config.Config.Labels },
+      { ID: web.id, Name: '/web-1', Pid: web.pid, Running: true, Labels: web.labels },
+    );
+    // dockerd runs it as a task of the node's containerd, namespace moby, and runc keeps its state under docker's exec root.
+    assert.equal(Number(fs.readFileSync(e.node.path(`${TASKS}/moby/${web.id}/init.pid`), 'utf8')), web.pid);
+    assert.equal(json(e.node.path(`/run/docker/runtime-runc/moby/${web.id}/state.json`)).init_process_pid, web.pid);
+  });
+
+  it('podman rootful: db with runc, the ulimits given, no network; state in /var/lib/containers/storage', async function () {
+    const { db } = e;
+    const [inspected] = JSON.parse(await e.podman.cli(['inspect', db.id])) as { Name: string; State: { Running: boolean; Pid: number }; OCIRuntime: string }[];
+    assert.deepEqual(
+      { name: inspected.Name, running: inspected.State.Running, pid: inspected.State.Pid, runtime: inspected.OCIRuntime },
+      { name: 'db', running: true, pid: db.pid, runtime: 'runc' },
+    );
+    assertInit(db.pid, 'db');
+    assert.deepEqual(interfaces(db.pid), ['lo']);
+    assert.match(fs.readFileSync(`/proc/${db.pid}/limits`, 'utf8'), /Max open files\s+20000\s+20000/);
+    assert.ok(cgroupPaths(db.pid).has(`/libpod_parent/libpod-${db.id}`));
+    const list = JSON.parse(fs.readFileSync(e.node.path('/var/lib/containers/storage/overlay-containers/containers.json'), 'utf8')) as {
+      id: string;
+      names: string[];
+    }[];
+    assert.deepEqual(
+      list.map((c) => [c.id, c.names]),
+      [[db.id, ['db']]],
+    );
+    assert.equal(json(e.node.path(`/run/runc/${db.id}/state.json`)).init_process_pid, db.pid);
+    assert.equal(db.user, 0);
+  });
+
+  it('podman rootless: cache of a user that exists only in the node, vfs storage in its home', async function () {
+    const { cache } = e;
+    const u = e.node.user;
+    // The user, its subordinate ids and its home are the node's only: the host's files are untouched.
+    assert.equal(spawnSync('getent', ['passwd', u.name]).status, 2, 'the test user must not exist on the host');
+    assert.ok(!fs.readFileSync('/etc/subuid', 'utf8').includes(`${u.name}:`));
+    assert.ok(!fs.existsSync(u.home));
+    assert.equal(e.node.runSync(['getent', 'passwd', u.name]).stdout.split(':')[2], String(u.uid));
+    assert.ok(e.node.runSync(['cat', '/etc/subuid']).stdout.includes(`${u.name}:${u.subStart}:65536`));
+
+    const [inspected] = JSON.parse(await e.rootlessPodman.cli(['inspect', cache.id])) as { Name: string; State: { Running: boolean; Pid: number } }[];
+    assert.deepEqual({ name: inspected.Name, running: inspected.State.Running, pid: inspected.State.Pid }, { name: 'cache', running: true, pid: cache.pid });
+    assertInit(cache.pid, 'cache');
+    assert.equal(cache.user, u.uid);
+    // Root in the container is the user on the host; the rest of its ids are the user's subordinate range.
+    assert.equal(status(cache.pid, 'Uid')[0], String(u.uid));
+    const uidMap = fs
+      .readFileSync(`/proc/${cache.pid}/uid_map`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).map(Number));
+    assert.deepEqual(uidMap, [
+      [0, u.uid, 1],
+      [1, u.subStart, 65536],
+    ]);
+    assert.deepEqual(interfaces(cache.pid), ['lo']);
+    const storage = `${u.home}/.local/share/containers/storage`;
+    const list = JSON.parse(fs.readFileSync(e.node.path(`${storage}/vfs-containers/containers.json`), 'utf8')) as { id: string; names: string[] }[];
+    assert.deepEqual(
+      list.map((c) => [c.id, c.names]),
+      [[cache.id, ['cache']]],
+    );
+    const stateFile = e.node.path(`/run/user/${u.uid}/runc/${cache.id}/state.json`);
+    assert.equal(json(stateFile).init_process_pid, cache.pid);
+    assert.equal(fs.statSync(stateFile).uid, u.uid);
+  });
+
+  it('containerd: orders and a nerdctl-named container in namespace shop, state under the k3s layout', async function () {
+    const tasks = await e.containerd.tasks('shop');
+    for (const c of [e.orders, e.frontend]) {
+      assert.deepEqual(tasks.get(c.id), { pid: c.pid, status: 'RUNNING' });
+      assertInit(c.pid, `shop/${c.id}`);
+      const dir = e.node.path(`${TASKS}/shop/${c.id}`);
+      assert.equal(Number(fs.readFileSync(`${dir}/init.pid`, 'utf8')), c.pid);
+      assert.deepEqual((json(`${dir}/config.json`) as { annotations?: Record<string, string> }).annotations ?? {}, c.labels);
+      assert.ok(cgroupPaths(c.pid).has(`/shop/${c.id}`));
+    }
+    assert.equal(e.frontend.labels['nerdctl/name'], 'frontend');
+    assert.match(e.frontend.id, /^[0-9a-f]{64}$/);
+    // The daemon's roots come from its command line only.
+    const argv = fs.readFileSync(`/proc/${e.containerd.pid}/cmdline`, 'utf8').split('\0');
+    assert.ok(argv.includes('--state') && argv.includes(K3S_STATE), argv.join(' '));
+  });
+
+  it("kubernetes: a host-network pod of two containers through containerd's CRI plugin", async function () {
+    const { pod } = e;
+    const tasks = await e.containerd.tasks('k8s.io');
+    assert.deepEqual(tasks.get(pod.sandboxId), { pid: pod.sandboxPid, status: 'RUNNING' });
+    assert.deepEqual(
+      pod.containers.map((c) => c.name),
+      ['nginx', 'sidecar'],
+    );
+    const podCgroup = `/kubepods/besteffort/pod${pod.spec.uid}`;
+    assert.ok(cgroupPaths(pod.sandboxPid).has(`${podCgroup}/${pod.sandboxId}`));
+    const sandboxAnn = (json(e.node.path(`${TASKS}/k8s.io/${pod.sandboxId}/config.json`)) as { annotations: Record<string, string> }).annotations;
+    assert.deepEqual(
+      [
+        sandboxAnn['io.kubernetes.cri.container-type'],
+        sandboxAnn['io.kubernetes.cri.sandbox-name'],
+        sandboxAnn['io.kubernetes.cri.sandbox-namespace'],
+        sandboxAnn['io.kubernetes.cri.sandbox-uid'],
+      ],
+      ['sandbox', pod.spec.name, 'default', pod.spec.uid],
+    );
+    for (const c of pod.containers) {
+      assert.deepEqual(tasks.get(c.id), { pid: c.pid, status: 'RUNNING' });
+      assertInit(c.pid, c.name);
+      const ann = (json(e.node.path(`${TASKS}/k8s.io/${c.id}/config.json`)) as { annotations: Record<string, string> }).annotations;
+      assert.deepEqual(
+        [
+          ann['io.kubernetes.cri.container-type'],
+          ann['io.kubernetes.cri.container-name'],
+          ann['io.kubernetes.cri.sandbox-id'],
+          ann['io.kubernetes.cri.sandbox-name'],
+        ],
+        ['container', c.name, pod.sandboxId, pod.spec.name],
+      );
+      assert.ok(cgroupPaths(c.pid).has(`${podCgroup}/${c.id}`));
+      // The pod's IPC namespace is the sandbox's; its network is the host's (hostNetwork); PID namespaces are per container.
+      assert.equal(nsOf(c.pid, 'ipc'), nsOf(pod.sandboxPid, 'ipc'));
+      assert.notEqual(nsOf(c.pid, 'ipc'), nsOf(process.pid, 'ipc'));
+      assert.equal(nsOf(c.pid, 'net'), nsOf(process.pid, 'net'));
+      assert.notEqual(nsOf(c.pid, 'pid'), nsOf(pod.sandboxPid, 'pid'));
+    }
+  });
+
+  it('lxc: a busybox system container, no network, under /var/lib/lxc, its monitor its parent', function () {
+    const { lxc } = e;
+    const info = (flag: string): string => e.node.runSync(['lxc-info', '-P', LXC_PATH, '-n', lxc.name, flag, '-H']).stdout.trim();
+    assert.deepEqual([info('-s'), info('-p')], ['RUNNING', String(lxc.pid)]);
+    assertInit(lxc.pid, lxc.name);
+    assert.deepEqual(interfaces(lxc.pid), ['lo']);
+    assert.ok(cgroupPaths(lxc.pid).has(`/lxc.payload.${lxc.name}`));
+    const config = fs.readFileSync(e.node.path(`${LXC_PATH}/${lxc.name}/config`), 'utf8');
+    assert.match(config, /^lxc\.net\.0\.type = empty$/m);
+    assert.match(config, new RegExp(`^lxc\\.uts\\.name = "?${lxc.name}"?$`, 'm'));
+    const ppid = Number(status(lxc.pid, 'PPid')[0]);
+    assert.equal(fs.readFileSync(`/proc/${ppid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim(), `[lxc monitor] ${LXC_PATH} ${lxc.name}`);
+  });
+
+  it('keeps the host as it was: no engine state outside the node', function () {
+    for (const path of ['/var/lib/docker', '/var/lib/containers/storage', '/run/k3s', '/etc/docker/key.json', `${LXC_PATH}/${e.lxc.name}`]) {
+      assert.ok(!fs.existsSync(path), `${path} on the host`);
+      assert.ok(fs.existsSync(e.node.path(path)), `${path} not in the node`);
+    }
+  });
+});
