@@ -2,13 +2,22 @@
  * The engine fixtures do what they say: real Docker, podman (rootful and rootless), containerd,
  * Kubernetes (containerd's CRI plugin, driven over gRPC) and LXC, started here in one private mount
  * namespace (the "node"), each with its container running, its init alive and its on-disk state where
- * the engine keeps it — checked against the engines' own CLIs and against /proc.
+ * the engine keeps it — checked against the engines' own CLIs and against /proc. Then
+ * discoverContainers() (src/containers) against them: run in the node (where the engines' state is),
+ * from the host (where only their processes and cgroups are), and as nobody.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
+import { discoverContainers, type Container } from '../src/containers';
 import { startEngines, K3S_STATE, LXC_PATH, type Engines } from './fixtures/engines';
-import { alive } from './fixtures/engines/util';
+import { alive, run } from './fixtures/engines/util';
+import { asNobody } from './helpers/nobody';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const DISCOVER = path.join('dist', 'test', 'helpers', 'discover.js');
 
 const TASKS = `${K3S_STATE}/io.containerd.runtime.v2.task`;
 
@@ -254,5 +263,143 @@ describe('engine fixtures (real Docker, podman, containerd, Kubernetes CRI, LXC)
       assert.ok(!fs.existsSync(path), `${path} on the host`);
       assert.ok(fs.existsSync(e.node.path(path)), `${path} not in the node`);
     }
+  });
+
+  describe('discoverContainers() against them', function () {
+    let inside: { containers: Container[]; denied: string[] };
+
+    /** discoverContainers() in the node, from dist, optionally as another user (argv prefix). */
+    function discoverInside(prefix: string[] = [], root = repoRoot): { containers: Container[]; denied: string[] } {
+      const r = e.node.runSync([...prefix, process.execPath, path.join(root, DISCOVER)]);
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as { containers: Container[]; denied: string[] };
+    }
+
+    function only(list: Container[], id: string): Container {
+      const found = list.filter((c) => c.id === id);
+      assert.equal(found.length, 1, `${id}: ${found.length} containers`);
+      return found[0];
+    }
+
+    const pick = (c: Container, keys: (keyof Container)[]): Partial<Container> =>
+      Object.fromEntries(keys.filter((k) => c[k] !== undefined).map((k) => [k, c[k]]));
+
+    before(function () {
+      inside = discoverInside();
+    });
+
+    it('names every container as its engine names it, with its running init', function () {
+      const keys: (keyof Container)[] = ['engine', 'name', 'pid', 'status', 'user', 'pod', 'sandbox'];
+      const expect: [string, Partial<Container>][] = [
+        [e.web.id, { engine: 'docker', name: 'web-1', pid: e.web.pid, status: 'running' }],
+        [e.db.id, { engine: 'podman', name: 'db', pid: e.db.pid, status: 'running' }],
+        [e.cache.id, { engine: 'podman', name: 'cache', pid: e.cache.pid, status: 'running', user: e.node.user.uid }],
+        [e.orders.id, { engine: 'containerd', name: `shop/${e.orders.id}`, pid: e.orders.pid, status: 'running' }],
+        [e.frontend.id, { engine: 'containerd', name: 'shop/frontend', pid: e.frontend.pid, status: 'running' }],
+        [e.lxc.name, { engine: 'lxc', name: e.lxc.name, pid: e.lxc.pid, status: 'running' }],
+      ];
+      for (const [id, want] of expect) assert.deepEqual(pick(only(inside.containers, id), keys), want, id);
+      assert.deepEqual(only(inside.containers, e.web.id).labels, e.web.labels);
+      assert.equal(only(inside.containers, e.frontend.id).labels['nerdctl/name'], 'frontend');
+      assert.deepEqual(inside.denied, []);
+    });
+
+    it('a pod: its sandbox is NAMESPACE/POD, its containers NAMESPACE/POD/CONTAINER, all in pod NAMESPACE/POD', function () {
+      const { pod } = e;
+      const podName = `default/${pod.spec.name}`;
+      const keys: (keyof Container)[] = ['engine', 'name', 'pid', 'status', 'pod', 'podUid', 'sandbox', 'sandboxId', 'namespace'];
+      const common = { engine: 'kubernetes', status: 'running', pod: podName, podUid: pod.spec.uid, sandboxId: pod.sandboxId, namespace: 'k8s.io' };
+      assert.deepEqual(pick(only(inside.containers, pod.sandboxId), keys), { ...common, name: podName, pid: pod.sandboxPid, sandbox: true });
+      for (const c of pod.containers) {
+        assert.deepEqual(pick(only(inside.containers, c.id), keys), { ...common, name: `${podName}/${c.name}`, pid: c.pid, sandbox: false });
+      }
+    });
+
+    it('one container per id, the most specific engine first, every engine that saw it listed', function () {
+      const seen = (id: string): string[] => [...(only(inside.containers, id).seenBy ?? [])].sort();
+      assert.deepEqual(seen(e.web.id), ['containerd', 'docker', 'runc']);
+      assert.deepEqual(seen(e.db.id), ['podman', 'runc']);
+      assert.deepEqual(seen(e.cache.id), ['podman', 'runc']);
+      assert.deepEqual(seen(e.orders.id), ['containerd', 'runc']);
+      assert.deepEqual(seen(e.pod.containers[0].id), ['containerd', 'kubernetes', 'runc']);
+      assert.deepEqual(seen(e.lxc.name), ['lxc']);
+      // The runc state adds what the engine's own record lacks: the init's start time, the bundle.
+      const web = only(inside.containers, e.web.id);
+      assert.equal(web.pidStart, Number(fs.readFileSync(`/proc/${e.web.pid}/stat`, 'utf8').split(') ')[1].split(' ')[19]));
+      assert.equal(web.bundle, `${K3S_STATE}/io.containerd.runtime.v2.task/moby/${e.web.id}`);
+    });
+
+    it('from the host, where the node keeps its state out of sight, cgroup paths still name the inits', function () {
+      const { containers } = discoverContainers(); // in this process: the host's mount namespace
+      const keys: (keyof Container)[] = ['engine', 'name', 'pid', 'podUid', 'seenBy'];
+      const cg = { seenBy: ['cgroup'] as Container['seenBy'] };
+      assert.deepEqual(pick(only(containers, e.web.id), keys), { engine: 'docker', name: e.web.id, pid: e.web.pid, ...cg });
+      assert.deepEqual(pick(only(containers, e.db.id), keys), { engine: 'podman', name: e.db.id, pid: e.db.pid, ...cg });
+      assert.deepEqual(pick(only(containers, e.lxc.name), keys), { engine: 'lxc', name: e.lxc.name, pid: e.lxc.pid, ...cg });
+      for (const c of [...e.pod.containers, { id: e.pod.sandboxId, pid: e.pod.sandboxPid }]) {
+        assert.deepEqual(pick(only(containers, c.id), keys), { engine: 'kubernetes', name: c.id, pid: c.pid, podUid: e.pod.spec.uid, ...cg });
+      }
+    });
+
+    it('containers that do not run: their state says so, with no pid', async function () {
+      const tag = randomBytes(3).toString('hex');
+      const created = (await e.docker.cli(['create', '--network', 'none', '--name', `job-${tag}`, e.image.ref])).trim();
+      const batch = `batch-${tag}`;
+      try {
+        await e.containerd.ctr('shop', ['run', '-d', e.image.ref, batch]);
+        const pid = (await e.containerd.tasks('shop')).get(batch)?.pid ?? 0;
+        await e.containerd.ctr('shop', ['task', 'kill', '-s', 'SIGKILL', batch]);
+        for (let i = 0; i < 500 && alive(pid); i++) await new Promise((r) => setTimeout(r, 10));
+        const now = discoverInside().containers;
+        assert.deepEqual(pick(only(now, created), ['engine', 'name', 'pid', 'status']), { engine: 'docker', name: `job-${tag}`, status: 'created' });
+        assert.deepEqual(pick(only(now, batch), ['engine', 'name', 'pid', 'status']), { engine: 'containerd', name: `shop/${batch}`, status: 'stopped' });
+      } finally {
+        await e.docker.cli(['rm', '--force', created]);
+        await e.containerd.ctr('shop', ['task', 'delete', batch]).catch(() => undefined);
+        await e.containerd.ctr('shop', ['container', 'delete', batch]).catch(() => undefined);
+      }
+    });
+
+    it('as nobody: what it cannot read is denied, and it names nothing', function () {
+      const nobody = asNobody();
+      try {
+        const r = discoverInside(nobody.prefix, nobody.root);
+        for (const dir of ['/var/lib/docker', '/var/lib/containers', `${K3S_STATE}/io.containerd.runtime.v2.task`, `${LXC_PATH}/${e.lxc.name}`, '/run/runc']) {
+          assert.ok(r.denied.includes(dir), `${dir} not in denied: ${r.denied.join(', ')}`);
+        }
+        // The rootless user's home is not nobody's to enter: not knowing what it holds is not a denial.
+        assert.ok(!r.denied.some((d) => d.startsWith('/home/')), r.denied.join(', '));
+        const ours = new Set([e.web.id, e.db.id, e.cache.id, e.orders.id, e.frontend.id, e.lxc.name, e.pod.sandboxId, ...e.pod.containers.map((c) => c.id)]);
+        assert.deepEqual(
+          r.containers.filter((c) => ours.has(c.id)),
+          [],
+        );
+      } finally {
+        nobody.cleanup();
+      }
+    });
+
+    it("a user's own state cannot make it name someone else's process", async function () {
+      // The rootless user points its containers-storage at files it wrote: a container whose pidfile
+      // names web-1's init (root's). Discovery lists the user's container, but not with that pid.
+      const u = e.node.user;
+      const forged = 'f'.repeat(64);
+      const script = [
+        'set -e',
+        'mkdir -p ~/.config/containers ~/forged/graph/vfs-containers ~/forged/run/vfs-containers/' + forged + '/userdata',
+        `printf '[storage]\\ndriver = "vfs"\\ngraphroot = "%s/forged/graph"\\nrunroot = "%s/forged/run"\\n' "$HOME" "$HOME" > ~/.config/containers/storage.conf`,
+        `printf '[{"id":"${forged}","names":["forged"]}]' > ~/forged/graph/vfs-containers/containers.json`,
+        `echo ${e.web.pid} > ~/forged/run/vfs-containers/${forged}/userdata/pidfile`,
+      ].join('\n');
+      const undo = 'rm -rf ~/forged ~/.config/containers/storage.conf';
+      try {
+        const w = await run([...e.node.userPrefix, 'sh', '-c', script]);
+        assert.equal(w.status, 0, w.stderr);
+        const c = only(discoverInside().containers, forged);
+        assert.deepEqual(pick(c, ['engine', 'name', 'user', 'pid']), { engine: 'podman', name: 'forged', user: u.uid });
+      } finally {
+        await run([...e.node.userPrefix, 'sh', '-c', undo]);
+      }
+    });
   });
 });

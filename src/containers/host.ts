@@ -1,0 +1,224 @@
+/**
+ * What the engines of one discovery share, each read once and only when an engine asks:
+ *
+ * - the password database (rootless engines keep their state under each user's home) and the
+ *   subordinate id ranges (to tell whether a process may belong to a user's container);
+ * - the processes that head a mount namespace other than ours — every container's init does — and
+ *   their parents, which are the engines' monitors: containerd's shim (its working directory is the
+ *   task's bundle, under containerd's --state), conmon (its argv names podman's and CRI-O's roots),
+ *   LXC's monitor ("[lxc monitor] LXCPATH NAME"), systemd-nspawn. These say where the engines that run
+ *   containers right now keep their state, whatever their configuration says;
+ * - the cgroup hierarchies mounted here.
+ *
+ * A process walk is the one cost here that grows with the host; a caller that has just scanned the
+ * processes (tsns ls) passes them in DiscoveryOptions.processes instead.
+ */
+import { readlinkSync, readdirSync, statSync } from 'node:fs';
+import { readMountinfo } from '../pin/mountinfo';
+import { procStat, type ProcStat } from '../scan/stat';
+import { parseNsLink } from '../scan/sources/nsfs';
+import { readSystemFile } from './read';
+
+export interface DiscoveryOptions {
+  /** Processes already scanned (tsns ls's model): pid, parent if known, mount namespace inode. */
+  processes?: Iterable<{ pid: number; ppid?: number; ns: { mnt?: number } }>;
+}
+
+export interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+/** A process heading a mount namespace other than ours (a container's init, or an engine's helper). */
+export interface Head {
+  pid: number;
+  ppid: number;
+  mnt: number;
+}
+
+/** A head's parent: an engine's monitor, usually. */
+export interface Monitor {
+  pid: number;
+  /** /proc/PID/comm */
+  comm: string;
+  argv: string[];
+  /** Owner of /proc/PID (the monitor's user). */
+  uid: number;
+  /** Heads it is the parent of. */
+  children: number[];
+}
+
+export class HostFacts {
+  private passwd?: PasswdEntry[];
+  private subids?: Map<string, [number, number][]>;
+  private headList?: Head[];
+  private monitorList?: Monitor[];
+  private cgroupMounts?: { mountPoint: string; controllers: string }[];
+  private readonly stats = new Map<number, ProcStat | null>();
+  private readonly memos = new Map<string, unknown>();
+  private ownRoot?: string;
+
+  constructor(private readonly options: DiscoveryOptions = {}) {}
+
+  /** Read once per discovery: `fn`'s result under `key` (engines share e.g. containerd's task list). */
+  memo<T>(key: string, fn: () => T): T {
+    if (!this.memos.has(key)) this.memos.set(key, fn());
+    return this.memos.get(key) as T;
+  }
+
+  /** The password database: every entry with a usable home. */
+  users(): PasswdEntry[] {
+    if (this.passwd) return this.passwd;
+    const out: PasswdEntry[] = [];
+    for (const line of (readSystemFile('/etc/passwd') ?? '').split('\n')) {
+      if (!line || line.startsWith('#')) continue;
+      const f = line.split(':');
+      const uid = Number(f[2]);
+      const gid = Number(f[3]);
+      const home = f[5] ?? '';
+      if (f.length < 7 || !Number.isInteger(uid) || !home.startsWith('/') || home === '/' || home === '/nonexistent') continue;
+      if (out.some((u) => u.uid === uid)) continue; // the first entry for a uid wins, as getpwuid returns it
+      out.push({ name: f[0], uid, gid, home });
+    }
+    return (this.passwd = out);
+  }
+
+  user(uid: number): PasswdEntry | undefined {
+    return this.users().find((u) => u.uid === uid);
+  }
+
+  /** Whether host uid `id` is `uid` itself or one of its subordinate uids (/etc/subuid, by name or uid). */
+  mayBelongTo(id: number, uid: number): boolean {
+    if (id === uid) return true;
+    if (!this.subids) {
+      this.subids = new Map();
+      for (const line of (readSystemFile('/etc/subuid') ?? '').split('\n')) {
+        const [owner, start, count] = line.trim().split(':');
+        if (!owner || !Number.isInteger(Number(start)) || !Number.isInteger(Number(count))) continue;
+        const list = this.subids.get(owner) ?? [];
+        list.push([Number(start), Number(count)]);
+        this.subids.set(owner, list);
+      }
+    }
+    const name = this.user(uid)?.name;
+    const ranges = [...(this.subids.get(String(uid)) ?? []), ...(name ? (this.subids.get(name) ?? []) : [])];
+    return ranges.some(([start, count]) => id >= start && id < start + count);
+  }
+
+  /** /proc/PID/stat's few fields, read once per discovery (undefined once the process is gone). */
+  stat(pid: number): ProcStat | undefined {
+    let s = this.stats.get(pid);
+    if (s === undefined) {
+      s = procStat(pid) ?? null;
+      this.stats.set(pid, s);
+    }
+    return s ?? undefined;
+  }
+
+  /** Owner of /proc/PID: the process's effective uid (root for a non-dumpable one). */
+  ownerOf(pid: number): number | undefined {
+    try {
+      return statSync(`/proc/${pid}`).uid;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether the process sees the same root directory as we do, so that the paths it uses are ours. */
+  sharesRoot(pid: number): boolean {
+    try {
+      this.ownRoot ??= `${statSync('/').dev}:${statSync('/').ino}`;
+      const st = statSync(`/proc/${pid}/root`);
+      return `${st.dev}:${st.ino}` === this.ownRoot;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Processes heading a mount namespace other than ours: lowest PID of each such namespace, kept when
+   *  its parent is outside that namespace. */
+  heads(): Head[] {
+    if (this.headList) return this.headList;
+    const own = mntOf('self');
+    const mntByPid = new Map<number, number>();
+    const ppidByPid = new Map<number, number>();
+    if (this.options.processes) {
+      for (const p of this.options.processes) {
+        if (p.ns.mnt !== undefined) mntByPid.set(p.pid, p.ns.mnt);
+        if (p.ppid !== undefined) ppidByPid.set(p.pid, p.ppid);
+      }
+    } else {
+      for (const name of readdirSync('/proc')) {
+        const pid = Number(name);
+        if (!Number.isInteger(pid) || pid <= 0) continue;
+        const mnt = mntOf(pid);
+        if (mnt !== undefined) mntByPid.set(pid, mnt);
+      }
+    }
+    const lowest = new Map<number, number>();
+    for (const [pid, mnt] of mntByPid) {
+      if (mnt === own) continue;
+      const seen = lowest.get(mnt);
+      if (seen === undefined || pid < seen) lowest.set(mnt, pid);
+    }
+    const out: Head[] = [];
+    for (const [mnt, pid] of lowest) {
+      const ppid = ppidByPid.get(pid) ?? this.stat(pid)?.ppid;
+      if (ppid === undefined) continue;
+      const parentMnt = mntByPid.get(ppid) ?? mntOf(ppid);
+      if (parentMnt !== mnt) out.push({ pid, ppid, mnt });
+    }
+    return (this.headList = out.sort((a, b) => a.pid - b.pid));
+  }
+
+  /** The heads' parents (PID 1 and kernel threads aside), with their command lines. */
+  monitors(): Monitor[] {
+    if (this.monitorList) return this.monitorList;
+    const byPid = new Map<number, Monitor>();
+    for (const head of this.heads()) {
+      if (head.ppid <= 1) continue;
+      let m = byPid.get(head.ppid);
+      if (!m) {
+        const argv = (readSystemFile(`/proc/${head.ppid}/cmdline`) ?? '').split('\0');
+        if (argv.at(-1) === '') argv.pop();
+        const comm = (readSystemFile(`/proc/${head.ppid}/comm`) ?? '').trim();
+        const uid = this.ownerOf(head.ppid);
+        if (!argv.length || uid === undefined) continue;
+        m = { pid: head.ppid, comm, argv, uid, children: [] };
+        byPid.set(head.ppid, m);
+      }
+      m.children.push(head.pid);
+    }
+    return (this.monitorList = [...byPid.values()]);
+  }
+
+  /** Mount points of the cgroup hierarchies (v1 controllers and v2), with their controllers. */
+  cgroupRoots(): { mountPoint: string; controllers: string }[] {
+    if (this.cgroupMounts) return this.cgroupMounts;
+    const out: { mountPoint: string; controllers: string }[] = [];
+    try {
+      for (const m of readMountinfo()) {
+        if (m.fsType === 'cgroup2') out.push({ mountPoint: m.mountPoint, controllers: '' });
+        else if (m.fsType === 'cgroup') out.push({ mountPoint: m.mountPoint, controllers: m.superOptions });
+      }
+    } catch {
+      /* no mount table: no cgroups to read */
+    }
+    return (this.cgroupMounts = out);
+  }
+}
+
+function mntOf(pid: number | 'self'): number | undefined {
+  try {
+    return parseNsLink(readlinkSync(`/proc/${pid}/ns/mnt`))?.id;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The context's host facts, made on first use. */
+export function hostOf(ctx: { host?: HostFacts }): HostFacts {
+  return (ctx.host ??= new HostFacts());
+}
