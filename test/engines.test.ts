@@ -12,6 +12,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { discoverContainers, type Container } from '../src/containers';
+import { readStateFileEnds } from '../src/containers/read';
+import { parseRuncState } from '../src/containers/runc';
 import { startEngines, K3S_STATE, LXC_PATH, type Engines } from './fixtures/engines';
 import { alive, run } from './fixtures/engines/util';
 import { asNobody } from './helpers/nobody';
@@ -327,6 +329,24 @@ describe('engine fixtures (real Docker, podman, containerd, Kubernetes CRI, LXC)
       const web = only(inside.containers, e.web.id);
       assert.equal(web.pidStart, Number(fs.readFileSync(`/proc/${e.web.pid}/stat`, 'utf8').split(') ')[1].split(' ')[19]));
       assert.equal(web.bundle, `${K3S_STATE}/io.containerd.runtime.v2.task/moby/${e.web.id}`);
+    });
+
+    it("runc's state read from its two ends gives what parsing it whole gives", function () {
+      const ctx = { denied: [] as string[] };
+      const files: string[] = [];
+      for (const root of ['/run/runc', '/run/docker/runtime-runc/moby', '/run/containerd/runc/shop', '/run/containerd/runc/k8s.io', `/run/user/${e.node.user.uid}/runc`]) {
+        for (const id of fs.readdirSync(e.node.path(root))) files.push(e.node.path(`${root}/${id}/state.json`));
+      }
+      assert.ok(files.length >= 8, files.join(' '));
+      // Most are too big to be read whole (docker's, podman's, CRI's carry a seccomp profile).
+      assert.ok(files.filter((f) => fs.statSync(f).size > 8192).length >= 5);
+      for (const file of files) {
+        const whole = JSON.parse(fs.readFileSync(file, 'utf8')) as { id: string; init_process_pid: number; init_process_start: number; config: { labels: string[]; rootfs: string } };
+        const ends = readStateFileEnds(file, ctx, 4096);
+        assert.ok(ends, file);
+        const fast = parseRuncState(ends.head, ends.tail, () => assert.fail(`${file}: read whole`));
+        assert.deepEqual(fast, { id: whole.id, pid: whole.init_process_pid, start: whole.init_process_start, labels: whole.config.labels, rootfs: whole.config.rootfs }, file);
+      }
     });
 
     it('from the host, where the node keeps its state out of sight, cgroup paths still name the inits', function () {

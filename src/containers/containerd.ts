@@ -40,12 +40,13 @@ export function containerdStateDirs(ctx: DiscoveryContext): { dir: string; user?
       if (dir && isAbsolute(dir) && !dirs.has(dir)) dirs.set(dir, user);
     };
     for (const m of host.monitors()) {
-      if (!m.comm.startsWith('containerd-shim') || !host.sharesRoot(m.pid)) continue;
+      if (!m.comm.startsWith('containerd-shim')) continue;
       try {
-        // STATE/io.containerd.runtime.v2.task/NAMESPACE/ID
+        // STATE/io.containerd.runtime.v2.task/NAMESPACE/ID; one shim per state directory is asked
+        // whether its paths are ours.
         const cwd = readlinkSync(`/proc/${m.pid}/cwd`);
         const i = cwd.lastIndexOf(`/${TASKS}/`);
-        if (i > 0) add(cwd.slice(0, i), m.uid === 0 ? undefined : m.uid);
+        if (i > 0 && !dirs.has(cwd.slice(0, i)) && host.sharesRoot(m.pid)) add(cwd.slice(0, i), m.uid === 0 ? undefined : m.uid);
       } catch {
         /* gone, or not ours to read */
       }

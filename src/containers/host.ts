@@ -50,6 +50,9 @@ export interface Monitor {
   children: number[];
 }
 
+/** comm of the monitors that say where their engine keeps state (besides containerd-shim*). */
+const MONITORS = new Set(['conmon', 'lxc-start', 'systemd-nspawn']);
+
 export class HostFacts {
   private passwd?: PasswdEntry[];
   private subids?: Map<string, [number, number][]>;
@@ -129,7 +132,10 @@ export class HostFacts {
   /** Whether the process sees the same root directory as we do, so that the paths it uses are ours. */
   sharesRoot(pid: number): boolean {
     try {
-      this.ownRoot ??= `${statSync('/').dev}:${statSync('/').ino}`;
+      if (this.ownRoot === undefined) {
+        const own = statSync('/');
+        this.ownRoot = `${own.dev}:${own.ino}`;
+      }
       const st = statSync(`/proc/${pid}/root`);
       return `${st.dev}:${st.ino}` === this.ownRoot;
     } catch {
@@ -173,25 +179,29 @@ export class HostFacts {
     return (this.headList = out.sort((a, b) => a.pid - b.pid));
   }
 
-  /** The heads' parents (PID 1 and kernel threads aside), with their command lines. */
+  /** The heads' parents that are engine monitors (containerd's shims, conmon, LXC's monitor,
+   *  systemd-nspawn), with their command lines (a shim's says nothing its working directory does not). */
   monitors(): Monitor[] {
     if (this.monitorList) return this.monitorList;
-    const byPid = new Map<number, Monitor>();
+    const byPid = new Map<number, Monitor | null>();
     for (const head of this.heads()) {
       if (head.ppid <= 1) continue;
       let m = byPid.get(head.ppid);
-      if (!m) {
-        const argv = (readSystemFile(`/proc/${head.ppid}/cmdline`) ?? '').split('\0');
-        if (argv.at(-1) === '') argv.pop();
+      if (m === undefined) {
+        m = null;
         const comm = (readSystemFile(`/proc/${head.ppid}/comm`) ?? '').trim();
-        const uid = this.ownerOf(head.ppid);
-        if (!argv.length || uid === undefined) continue;
-        m = { pid: head.ppid, comm, argv, uid, children: [] };
+        const shim = comm.startsWith('containerd-shim');
+        if (shim || MONITORS.has(comm)) {
+          const argv = shim ? [] : (readSystemFile(`/proc/${head.ppid}/cmdline`) ?? '').split('\0');
+          if (argv.at(-1) === '') argv.pop();
+          const uid = this.ownerOf(head.ppid);
+          if (uid !== undefined) m = { pid: head.ppid, comm, argv, uid, children: [] };
+        }
         byPid.set(head.ppid, m);
       }
-      m.children.push(head.pid);
+      m?.children.push(head.pid);
     }
-    return (this.monitorList = [...byPid.values()]);
+    return (this.monitorList = [...byPid.values()].filter((m): m is Monitor => m !== null));
   }
 
   /** Mount points of the cgroup hierarchies (v1 controllers and v2), with their controllers. */

@@ -4,7 +4,7 @@
  * never waiting on a FIFO, and, where an owner is expected, only if that user owns it. State that
  * exists but cannot be read (EACCES) is recorded in the discovery's `denied` list.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, type Dirent } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, type Dirent } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DiscoveryContext } from './types';
 
@@ -53,6 +53,36 @@ export function readStateFile(path: string, ctx: DiscoveryContext, opts: ReadOpt
     if (!st.isFile() || st.size > MAX_STATE_BYTES) return undefined;
     if (opts.owner !== undefined && st.uid !== opts.owner) return undefined;
     return readFileSync(fd, 'utf8');
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The first and last `bytes` bytes of a state file (the whole text as `head` when it is no bigger than
+ * twice that), under the same rules as readStateFile: for large files whose few useful fields sit at
+ * their two ends.
+ */
+export function readStateFileEnds(path: string, ctx: DiscoveryContext, bytes: number, opts: ReadOptions = {}): { head: string; tail?: string } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW | constants.O_NOCTTY);
+  } catch (err) {
+    if (errnoOf(err) === 'EACCES' && !opts.quiet) noteDenied(ctx, path, opts.root ?? path);
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_STATE_BYTES) return undefined;
+    if (opts.owner !== undefined && st.uid !== opts.owner) return undefined;
+    if (st.size <= 2 * bytes) return { head: readFileSync(fd, 'utf8') };
+    const buf = Buffer.allocUnsafe(bytes);
+    const n = readSync(fd, buf, 0, bytes, 0);
+    const head = buf.toString('utf8', 0, n);
+    const m = readSync(fd, buf, 0, bytes, st.size - bytes);
+    return { head, tail: buf.toString('utf8', 0, m) };
   } catch {
     return undefined;
   } finally {

@@ -6,13 +6,22 @@
  * runc leaves a state here too; discovery merges them into the more specific engine's container.
  */
 import { basename, join } from 'node:path';
-import { listDir, readJsonFile, subdirs, type ReadOptions } from './read';
+import { listDir, readJsonFile, readStateFile, readStateFileEnds, subdirs, type ReadOptions } from './read';
 import type { Container, DiscoveryContext, Engine } from './types';
 import { readSystemFile } from './read';
 import { unescapeMountPath } from '../scan/mountinfo';
 
-/** Directories under /run that never hold runtime state and can be large. */
-const SKIP = new Set(['systemd', 'udev', 'netns', 'lock', 'log', 'shm', 'mount', 'initramfs', 'sendsigs.omit.d', 'user']);
+/** Directories that never hold runtime state and can be large: relative to the walk's start (/run or
+ *  /run/user/UID), and by name anywhere (engines' fifo, socket and storage directories, one entry per
+ *  container, which the walk would otherwise enter one by one). */
+const SKIP_PATHS = new Set(['systemd', 'udev', 'netns', 'lock', 'log', 'shm', 'mount', 'initramfs', 'sendsigs.omit.d', 'user', 'containers', 'libpod', 'crio', 'lxc']);
+const SKIP_NAMES = new Set(['fifo', 's', 'exits', 'plugins', 'libnetwork', 'netns', 'swarm', 'shm']);
+const skipped = (rel: string, name: string): boolean =>
+  SKIP_PATHS.has(rel) ||
+  SKIP_NAMES.has(name) ||
+  rel === 'docker/containerd' || // dockerd's fifo directories, one per container
+  name.startsWith('io.containerd.') || // containerd's own state (bundles, CRI), read by the containerd engine
+  /-(containers|layers|images|locks)$/.test(name); // containers/storage's run root
 /** ROOT/ID is at most 4 levels below the walk's start (/run/containerd/runc/k8s.io/ID,
  *  /run/user/UID/docker/runtime-runc/moby/ID counted from /run/user/UID). */
 const MAX_DEPTH = 4;
@@ -23,6 +32,8 @@ const ROOT_NAMES = new Set(['runc', 'crun', 'youki', 'runtime-runc', 'runtime-cr
 export interface StateDir {
   dir: string;
   file: 'state.json' | 'status';
+  /** runc's exec.fifo is there: created, its process not started yet. */
+  created?: boolean;
   /** Under a user's runtime directory: that user, who must own the state. */
   user?: number;
 }
@@ -43,7 +54,7 @@ function fuseMounts(): Set<string> {
 export function findStateDirs(ctx: DiscoveryContext): StateDir[] {
   const found: StateDir[] = [];
   const seen = fuseMounts();
-  const walk = (dir: string, depth: number, user: number | undefined): void => {
+  const walk = (dir: string, rel: string, depth: number, user: number | undefined): void => {
     if (seen.has(dir)) return;
     seen.add(dir);
     const opts: ReadOptions = { root: dir, quiet: !ROOT_NAMES.has(basename(dir)) };
@@ -54,17 +65,17 @@ export function findStateDirs(ctx: DiscoveryContext): StateDir[] {
       if (e.isFile() && (e.name === 'state.json' || e.name === 'status')) {
         // crun's status sits next to a config.json; a bare "status" elsewhere is not state.
         if (e.name === 'status' && !entries.some((x) => x.name === 'config.json')) continue;
-        if (depth > 1) found.push({ dir, file: e.name, user });
+        if (depth > 1) found.push({ dir, file: e.name, user, created: entries.some((x) => x.name === 'exec.fifo') || undefined });
         return;
       }
-      if (e.isDirectory() && depth < MAX_DEPTH && !(depth === 0 && dir === '/run' && SKIP.has(e.name))) (next ??= []).push(e.name);
+      if (e.isDirectory() && depth < MAX_DEPTH && !skipped(rel ? `${rel}/${e.name}` : e.name, e.name)) (next ??= []).push(e.name);
     }
-    if (next) for (const name of next) walk(join(dir, name), depth + 1, user);
+    if (next) for (const name of next) walk(join(dir, name), rel ? `${rel}/${name}` : name, depth + 1, user);
   };
-  walk('/run', 0, undefined);
+  walk('/run', '', 0, undefined);
   for (const uid of subdirs('/run/user', ctx, { quiet: true })) {
     const n = Number(uid);
-    if (Number.isInteger(n) && n >= 0) walk(join('/run/user', uid), 0, n === 0 ? undefined : n);
+    if (Number.isInteger(n) && n >= 0) walk(join('/run/user', uid), '', 0, n === 0 ? undefined : n);
   }
   return found;
 }
@@ -88,33 +99,88 @@ function stringsOf(obj: unknown): Record<string, string> {
   return out;
 }
 
+/** The JSON array that follows the first `"KEY":[` in `text` (a key: inside a JSON string every quote
+ *  is escaped, so the pattern cannot start there), or undefined. */
+function arrayAfter(text: string, key: string): unknown[] | undefined {
+  const at = text.indexOf(`"${key}":[`);
+  if (at < 0) return undefined;
+  const open = at + key.length + 3;
+  let inString = false;
+  for (let i = open + 1; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x5d) {
+      try {
+        return JSON.parse(text.slice(open, i + 1)) as unknown[];
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * runc's state.json, the few fields discovery needs. The file is large (30 KB: the whole libcontainer
+ * config, seccomp profile included) and there is one per container, so it is not read and parsed whole:
+ * the fields are where runc's encoder puts them — `{"id":…,"init_process_pid":…,"init_process_start":…`
+ * and the config's rootfs at its start, the config's labels (OCI annotations and bundle=) near its end.
+ * `head` is the file's start (or all of it), `tail` its end. Another shape is parsed whole.
+ */
+export function parseRuncState(
+  head: string,
+  tail: string | undefined,
+  whole: () => string | undefined,
+): { id: string; pid: number; start?: number; labels: unknown; rootfs?: string } | undefined {
+  const m = /^\{"id":("(?:[^"\\]|\\.)*"),"init_process_pid":(\d+),"init_process_start":(\d+)[,}]/.exec(head);
+  const labels = m && arrayAfter(tail ?? head, 'labels');
+  if (m && labels) {
+    const rootfs = /"rootfs":("(?:[^"\\]|\\.)*")/.exec(head)?.[1];
+    try {
+      return { id: JSON.parse(m[1]) as string, pid: Number(m[2]), start: Number(m[3]), labels, rootfs: rootfs ? (JSON.parse(rootfs) as string) : undefined };
+    } catch {
+      /* fall through to the full parse */
+    }
+  }
+  const text = tail === undefined ? head : whole();
+  let s: { id?: unknown; init_process_pid?: unknown; init_process_start?: unknown; config?: { labels?: unknown; rootfs?: unknown } };
+  try {
+    s = JSON.parse(text ?? '') as typeof s;
+  } catch {
+    return undefined; // being written right now
+  }
+  if (typeof s.id !== 'string') return undefined;
+  return {
+    id: s.id,
+    pid: Number(s.init_process_pid),
+    start: s.init_process_start === undefined ? undefined : Number(s.init_process_start),
+    labels: s.config?.labels,
+    rootfs: typeof s.config?.rootfs === 'string' ? s.config.rootfs : undefined,
+  };
+}
+
 /** One state directory -> a container (alive or not: discovery checks the pid). */
 export function readState(sd: StateDir, ctx: DiscoveryContext): Container | undefined {
   const opts: ReadOptions = { owner: sd.user, root: sd.dir };
-  const s = readJsonFile<Record<string, unknown>>(join(sd.dir, sd.file), ctx, opts);
-  if (!s) return undefined;
   const id = basename(sd.dir);
   let c: Container;
   if (sd.file === 'state.json') {
-    if (typeof s.id === 'string' && s.id !== id) return undefined;
-    const config = (s.config ?? {}) as { labels?: unknown; rootfs?: unknown };
-    const labels = labelsOf(config.labels);
+    const path = join(sd.dir, sd.file);
+    const ends = readStateFileEnds(path, ctx, 4096, opts);
+    const s = ends && parseRuncState(ends.head, ends.tail, () => readStateFile(path, ctx, opts));
+    if (!s || s.id !== id) return undefined;
+    const labels = labelsOf(s.labels);
     const bundle = labels.bundle;
     delete labels.bundle;
-    c = {
-      engine: 'runc',
-      id,
-      name: id,
-      pid: Number(s.init_process_pid),
-      pidStart: s.init_process_start === undefined ? undefined : Number(s.init_process_start),
-      labels,
-      stateDir: sd.dir,
-      bundle,
-      rootfs: typeof config.rootfs === 'string' ? config.rootfs : undefined,
-    };
+    c = { engine: 'runc', id, name: id, pid: s.pid, pidStart: s.start, labels, stateDir: sd.dir, bundle, rootfs: s.rootfs };
     // runc leaves exec.fifo in the state directory until the container's process is started.
-    if (listDir(sd.dir, ctx, opts)?.some((e) => e.name === 'exec.fifo')) c.status = 'created';
+    if (sd.created) c.status = 'created';
   } else {
+    const s = readJsonFile<Record<string, unknown>>(join(sd.dir, sd.file), ctx, opts);
+    if (!s) return undefined;
     const config = readJsonFile<{ annotations?: unknown }>(join(sd.dir, 'config.json'), ctx, opts);
     const bundle = typeof s.bundle === 'string' ? s.bundle : undefined;
     let rootfs = typeof s.rootfs === 'string' ? s.rootfs : undefined;
@@ -133,7 +199,9 @@ export function readState(sd: StateDir, ctx: DiscoveryContext): Container | unde
     };
   }
   if (!Number.isInteger(c.pid) || (c.pid as number) <= 0) delete c.pid;
-  if (c.pidStart !== undefined && !Number.isFinite(c.pidStart)) delete c.pidStart;
+  if (c.pidStart === undefined || !Number.isFinite(c.pidStart)) delete c.pidStart;
+  if (c.bundle === undefined) delete c.bundle;
+  if (c.rootfs === undefined) delete c.rootfs;
   if (sd.user !== undefined) c.user = sd.user;
   return c;
 }
