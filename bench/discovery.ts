@@ -159,7 +159,9 @@ async function main(): Promise<void> {
     const cold = Array.from({ length: 7 }, () => inNode('cold'));
     const c = (k: string): number => median(cold.map((x) => x[k]));
     console.log(`processes ${cold[0].processes}, containers found ${cold[0].containers}`);
-    console.log(`first scan() ${fmt(c('scanMs'))}; first discoverContainers(scan's processes) ${fmt(c('discoveryMs'))} = ${((100 * c('discoveryMs')) / c('scanMs')).toFixed(0)}% of it`);
+    console.log(
+      `first scan() ${fmt(c('scanMs'))}; first discoverContainers(scan's processes) ${fmt(c('discoveryMs'))} = ${((100 * c('discoveryMs')) / c('scanMs')).toFixed(0)}% of it`,
+    );
     console.log(`today's CONTAINER source (src/scan/containers.ts), first call: ${fmt(c('oldMs'))}`);
     const warm = inNode('warm');
     console.log(`warm: scan() ${fmt(warm.scan)}; discoverContainers() alone ${fmt(warm.alone)}, with the scan's processes ${fmt(warm.given)}`);
@@ -175,9 +177,13 @@ async function main(): Promise<void> {
     };
     const plain = tsns(['ls']);
     const withContainer = tsns(['ls', '-o', '+CONTAINER']);
-    console.log(`tsns ls ${fmt(plain)}; tsns ls -o +CONTAINER (today's source) ${fmt(withContainer)} (+${((100 * (withContainer - plain)) / plain).toFixed(0)}%)`);
+    console.log(
+      `tsns ls ${fmt(plain)}; tsns ls -o +CONTAINER (today's source) ${fmt(withContainer)} (+${((100 * (withContainer - plain)) / plain).toFixed(0)}%)`,
+    );
     const g = inNode('glob');
-    console.log(`fast-glob load ${fmt(g.loadMs)}; /run walk: readdir ${fmt(g.runWalkReaddir)}, fast-glob ${fmt(g.runWalkGlob)}; docker containers/: readdir ${fmt(g.dockerReaddir)}, fast-glob ${fmt(g.dockerGlob)}`);
+    console.log(
+      `fast-glob load ${fmt(g.loadMs)}; /run walk: readdir ${fmt(g.runWalkReaddir)}, fast-glob ${fmt(g.runWalkGlob)}; docker containers/: readdir ${fmt(g.dockerReaddir)}, fast-glob ${fmt(g.dockerGlob)}`,
+    );
     if (Number(values.hold) > 0) {
       console.log(`holding the node (holder ${node.holder.pid}) for ${values.hold} s`);
       await sleep(Number(values.hold) * 1000);
@@ -188,12 +194,21 @@ async function main(): Promise<void> {
     const removeTask = async (id: string): Promise<void> => {
       await ctd.ctr('bench', ['task', 'kill', '-s', 'SIGKILL', id]).catch(() => undefined);
       for (let k = 0; k < 100; k++) {
-        if (await ctd.ctr('bench', ['task', 'delete', id]).then(() => true, () => false)) break;
+        if (
+          await ctd.ctr('bench', ['task', 'delete', id]).then(
+            () => true,
+            () => false,
+          )
+        )
+          break;
         await sleep(50); // the shim has not reaped it yet
       }
       await ctd.ctr('bench', ['container', 'delete', id]);
     };
-    await pool(Array.from({ length: nCtr }, (_, i) => () => removeTask(`bench-${i}`)), 6);
+    await pool(
+      Array.from({ length: nCtr }, (_, i) => () => removeTask(`bench-${i}`)),
+      6,
+    );
     await docker.stop();
     await ctd.stop();
   } finally {

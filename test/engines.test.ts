@@ -334,18 +334,33 @@ describe('engine fixtures (real Docker, podman, containerd, Kubernetes CRI, LXC)
     it("runc's state read from its two ends gives what parsing it whole gives", function () {
       const ctx = { denied: [] as string[] };
       const files: string[] = [];
-      for (const root of ['/run/runc', '/run/docker/runtime-runc/moby', '/run/containerd/runc/shop', '/run/containerd/runc/k8s.io', `/run/user/${e.node.user.uid}/runc`]) {
+      for (const root of [
+        '/run/runc',
+        '/run/docker/runtime-runc/moby',
+        '/run/containerd/runc/shop',
+        '/run/containerd/runc/k8s.io',
+        `/run/user/${e.node.user.uid}/runc`,
+      ]) {
         for (const id of fs.readdirSync(e.node.path(root))) files.push(e.node.path(`${root}/${id}/state.json`));
       }
       assert.ok(files.length >= 8, files.join(' '));
       // Most are too big to be read whole (docker's, podman's, CRI's carry a seccomp profile).
       assert.ok(files.filter((f) => fs.statSync(f).size > 8192).length >= 5);
       for (const file of files) {
-        const whole = JSON.parse(fs.readFileSync(file, 'utf8')) as { id: string; init_process_pid: number; init_process_start: number; config: { labels: string[]; rootfs: string } };
+        const whole = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+          id: string;
+          init_process_pid: number;
+          init_process_start: number;
+          config: { labels: string[]; rootfs: string };
+        };
         const ends = readStateFileEnds(file, ctx, 4096);
         assert.ok(ends, file);
         const fast = parseRuncState(ends.head, ends.tail, () => assert.fail(`${file}: read whole`));
-        assert.deepEqual(fast, { id: whole.id, pid: whole.init_process_pid, start: whole.init_process_start, labels: whole.config.labels, rootfs: whole.config.rootfs }, file);
+        assert.deepEqual(
+          fast,
+          { id: whole.id, pid: whole.init_process_pid, start: whole.init_process_start, labels: whole.config.labels, rootfs: whole.config.rootfs },
+          file,
+        );
       }
     });
 
@@ -399,26 +414,48 @@ describe('engine fixtures (real Docker, podman, containerd, Kubernetes CRI, LXC)
       }
     });
 
-    it("a user's own state cannot make it name someone else's process", async function () {
-      // The rootless user points its containers-storage at files it wrote: a container whose pidfile
-      // names web-1's init (root's). Discovery lists the user's container, but not with that pid.
+    it("a user's own state cannot make it name someone else's process, nor make discovery follow a link or wait on a FIFO", async function () {
+      // The rootless user points its containers-storage at files it wrote.
       const u = e.node.user;
       const forged = 'f'.repeat(64);
-      const script = [
-        'set -e',
-        'mkdir -p ~/.config/containers ~/forged/graph/vfs-containers ~/forged/run/vfs-containers/' + forged + '/userdata',
-        `printf '[storage]\\ndriver = "vfs"\\ngraphroot = "%s/forged/graph"\\nrunroot = "%s/forged/run"\\n' "$HOME" "$HOME" > ~/.config/containers/storage.conf`,
-        `printf '[{"id":"${forged}","names":["forged"]}]' > ~/forged/graph/vfs-containers/containers.json`,
-        `echo ${e.web.pid} > ~/forged/run/vfs-containers/${forged}/userdata/pidfile`,
-      ].join('\n');
-      const undo = 'rm -rf ~/forged ~/.config/containers/storage.conf';
-      try {
-        const w = await run([...e.node.userPrefix, 'sh', '-c', script]);
+      const pidfile = `~/forged/run/vfs-containers/${forged}/userdata/pidfile`;
+      const asUser = async (script: string): Promise<void> => {
+        const w = await run([...e.node.userPrefix, 'sh', '-c', `set -e\n${script}`]);
         assert.equal(w.status, 0, w.stderr);
+      };
+      const forgedOne = (): Container => {
+        const t = Date.now();
         const c = only(discoverInside().containers, forged);
-        assert.deepEqual(pick(c, ['engine', 'name', 'user', 'pid']), { engine: 'podman', name: 'forged', user: u.uid });
+        assert.ok(Date.now() - t < 10000, 'discovery took too long');
+        return c;
+      };
+      try {
+        await asUser(
+          [
+            `mkdir -p ~/.config/containers ~/forged/graph/vfs-containers $(dirname ${pidfile})`,
+            `printf '[storage]\\ndriver = "vfs"\\ngraphroot = "%s/forged/graph"\\nrunroot = "%s/forged/run"\\n' "$HOME" "$HOME" > ~/.config/containers/storage.conf`,
+            `printf '[{"id":"${forged}","names":["forged"]}]' > ~/forged/graph/vfs-containers/containers.json`,
+            `echo ${e.web.pid} > ${pidfile}`, // web-1's init: root's, not the user's
+          ].join('\n'),
+        );
+        assert.deepEqual(pick(forgedOne(), ['engine', 'name', 'user', 'pid']), { engine: 'podman', name: 'forged', user: u.uid });
+        // The pid of the user's own container, but through a symbolic link: not followed.
+        await asUser(`echo ${e.cache.pid} > ~/forged/pid && ln -sf ~/forged/pid ${pidfile}`);
+        assert.equal(forgedOne().pid, undefined);
+        await asUser(`rm ${pidfile} && echo ${e.cache.pid} > ${pidfile}`);
+        assert.equal(forgedOne().pid, e.cache.pid, 'the same pid in a plain file is taken');
+        // A FIFO where containers.json should be: skipped at once, not waited on.
+        await asUser('rm ~/forged/graph/vfs-containers/containers.json && mkfifo ~/forged/graph/vfs-containers/containers.json');
+        const t = Date.now();
+        const now = discoverInside().containers;
+        assert.ok(Date.now() - t < 10000, 'discovery waited on the FIFO');
+        assert.ok(!now.some((c) => c.id === forged));
+        assert.ok(
+          now.some((c) => c.id === e.cache.id),
+          "the user's real containers are still found",
+        );
       } finally {
-        await run([...e.node.userPrefix, 'sh', '-c', undo]);
+        await run([...e.node.userPrefix, 'sh', '-c', 'rm -rf ~/forged ~/.config/containers/storage.conf']);
       }
     });
   });

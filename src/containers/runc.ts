@@ -14,7 +14,22 @@ import { unescapeMountPath } from '../scan/mountinfo';
 /** Directories that never hold runtime state and can be large: relative to the walk's start (/run or
  *  /run/user/UID), and by name anywhere (engines' fifo, socket and storage directories, one entry per
  *  container, which the walk would otherwise enter one by one). */
-const SKIP_PATHS = new Set(['systemd', 'udev', 'netns', 'lock', 'log', 'shm', 'mount', 'initramfs', 'sendsigs.omit.d', 'user', 'containers', 'libpod', 'crio', 'lxc']);
+const SKIP_PATHS = new Set([
+  'systemd',
+  'udev',
+  'netns',
+  'lock',
+  'log',
+  'shm',
+  'mount',
+  'initramfs',
+  'sendsigs.omit.d',
+  'user',
+  'containers',
+  'libpod',
+  'crio',
+  'lxc',
+]);
 const SKIP_NAMES = new Set(['fifo', 's', 'exits', 'plugins', 'libnetwork', 'netns', 'swarm', 'shm']);
 const skipped = (rel: string, name: string): boolean =>
   SKIP_PATHS.has(rel) ||
@@ -109,7 +124,8 @@ function arrayAfter(text: string, key: string): unknown[] | undefined {
   for (let i = open + 1; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (inString) {
-      if (ch === 0x5c) i++; // backslash: skip the escaped character
+      if (ch === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (ch === 0x22) inString = false;
     } else if (ch === 0x22) inString = true;
     else if (ch === 0x5d) {
