@@ -20,8 +20,9 @@ import { parseNsLink } from '../scan/sources/nsfs';
 import { readSystemFile } from './read';
 
 export interface DiscoveryOptions {
-  /** Processes already scanned (tsns ls's model): pid, parent if known, mount namespace inode. */
-  processes?: Iterable<{ pid: number; ppid?: number; ns: { mnt?: number } }>;
+  /** Processes already scanned (tsns ls's model): pid, parent and command line if known, mount
+   *  namespace inode. Spares discovery its own walk of /proc. */
+  processes?: Iterable<{ pid: number; ppid?: number; command?: string; ns: { mnt?: number } }>;
 }
 
 export interface PasswdEntry {
@@ -44,8 +45,8 @@ export interface Monitor {
   /** /proc/PID/comm */
   comm: string;
   argv: string[];
-  /** Owner of /proc/PID (the monitor's user). */
-  uid: number;
+  /** Owner of /proc/PID (the monitor's user), read when first asked. */
+  readonly uid: number | undefined;
   /** Heads it is the parent of. */
   children: number[];
 }
@@ -57,6 +58,7 @@ export class HostFacts {
   private passwd?: PasswdEntry[];
   private subids?: Map<string, [number, number][]>;
   private headList?: Head[];
+  private readonly commands = new Map<number, string>();
   private monitorList?: Monitor[];
   private cgroupMounts?: { mountPoint: string; controllers: string }[];
   private readonly stats = new Map<number, ProcStat | null>();
@@ -154,6 +156,7 @@ export class HostFacts {
       for (const p of this.options.processes) {
         if (p.ns.mnt !== undefined) mntByPid.set(p.pid, p.ns.mnt);
         if (p.ppid !== undefined) ppidByPid.set(p.pid, p.ppid);
+        if (p.command !== undefined) this.commands.set(p.pid, p.command);
       }
     } else {
       for (const name of readdirSync('/proc')) {
@@ -189,19 +192,42 @@ export class HostFacts {
       let m = byPid.get(head.ppid);
       if (m === undefined) {
         m = null;
-        const comm = (readSystemFile(`/proc/${head.ppid}/comm`) ?? '').trim();
+        const comm = this.commOf(head.ppid);
         const shim = comm.startsWith('containerd-shim');
         if (shim || MONITORS.has(comm)) {
+          // A shim's command line says nothing its working directory does not.
           const argv = shim ? [] : (readSystemFile(`/proc/${head.ppid}/cmdline`) ?? '').split('\0');
           if (argv.at(-1) === '') argv.pop();
-          const uid = this.ownerOf(head.ppid);
-          if (uid !== undefined) m = { pid: head.ppid, comm, argv, uid, children: [] };
+          const pid = head.ppid;
+          let uid: number | undefined | null = null;
+          const owner = (): number | undefined => (uid === null ? (uid = this.ownerOf(pid)) : uid);
+          m = {
+            pid,
+            comm,
+            argv,
+            get uid() {
+              return owner();
+            },
+            children: [],
+          };
         }
         byPid.set(head.ppid, m);
       }
       m?.children.push(head.pid);
     }
     return (this.monitorList = [...byPid.values()].filter((m): m is Monitor => m !== null));
+  }
+
+  /** The process's name: its comm, or from the command line the scan read ("[lxc monitor] …" is
+   *  LXC's monitor, whose comm is lxc-start). */
+  private commOf(pid: number): string {
+    const command = this.commands.get(pid);
+    if (command !== undefined) {
+      if (command.startsWith('[lxc monitor]')) return 'lxc-start';
+      const first = command.split(' ', 1)[0];
+      return first.slice(first.lastIndexOf('/') + 1).slice(0, 15);
+    }
+    return (readSystemFile(`/proc/${pid}/comm`) ?? '').trim();
   }
 
   /** Mount points of the cgroup hierarchies (v1 controllers and v2), with their controllers. */
