@@ -14,7 +14,7 @@
  * processes (tsns ls) passes them in DiscoveryOptions.processes instead.
  */
 import { readlinkSync, readdirSync, statSync } from 'node:fs';
-import { readMountinfo } from '../pin/mountinfo';
+import { readMountinfo, type MountEntry } from '../pin/mountinfo';
 import { procStat, type ProcStat } from '../scan/stat';
 import { parseNsLink } from '../scan/sources/nsfs';
 import { readSystemFile } from './read';
@@ -60,7 +60,7 @@ export class HostFacts {
   private headList?: Head[];
   private readonly commands = new Map<number, string>();
   private monitorList?: Monitor[];
-  private cgroupMounts?: { mountPoint: string; controllers: string }[];
+  private mountTable?: MountEntry[];
   private readonly stats = new Map<number, ProcStat | null>();
   private readonly memos = new Map<string, unknown>();
   private ownRoot?: string;
@@ -230,19 +230,38 @@ export class HostFacts {
     return (readSystemFile(`/proc/${pid}/comm`) ?? '').trim();
   }
 
+  /** Our mount table, read once per discovery. */
+  mounts(): MountEntry[] {
+    if (!this.mountTable) {
+      try {
+        this.mountTable = readMountinfo();
+      } catch {
+        this.mountTable = [];
+      }
+    }
+    return this.mountTable;
+  }
+
+  /** Mount points of FUSE file systems: never walked (their server could make a readdir hang). */
+  fuseMounts(): Set<string> {
+    return this.memo(
+      'fuse',
+      () =>
+        new Set(
+          this.mounts()
+            .filter((m) => m.fsType === 'fuse' || m.fsType.startsWith('fuse.'))
+            .map((m) => m.mountPoint),
+        ),
+    );
+  }
+
   /** Mount points of the cgroup hierarchies (v1 controllers and v2), with their controllers. */
   cgroupRoots(): { mountPoint: string; controllers: string }[] {
-    if (this.cgroupMounts) return this.cgroupMounts;
-    const out: { mountPoint: string; controllers: string }[] = [];
-    try {
-      for (const m of readMountinfo()) {
-        if (m.fsType === 'cgroup2') out.push({ mountPoint: m.mountPoint, controllers: '' });
-        else if (m.fsType === 'cgroup') out.push({ mountPoint: m.mountPoint, controllers: m.superOptions });
-      }
-    } catch {
-      /* no mount table: no cgroups to read */
-    }
-    return (this.cgroupMounts = out);
+    return this.memo('cgroups', () =>
+      this.mounts()
+        .filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2')
+        .map((m) => ({ mountPoint: m.mountPoint, controllers: m.fsType === 'cgroup' ? m.superOptions : '' })),
+    );
   }
 }
 

@@ -24,10 +24,10 @@ export function parseMonitorTitle(argv: string[]): [string, string] | undefined 
 }
 
 /** LXCPATHs named by lock directories: /run/lxc/lock/var/lib/lxc/.NAME -> /var/lib/lxc. */
-function fromLocks(base: string, ctx: DiscoveryContext): string[] {
+function fromLocks(base: string, ctx: DiscoveryContext, quiet = false): string[] {
   const out: string[] = [];
   const walk = (dir: string, depth: number): void => {
-    const entries = listDir(dir, ctx);
+    const entries = listDir(dir, ctx, { quiet });
     if (!entries || depth > 8) return;
     if (entries.some((e) => e.name.startsWith('.'))) out.push(dir.slice(base.length) || '/');
     for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) walk(join(dir, e.name), depth + 1);
@@ -47,6 +47,8 @@ function lxcPaths(ctx: DiscoveryContext): LxcPath[] {
     if (title && host.sharesRoot(m.pid)) add(title[0], m.uid === 0 ? undefined : m.uid);
   }
   for (const p of fromLocks('/run/lxc/lock', ctx)) add(p);
+  // Unprivileged containers lock under the user's runtime directory.
+  for (const u of host.users()) if (u.uid !== 0) for (const p of fromLocks(`/run/user/${u.uid}/lxc/lock`, ctx, true)) add(p, u.uid);
   const conf = readSystemFile('/etc/lxc/lxc.conf');
   const configured = conf && /^\s*lxc\.lxcpath\s*=\s*(\S+)\s*$/m.exec(conf)?.[1];
   if (configured) add(configured);

@@ -8,8 +8,7 @@
 import { basename, join } from 'node:path';
 import { listDir, readJsonFile, readStateFile, readStateFileEnds, subdirs, type ReadOptions } from './read';
 import type { Container, DiscoveryContext, Engine } from './types';
-import { readSystemFile } from './read';
-import { unescapeMountPath } from '../scan/mountinfo';
+import { hostOf } from './host';
 
 /** Directories that never hold runtime state and can be large: relative to the walk's start (/run or
  *  /run/user/UID), and by name anywhere (engines' fifo, socket and storage directories, one entry per
@@ -53,22 +52,10 @@ export interface StateDir {
   user?: number;
 }
 
-/** Mount points of FUSE file systems (a FUSE server could make a readdir hang): never entered. */
-function fuseMounts(): Set<string> {
-  const out = new Set<string>();
-  const text = readSystemFile('/proc/self/mountinfo') ?? '';
-  if (!text.includes(' - fuse')) return out;
-  for (const line of text.split('\n')) {
-    const sep = line.indexOf(' - fuse');
-    if (sep >= 0) out.add(unescapeMountPath(line.slice(0, sep).split(' ')[4] ?? ''));
-  }
-  return out;
-}
-
 /** Every ROOT/ID/{state.json,status} under /run and the users' runtime directories. */
 export function findStateDirs(ctx: DiscoveryContext): StateDir[] {
   const found: StateDir[] = [];
-  const seen = fuseMounts();
+  const seen = new Set(hostOf(ctx).fuseMounts()); // treated as already seen: never entered
   const walk = (dir: string, rel: string, depth: number, user: number | undefined): void => {
     if (seen.has(dir)) return;
     seen.add(dir);
