@@ -85,7 +85,7 @@ export const podmanEngine: Engine = {
         const list = readJsonFile<StorageEntry[]>(join(s.graphroot, store.name, 'containers.json'), ctx, opts);
         if (!Array.isArray(list)) continue;
         for (const entry of list) {
-          if (typeof entry.id !== 'string' || seen.has(`${s.user ?? 0}:${entry.id}`)) continue;
+          if (!entry || typeof entry.id !== 'string' || seen.has(`${s.user ?? 0}:${entry.id}`)) continue;
           let meta: Record<string, unknown> = {};
           try {
             meta = typeof entry.metadata === 'string' ? (JSON.parse(entry.metadata) as Record<string, unknown>) : {};
