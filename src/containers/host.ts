@@ -8,7 +8,7 @@
  *   task's bundle, under containerd's --state), conmon (its argv names podman's and CRI-O's roots),
  *   LXC's monitor ("[lxc monitor] LXCPATH NAME"), systemd-nspawn. These say where the engines that run
  *   containers right now keep their state, whatever their configuration says;
- * - the cgroup hierarchies mounted here.
+ * - our mount table: FUSE mount points (never walked) and the cgroup hierarchies.
  *
  * A process walk is the one cost here that grows with the host; a caller that has just scanned the
  * processes (tsns ls) passes them in DiscoveryOptions.processes instead.
