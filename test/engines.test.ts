@@ -147,6 +147,9 @@ describe('engine fixtures (real Docker, podman, containerd, Kubernetes CRI, LXC)
       [[db.id, ['db']]],
     );
     assert.equal(json(e.node.path(`/run/runc/${db.id}/state.json`)).init_process_pid, db.pid);
+    const bundle = json(e.node.path(`/var/lib/containers/storage/overlay-containers/${db.id}/userdata/config.json`)) as { annotations: Record<string, string> };
+    assert.equal(bundle.annotations['io.container.manager'], 'libpod');
+    assert.equal(Number(fs.readFileSync(e.node.path(`/run/containers/storage/overlay-containers/${db.id}/userdata/pidfile`), 'utf8')), db.pid);
     assert.equal(db.user, 0);
   });
 
