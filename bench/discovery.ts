@@ -45,16 +45,25 @@ function inside(): void {
     fn();
     return Number(process.hrtime.bigint() - t0) / 1e6;
   };
+  /** CPU time (user + system, ms) of `fn`: much less at the mercy of a busy host than wall time. */
+  const cpu = (fn: () => unknown): number => {
+    const c0 = process.cpuUsage();
+    fn();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1000;
+  };
   if (mode === 'cold') {
     // One fresh process: what a single command pays, module loading apart.
     const { scan } = require('../src/scan') as typeof import('../src/scan');
     const { discoverContainers } = require('../src/containers') as typeof import('../src/containers');
     let model: ReturnType<typeof scan> | undefined;
-    const scanMs = t(() => (model = scan({ containers: false })));
     let n = 0;
-    const discoveryMs = t(() => (n = discoverContainers({ processes: model?.processes.values() }).containers.length));
+    let discoveryMs = 0;
+    let scanMs = 0;
+    const scanCpu = cpu(() => (scanMs = t(() => (model = scan({ containers: false })))));
+    const discoveryCpu = cpu(() => (discoveryMs = t(() => (n = discoverContainers({ processes: model?.processes.values() }).containers.length))));
     const oldMs = t(() => scan({ containers: true })) - t(() => scan({ containers: false }));
-    process.stdout.write(JSON.stringify({ scanMs, discoveryMs, oldMs, containers: n, processes: model?.processes.size }));
+    process.stdout.write(JSON.stringify({ scanMs, discoveryMs, scanCpu, discoveryCpu, oldMs, containers: n, processes: model?.processes.size }));
     return;
   }
   if (mode === 'warm') {
@@ -162,24 +171,34 @@ async function main(): Promise<void> {
     console.log(
       `first scan() ${fmt(c('scanMs'))}; first discoverContainers(scan's processes) ${fmt(c('discoveryMs'))} = ${((100 * c('discoveryMs')) / c('scanMs')).toFixed(0)}% of it`,
     );
+    console.log(
+      `  CPU time: scan() ${fmt(c('scanCpu'))}, discoverContainers() ${fmt(c('discoveryCpu'))} = ${((100 * c('discoveryCpu')) / c('scanCpu')).toFixed(0)}%`,
+    );
     console.log(`today's CONTAINER source (src/scan/containers.ts), first call: ${fmt(c('oldMs'))}`);
     const warm = inNode('warm');
     console.log(`warm: scan() ${fmt(warm.scan)}; discoverContainers() alone ${fmt(warm.alone)}, with the scan's processes ${fmt(warm.given)}`);
-    const tsns = (args: string[]): number => {
-      const times: number[] = [];
+    // Wall and CPU time (bash's `time`: user + system of the command) of a tsns command in the node.
+    const tsns = (args: string[]): { wall: number; cpu: number } => {
+      const walls: number[] = [];
+      const cpus: number[] = [];
       for (let i = 0; i < 7; i++) {
         const t = process.hrtime.bigint();
-        const r = node.runSync([process.execPath, join(repoRoot, 'bin', 'tsns'), ...args]);
-        times.push(Number(process.hrtime.bigint() - t) / 1e6);
+        const cmd = `TIMEFORMAT='%U %S'; time "$0" "$@" >/dev/null`;
+        const r = node.runSync(['bash', '-c', cmd, process.execPath, join(repoRoot, 'bin', 'tsns'), ...args]);
+        walls.push(Number(process.hrtime.bigint() - t) / 1e6);
         if (r.status !== 0) throw new Error(r.stderr);
+        const [user, sys] = r.stderr.trim().split('\n').at(-1)?.split(' ').map(Number) ?? [NaN, NaN];
+        cpus.push((user + sys) * 1000);
       }
-      return median(times);
+      return { wall: median(walls), cpu: median(cpus) };
     };
     const plain = tsns(['ls']);
     const withContainer = tsns(['ls', '-o', '+CONTAINER']);
+    const pct = (a: number, b: number): string => `+${((100 * (a - b)) / b).toFixed(0)}%`;
     console.log(
-      `tsns ls ${fmt(plain)}; tsns ls -o +CONTAINER (today's source) ${fmt(withContainer)} (+${((100 * (withContainer - plain)) / plain).toFixed(0)}%)`,
+      `tsns ls: ${fmt(plain.wall)} wall, ${fmt(plain.cpu)} CPU; tsns ls -o +CONTAINER (today's source): ${fmt(withContainer.wall)} (${pct(withContainer.wall, plain.wall)}), CPU ${fmt(withContainer.cpu)} (${pct(withContainer.cpu, plain.cpu)})`,
     );
+    console.log(`  discovery's first-call CPU time against tsns ls's: ${pct(plain.cpu + c('discoveryCpu'), plain.cpu)}`);
     const g = inNode('glob');
     console.log(
       `fast-glob load ${fmt(g.loadMs)}; /run walk: readdir ${fmt(g.runWalkReaddir)}, fast-glob ${fmt(g.runWalkGlob)}; docker containers/: readdir ${fmt(g.dockerReaddir)}, fast-glob ${fmt(g.dockerGlob)}`,
