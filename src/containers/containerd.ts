@@ -25,8 +25,6 @@ export interface Task {
   /** OCI annotations of the bundle's config.json (undefined when not read: docker's moby tasks). */
   annotations?: Record<string, string>;
   rootfs?: string;
-  /** containerd's --root, from the task's `work` link. */
-  root?: string;
   /** Rootless containerd: its user. */
   user?: number;
 }
@@ -89,18 +87,21 @@ export function containerdTasks(ctx: DiscoveryContext): Task[] {
             const rootPath = spec?.root?.path;
             if (typeof rootPath === 'string') task.rootfs = isAbsolute(rootPath) ? rootPath : join(dir, rootPath);
           }
-          try {
-            // work -> ROOT/io.containerd.runtime.v2.task/NAMESPACE/ID
-            task.root = dirname(dirname(dirname(readlinkSync(join(dir, 'work')))));
-          } catch {
-            /* an older layout, or unreadable */
-          }
           tasks.push(task);
         }
       }
     }
     return tasks;
   });
+}
+
+/** containerd's --root, from a task's `work` link (ROOT/io.containerd.runtime.v2.task/NAMESPACE/ID). */
+export function containerdRoot(task: Task): string | undefined {
+  try {
+    return dirname(dirname(dirname(readlinkSync(join(task.dir, 'work')))));
+  } catch {
+    return undefined; // an older layout, or unreadable
+  }
 }
 
 export const containerdEngine: Engine = {

@@ -14,7 +14,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { containerdTasks } from './containerd';
+import { containerdRoot, containerdTasks } from './containerd';
 import { hostOf } from './host';
 import { argValue, listDir, readJsonFile, readStateFile, readSystemFile, tomlString } from './read';
 import type { Container, DiscoveryContext, Engine } from './types';
@@ -108,7 +108,7 @@ function fromContainerd(ctx: DiscoveryContext): Container[] {
     if (t.rootfs) c.rootfs = t.rootfs;
     if (t.pid !== undefined) c.pid = t.pid;
     if (!ref.sandbox) {
-      const status = criStatus(t.root, t.id, ctx);
+      const status = criStatus(containerdRoot(t), t.id, ctx);
       if (status) c.status = status;
     }
     out.push(c);
