@@ -48,8 +48,10 @@ function fromMobyTask(ctx: DiscoveryContext): string[] {
   const out: string[] = [];
   const states = new Set<string>();
   for (const t of containerdTasks(ctx)) {
-    if (t.namespace !== 'moby' || states.has(dirname(dirname(dirname(t.dir))))) continue;
-    states.add(dirname(dirname(dirname(t.dir))));
+    if (t.namespace !== 'moby') continue;
+    const state = dirname(dirname(dirname(t.dir))); // STATE/io.containerd.runtime.v2.task/moby/ID
+    if (states.has(state)) continue;
+    states.add(state);
     const spec = readJsonFile<{ mounts?: { destination?: unknown; source?: unknown }[] }>(join(t.dir, 'config.json'), ctx, { owner: t.user });
     for (const m of spec?.mounts ?? []) {
       const suffix = `/containers/${t.id}/hostname`;

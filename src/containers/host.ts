@@ -58,7 +58,8 @@ export class HostFacts {
   private passwd?: PasswdEntry[];
   private subids?: Map<string, [number, number][]>;
   private headList?: Head[];
-  private readonly commands = new Map<number, string>();
+  /** The processes given whose parent or command line the scan read. */
+  private readonly given = new Map<number, { ppid?: number; command?: string }>();
   private monitorList?: Monitor[];
   private mountTable?: MountEntry[];
   private readonly stats = new Map<number, ProcStat | null>();
@@ -150,31 +151,32 @@ export class HostFacts {
   heads(): Head[] {
     if (this.headList) return this.headList;
     const own = mntOf('self');
+    // pid -> mount namespace, and the lowest pid of each mount namespace but ours.
     const mntByPid = new Map<number, number>();
-    const ppidByPid = new Map<number, number>();
+    const lowest = new Map<number, number>();
+    const note = (pid: number, mnt: number): void => {
+      mntByPid.set(pid, mnt);
+      if (mnt === own) return;
+      const seen = lowest.get(mnt);
+      if (seen === undefined || pid < seen) lowest.set(mnt, pid);
+    };
     if (this.options.processes) {
       for (const p of this.options.processes) {
-        if (p.ns.mnt !== undefined) mntByPid.set(p.pid, p.ns.mnt);
-        if (p.ppid !== undefined) ppidByPid.set(p.pid, p.ppid);
-        if (p.command !== undefined) this.commands.set(p.pid, p.command);
+        if (p.ns.mnt === undefined) continue;
+        note(p.pid, p.ns.mnt);
+        if (p.ppid !== undefined || p.command !== undefined) this.given.set(p.pid, p);
       }
     } else {
       for (const name of readdirSync('/proc')) {
         const pid = Number(name);
         if (!Number.isInteger(pid) || pid <= 0) continue;
         const mnt = mntOf(pid);
-        if (mnt !== undefined) mntByPid.set(pid, mnt);
+        if (mnt !== undefined) note(pid, mnt);
       }
-    }
-    const lowest = new Map<number, number>();
-    for (const [pid, mnt] of mntByPid) {
-      if (mnt === own) continue;
-      const seen = lowest.get(mnt);
-      if (seen === undefined || pid < seen) lowest.set(mnt, pid);
     }
     const out: Head[] = [];
     for (const [mnt, pid] of lowest) {
-      const ppid = ppidByPid.get(pid) ?? this.stat(pid)?.ppid;
+      const ppid = this.given.get(pid)?.ppid ?? this.stat(pid)?.ppid;
       if (ppid === undefined) continue;
       const parentMnt = mntByPid.get(ppid) ?? mntOf(ppid);
       if (parentMnt !== mnt) out.push({ pid, ppid, mnt });
@@ -221,7 +223,7 @@ export class HostFacts {
   /** The process's name: its comm, or from the command line the scan read ("[lxc monitor] …" is
    *  LXC's monitor, whose comm is lxc-start). */
   private commOf(pid: number): string {
-    const command = this.commands.get(pid);
+    const command = this.given.get(pid)?.command;
     if (command !== undefined) {
       if (command.startsWith('[lxc monitor]')) return 'lxc-start';
       const first = command.split(' ', 1)[0];

@@ -96,6 +96,7 @@ export function discoverContainers(options: DiscoveryOptions = {}): { containers
   found.push(...cgroupContainers(ctx, claimed));
   const containers = mergeContainers(found);
   for (const c of containers) checkInit(c, host);
-  containers.sort((a, b) => RANK[a.engine] - RANK[b.engine] || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0); // not localeCompare: ICU's first use costs ~30 ms
+  containers.sort((a, b) => RANK[a.engine] - RANK[b.engine] || cmp(a.name, b.name) || cmp(a.id, b.id));
   return { containers, denied: ctx.denied };
 }

@@ -4,11 +4,32 @@
  * never waiting on a FIFO, and, where an owner is expected, only if that user owns it. State that
  * exists but cannot be read (EACCES) is recorded in the discovery's `denied` list.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, type Dirent } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, type Dirent } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DiscoveryContext } from './types';
 
 const MAX_STATE_BYTES = 4 << 20;
+
+/** One buffer for every read of a discovery: there are thousands of small files (per container: its
+ *  engine's record, its runtime state, /proc/PID/stat), so each read costs open, read, close only. */
+let scratch = Buffer.allocUnsafe(64 << 10);
+
+/** Read an open file to its end into the shared buffer. `size`, when known (a regular file), ends the
+ *  read without a last empty read; a short read ends it too (/proc files return all they have). */
+function readAll(fd: number, size?: number): string {
+  let n = 0;
+  for (;;) {
+    if (n === scratch.length) {
+      const bigger = Buffer.allocUnsafe(scratch.length * 2);
+      scratch.copy(bigger, 0, 0, n);
+      scratch = bigger;
+    }
+    const want = scratch.length - n;
+    const got = readSync(fd, scratch, n, want, null);
+    n += got;
+    if (got === 0 || got < want || (size !== undefined && n >= size)) return scratch.toString('utf8', 0, n);
+  }
+}
 
 export interface ReadOptions {
   /** Only a file this uid owns (state under a user's home or runtime directory is theirs to forge,
@@ -52,7 +73,7 @@ export function readStateFile(path: string, ctx: DiscoveryContext, opts: ReadOpt
     const st = fstatSync(fd);
     if (!st.isFile() || st.size > MAX_STATE_BYTES) return undefined;
     if (opts.owner !== undefined && st.uid !== opts.owner) return undefined;
-    return readFileSync(fd, 'utf8');
+    return readAll(fd, st.size);
   } catch {
     return undefined;
   } finally {
@@ -77,7 +98,7 @@ export function readStateFileEnds(path: string, ctx: DiscoveryContext, bytes: nu
     const st = fstatSync(fd);
     if (!st.isFile() || st.size > MAX_STATE_BYTES) return undefined;
     if (opts.owner !== undefined && st.uid !== opts.owner) return undefined;
-    if (st.size <= 2 * bytes) return { head: readFileSync(fd, 'utf8') };
+    if (st.size <= 2 * bytes) return { head: readAll(fd, st.size) };
     const buf = Buffer.allocUnsafe(bytes);
     const n = readSync(fd, buf, 0, bytes, 0);
     const head = buf.toString('utf8', 0, n);
@@ -119,10 +140,18 @@ export function subdirs(path: string, ctx: DiscoveryContext, opts: ReadOptions =
 
 /** A small system file (configuration, /proc) as text, or undefined. Not for state others can write. */
 export function readSystemFile(path: string): string | undefined {
+  let fd: number;
   try {
-    return readFileSync(path, 'utf8');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch {
     return undefined;
+  }
+  try {
+    return readAll(fd);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 

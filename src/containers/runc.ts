@@ -5,6 +5,7 @@
  * and of each user's runtime directory for directories that hold such a file. Every engine that uses
  * runc leaves a state here too; discovery merges them into the more specific engine's container.
  */
+import { lstatSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { listDir, readJsonFile, readStateFile, readStateFileEnds, subdirs, type ReadOptions } from './read';
 import type { Container, DiscoveryContext, Engine } from './types';
@@ -50,29 +51,42 @@ export interface StateDir {
   created?: boolean;
   /** Under a user's runtime directory: that user, who must own the state. */
   user?: number;
+  /** Not listed: a sibling of a state directory, whose state file may not be there. */
+  probe?: boolean;
 }
 
 /** Every ROOT/ID/{state.json,status} under /run and the users' runtime directories. */
 export function findStateDirs(ctx: DiscoveryContext): StateDir[] {
   const found: StateDir[] = [];
   const seen = new Set(hostOf(ctx).fuseMounts()); // treated as already seen: never entered
-  const walk = (dir: string, rel: string, depth: number, user: number | undefined): void => {
-    if (seen.has(dir)) return;
+  /** Walk `dir`; true when it is a state directory itself. */
+  const walk = (dir: string, rel: string, depth: number, user: number | undefined): boolean => {
+    if (seen.has(dir)) return false;
     seen.add(dir);
     const opts: ReadOptions = { root: dir, quiet: !ROOT_NAMES.has(basename(dir)) };
     const entries = listDir(dir, ctx, opts);
-    if (!entries) return;
+    if (!entries) return false;
     let next: string[] | undefined;
     for (const e of entries) {
       if (e.isFile() && (e.name === 'state.json' || e.name === 'status')) {
         // crun's status sits next to a config.json; a bare "status" elsewhere is not state.
         if (e.name === 'status' && !entries.some((x) => x.name === 'config.json')) continue;
-        if (depth > 1) found.push({ dir, file: e.name, user, created: entries.some((x) => x.name === 'exec.fifo') || undefined });
-        return;
+        if (depth <= 1) return false;
+        found.push({ dir, file: e.name, user, created: entries.some((x) => x.name === 'exec.fifo') || undefined });
+        return true;
       }
       if (e.isDirectory() && depth < MAX_DEPTH && !skipped(rel ? `${rel}/${e.name}` : e.name, e.name)) (next ??= []).push(e.name);
     }
-    if (next) for (const name of next) walk(join(dir, name), rel ? `${rel}/${name}` : name, depth + 1, user);
+    // Once one subdirectory holds runtime state, this is a runtime root: its other subdirectories are
+    // containers too, and their state file is opened without listing them first (a root of 200
+    // containers would cost 200 directory listings).
+    let root: StateDir | undefined;
+    for (const name of next ?? []) {
+      const sub = join(dir, name);
+      if (root) found.push({ dir: sub, file: root.file, user, probe: true });
+      else if (walk(sub, rel ? `${rel}/${name}` : name, depth + 1, user)) root = found[found.length - 1];
+    }
+    return false;
   };
   walk('/run', '', 0, undefined);
   for (const uid of subdirs('/run/user', ctx, { quiet: true })) {
@@ -101,29 +115,30 @@ function stringsOf(obj: unknown): Record<string, string> {
   return out;
 }
 
-/** The JSON array that follows the first `"KEY":[` in `text` (a key: inside a JSON string every quote
- *  is escaped, so the pattern cannot start there), or undefined. */
-function arrayAfter(text: string, key: string): unknown[] | undefined {
+function existsNoFollow(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The JSON array of strings that follows the first `"KEY":[` in `text` (a key: inside a JSON string
+ *  every quote is escaped, so the pattern cannot start there), or undefined. Its end is the first `"]`
+ *  after it; a string that itself ends in an escaped quote and a bracket makes the parse fail, and the
+ *  caller then parses the whole file. */
+function stringArrayAfter(text: string, key: string): unknown[] | undefined {
   const at = text.indexOf(`"${key}":[`);
   if (at < 0) return undefined;
   const open = at + key.length + 3;
-  let inString = false;
-  for (let i = open + 1; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (inString) {
-      if (ch === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (ch === 0x22) inString = false;
-    } else if (ch === 0x22) inString = true;
-    else if (ch === 0x5d) {
-      try {
-        return JSON.parse(text.slice(open, i + 1)) as unknown[];
-      } catch {
-        return undefined;
-      }
-    }
+  const end = text.startsWith('[]', open) ? open + 1 : text.indexOf('"]', open) + 1;
+  if (end <= open) return undefined;
+  try {
+    return JSON.parse(text.slice(open, end + 1)) as unknown[];
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /**
@@ -139,7 +154,7 @@ export function parseRuncState(
   whole: () => string | undefined,
 ): { id: string; pid: number; start?: number; labels: unknown; rootfs?: string } | undefined {
   const m = /^\{"id":("(?:[^"\\]|\\.)*"),"init_process_pid":(\d+),"init_process_start":(\d+)[,}]/.exec(head);
-  const labels = m && arrayAfter(tail ?? head, 'labels');
+  const labels = m && stringArrayAfter(tail ?? head, 'labels');
   if (m && labels) {
     const rootfs = /"rootfs":("(?:[^"\\]|\\.)*")/.exec(head)?.[1];
     try {
@@ -180,7 +195,7 @@ export function readState(sd: StateDir, ctx: DiscoveryContext): Container | unde
     delete labels.bundle;
     c = { engine: 'runc', id, name: id, pid: s.pid, pidStart: s.start, labels, stateDir: sd.dir, bundle, rootfs: s.rootfs };
     // runc leaves exec.fifo in the state directory until the container's process is started.
-    if (sd.created) c.status = 'created';
+    if (sd.created || (sd.probe && existsNoFollow(join(sd.dir, 'exec.fifo')))) c.status = 'created';
   } else {
     const s = readJsonFile<Record<string, unknown>>(join(sd.dir, sd.file), ctx, opts);
     if (!s) return undefined;
