@@ -147,7 +147,7 @@ describe('container state formats (engines that cannot run here)', function () {
     assert.equal(argValue(argv, '--pidfile'), undefined);
   });
 
-  it('merge: 64-hex ids are one container; short ids only with the same init', function () {
+  it("merge: 64-hex ids are one container; short ids only with the same init; a user's state never into root's", function () {
     const c = (engine: Container['engine'], id: string, pid?: number, extra: Partial<Container> = {}): Container => ({
       engine,
       id,
@@ -165,12 +165,14 @@ describe('container state formats (engines that cannot run here)', function () {
       c('runc', 'web', 200, { pidStart: 7 }), // the containerd task's own runc state
       c('lxc', 'box'),
       c('runc', 'box', 400),
+      c('runc', ID, 100, { user: 1000 }), // a user's state naming root's container: kept apart
     ]);
     const view = merged.map((m) => [m.engine, m.name, m.pid, m.pidStart, m.seenBy?.join(',')]).sort((x, y) => String(x).localeCompare(String(y)));
     assert.deepEqual(view, [
       ['containerd', 'shop/web', 200, 7, 'containerd,runc'],
       ['docker', 'web-1', 100, 5, 'docker,containerd,runc'],
       ['lxc', 'box', undefined, undefined, 'lxc'],
+      ['runc', ID, 100, undefined, 'runc'],
       ['runc', 'box', 400, undefined, 'runc'],
       ['runc', 'web', 300, undefined, 'runc'],
     ]);

@@ -442,6 +442,20 @@ describe('engine fixtures (real Docker, podman, containerd, Kubernetes CRI, LXC)
           ].join('\n'),
         );
         assert.deepEqual(pick(forgedOne(), ['engine', 'name', 'user', 'pid']), { engine: 'podman', name: 'forged', user: u.uid });
+        // A runtime state under the user's runtime directory with web-1's id and init: its own entry,
+        // the user's, without that pid — and web-1 stays root's docker container, pid and all.
+        const runcDir = `/run/user/${u.uid}/runc/${e.web.id}`;
+        const state = JSON.stringify({ id: e.web.id, init_process_pid: e.web.pid, init_process_start: 1, config: { labels: [] } });
+        await asUser(`mkdir -p ${runcDir} && printf '%s' '${state}' > ${runcDir}/state.json`);
+        const both = discoverInside().containers.filter((c) => c.id === e.web.id);
+        assert.deepEqual(
+          both.map((c) => pick(c, ['engine', 'name', 'user', 'pid'])),
+          [
+            { engine: 'docker', name: 'web-1', pid: e.web.pid },
+            { engine: 'runc', name: e.web.id, user: u.uid },
+          ],
+        );
+        await asUser(`rm -r ${runcDir}`);
         // The pid of the user's own container, but through a symbolic link: not followed.
         await asUser(`echo ${e.cache.pid} > ~/forged/pid && ln -sf ~/forged/pid ${pidfile}`);
         assert.equal(forgedOne().pid, undefined);

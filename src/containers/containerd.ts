@@ -65,6 +65,11 @@ function annotationsOf(spec: { annotations?: unknown } | undefined): Record<stri
   return out;
 }
 
+function readInitPid(dir: string, ctx: DiscoveryContext, opts: ReadOptions): number | undefined {
+  const pid = Number(readStateFile(join(dir, 'init.pid'), ctx, opts)?.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
 /** Every task of every containerd, read once per discovery. */
 export function containerdTasks(ctx: DiscoveryContext): Task[] {
   return hostOf(ctx).memo('containerd.tasks', () => {
@@ -77,11 +82,12 @@ export function containerdTasks(ctx: DiscoveryContext): Task[] {
           if (!e.isDirectory()) continue;
           const dir = join(base, namespace, e.name);
           const task: Task = { namespace, id: e.name, dir, user };
-          const pid = Number(readStateFile(join(dir, 'init.pid'), ctx, opts)?.trim());
-          if (Number.isInteger(pid) && pid > 0) task.pid = pid;
-          // Docker's tasks carry no annotations; docker's own state names them (the moby namespace is
-          // dockerd's own), so their spec is not parsed here.
+          // Docker's tasks (the moby namespace is dockerd's own) carry no annotations, and docker's own
+          // state names them: their spec is not parsed here, and their init.pid read only when that state
+          // did not name them (containerdEngine).
           if (namespace !== 'moby') {
+            const pid = readInitPid(dir, ctx, opts);
+            if (pid !== undefined) task.pid = pid;
             const spec = readJsonFile<{ annotations?: unknown; root?: { path?: unknown } }>(join(dir, 'config.json'), ctx, opts);
             task.annotations = annotationsOf(spec);
             const rootPath = spec?.root?.path;
@@ -107,7 +113,9 @@ export function containerdRoot(task: Task): string | undefined {
 export const containerdEngine: Engine = {
   name: 'containerd',
   discover(ctx) {
+    const dockerIds = hostOf(ctx).known.dockerIds;
     return containerdTasks(ctx).map((t): Container => {
+      if (t.namespace === 'moby' && t.pid === undefined && !dockerIds.has(t.id)) t.pid = readInitPid(t.dir, ctx, { owner: t.user, root: t.dir });
       const labels = t.annotations ?? {};
       const c: Container = {
         engine: 'containerd',

@@ -131,6 +131,7 @@ export const dockerEngine: Engine = {
         const pid = Number(state.Pid);
         if (state.Running === true && Number.isInteger(pid) && pid > 0) c.pid = pid;
         if (user !== undefined) c.user = user;
+        else hostOf(ctx).known.dockerIds.add(e.name);
         out.push(c);
       }
     }

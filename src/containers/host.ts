@@ -65,6 +65,7 @@ export class HostFacts {
   private readonly stats = new Map<number, ProcStat | null>();
   private readonly memos = new Map<string, unknown>();
   private ownRoot?: string;
+  private readonly roots = new Map<number, boolean>();
 
   constructor(private readonly options: DiscoveryOptions = {}) {}
 
@@ -134,17 +135,26 @@ export class HostFacts {
 
   /** Whether the process sees the same root directory as we do, so that the paths it uses are ours. */
   sharesRoot(pid: number): boolean {
-    try {
-      if (this.ownRoot === undefined) {
-        const own = statSync('/');
-        this.ownRoot = `${own.dev}:${own.ino}`;
+    let same = this.roots.get(pid);
+    if (same === undefined) {
+      try {
+        if (this.ownRoot === undefined) {
+          const own = statSync('/');
+          this.ownRoot = `${own.dev}:${own.ino}`;
+        }
+        const st = statSync(`/proc/${pid}/root`);
+        same = `${st.dev}:${st.ino}` === this.ownRoot;
+      } catch {
+        same = false;
       }
-      const st = statSync(`/proc/${pid}/root`);
-      return `${st.dev}:${st.ino}` === this.ownRoot;
-    } catch {
-      return false;
+      this.roots.set(pid, same);
     }
+    return same;
   }
+
+  /** What one engine found that another can use instead of reading it again: the runtime state's
+   *  init PIDs by container id (runc's state gives podman's init), the ids dockerd's own state names. */
+  readonly known = { runtimePids: new Map<string, number>(), dockerIds: new Set<string>() };
 
   /** Processes heading a mount namespace other than ours: lowest PID of each such namespace, kept when
    *  its parent is outside that namespace. */

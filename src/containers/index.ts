@@ -24,15 +24,19 @@ export type { Container, DiscoveryContext, Engine, EngineName } from './types';
 export type { DiscoveryOptions } from './host';
 export { containerOfCgroup } from './cgroup';
 
-export const engines: Engine[] = [dockerEngine, podmanEngine, kubernetesEngine, containerdEngine, lxcEngine, nspawnEngine, runcEngine];
+/** In this order: the runtime state first and docker before containerd, so that later engines skip
+ *  what earlier ones already read (HostFacts.known). */
+export const engines: Engine[] = [runcEngine, dockerEngine, podmanEngine, kubernetesEngine, containerdEngine, lxcEngine, nspawnEngine];
 
 /** Most specific first: the engine a user of the container knows it by. */
 const RANK: Record<EngineName, number> = { kubernetes: 0, docker: 1, podman: 2, 'cri-o': 3, lxc: 4, nspawn: 5, containerd: 6, crun: 7, runc: 8 };
 
-/** Two records of one id are one container unless they disagree about its init. Ids of 64 hex digits
+/** Two records of one id are one container unless they disagree about its init or its user. Ids of 64 hex digits
  *  are unique across engines; short ones (a containerd or runc id, an LXC name) are not, so those need
  *  the same recorded PID. */
 function sameContainer(a: Container, b: Container): boolean {
+  // State a user wrote is never folded into root's (nor another user's): it could name any id.
+  if (a.user !== b.user) return false;
   if (a.pid !== undefined && b.pid !== undefined) {
     return a.pid === b.pid && (a.pidStart === undefined || b.pidStart === undefined || a.pidStart === b.pidStart);
   }

@@ -122,11 +122,11 @@ function crioRunRoots(ctx: DiscoveryContext): string[] {
   const roots = new Set<string>();
   let evidence = existsSync('/run/crio') || existsSync('/var/lib/crio');
   for (const m of host.monitors()) {
-    if (m.comm !== 'conmon' || !host.sharesRoot(m.pid)) continue;
+    if (m.comm !== 'conmon') continue;
     const exitDir = argValue(m.argv, '--exit-dir') ?? '';
     const bundle = argValue(m.argv, '-b', '--bundle');
     // CRI-O's conmon reports exits to /var/run/crio/exits; its bundle is RUNROOT/DRIVER-containers/ID/userdata.
-    if (!exitDir.includes('/crio/') || !bundle) continue;
+    if (!exitDir.includes('/crio/') || !bundle || !host.sharesRoot(m.pid)) continue;
     evidence = true;
     roots.add(dirname(dirname(dirname(bundle))));
   }

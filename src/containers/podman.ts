@@ -105,7 +105,9 @@ export const podmanEngine: Engine = {
             stateDir: userdata,
             bundle: userdata,
           };
-          if (s.runroot) {
+          // The init's PID: the OCI runtime's state has it (with its start time; discovery merges it in),
+          // else the pidfile conmon had written in the run root.
+          if (s.runroot && (s.user !== undefined || !hostOf(ctx).known.runtimePids.has(entry.id))) {
             const pid = Number(readStateFile(join(s.runroot, store.name, entry.id, 'userdata', 'pidfile'), ctx, { owner: s.user, root: s.runroot })?.trim());
             if (Number.isInteger(pid) && pid > 0) c.pid = pid;
           }

@@ -44,6 +44,9 @@ const MAX_DEPTH = 4;
  *  the rest (a daemon's private directory) say nothing about containers. */
 const ROOT_NAMES = new Set(['runc', 'crun', 'youki', 'runtime-runc', 'runtime-crun', 'docker', 'containerd']);
 
+/** Runtime roots of engines whose own state knows whether a container has started. */
+const ENGINE_ROOT = /\/(runtime-runc|containerd\/runc)\//;
+
 export interface StateDir {
   dir: string;
   file: 'state.json' | 'status';
@@ -194,8 +197,9 @@ export function readState(sd: StateDir, ctx: DiscoveryContext): Container | unde
     const bundle = labels.bundle;
     delete labels.bundle;
     c = { engine: 'runc', id, name: id, pid: s.pid, pidStart: s.start, labels, stateDir: sd.dir, bundle, rootfs: s.rootfs };
-    // runc leaves exec.fifo in the state directory until the container's process is started.
-    if (sd.created || (sd.probe && existsNoFollow(join(sd.dir, 'exec.fifo')))) c.status = 'created';
+    // runc leaves exec.fifo in the state directory until the container's process is started (dockerd's
+    // and containerd's own state say that for theirs, so their roots are not asked).
+    if (sd.created || (sd.probe && !ENGINE_ROOT.test(sd.dir) && existsNoFollow(join(sd.dir, 'exec.fifo')))) c.status = 'created';
   } else {
     const s = readJsonFile<Record<string, unknown>>(join(sd.dir, sd.file), ctx, opts);
     if (!s) return undefined;
@@ -228,9 +232,12 @@ export const runcEngine: Engine = {
   name: 'runc',
   discover(ctx) {
     const out: Container[] = [];
+    const known = hostOf(ctx).known.runtimePids;
     for (const sd of findStateDirs(ctx)) {
       const c = readState(sd, ctx);
-      if (c) out.push(c);
+      if (!c) continue;
+      out.push(c);
+      if (c.pid !== undefined && c.user === undefined) known.set(c.id, c.pid);
     }
     return out;
   },
