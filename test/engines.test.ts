@@ -73,10 +73,11 @@ function json(path: string): Record<string, unknown> {
 
 describe('engine fixtures (real Docker, podman, containerd, Kubernetes CRI, LXC)', function () {
   let e: Engines;
-  const fileStart = Date.now();
+  let fileStart = 0;
 
   before(async function () {
     this.timeout(180000);
+    fileStart = Date.now();
     e = await startEngines();
   });
 
