@@ -3,7 +3,7 @@
  * engine node of test/fixtures/engines, then, in the node,
  *   - a fresh process's first scan() and first discoverContainers() (what one `tsns ls -o +CONTAINER`
  *     pays: the scan's processes are passed in, so discovery does not walk /proc again), and repeated calls;
- *   - `tsns ls` wall time, default columns and with CONTAINER (today's src/scan/containers.ts);
+ *   - `tsns ls` wall time, default columns and with CONTAINER (the scan's container source);
  *   - fast-glob against readdir for the two listings that grow with the host (the /run walk for runtime
  *     state, docker's containers directory), and fast-glob's load time.
  * Not part of npm test (it takes a minute to start the containers):
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
     console.log(
       `  CPU time: scan() ${fmt(c('scanCpu'))}, discoverContainers() ${fmt(c('discoveryCpu'))} = ${((100 * c('discoveryCpu')) / c('scanCpu')).toFixed(0)}%`,
     );
-    console.log(`today's CONTAINER source (src/scan/containers.ts), first call: ${fmt(c('oldMs'))}`);
+    console.log(`the scan's CONTAINER source (scan with containers minus without), first call: ${fmt(c('oldMs'))}`);
     const warm = inNode('warm');
     console.log(`warm: scan() ${fmt(warm.scan)}; discoverContainers() alone ${fmt(warm.alone)}, with the scan's processes ${fmt(warm.given)}`);
     // Wall and CPU time (bash's `time`: user + system of the command) of a tsns command in the node.

@@ -56,4 +56,5 @@ export type { Pin, PinResult, PinAllResult, PinOptions, UnpinResult, ListPinsOpt
 export { runInNewNamespaces } from './run';
 export type { RunOptions, Propagation, Setgroups, StageEnd } from './run';
 
-export { listContainers, resolveContainer, type ContainerInfo } from './scan/containers';
+export { discoverContainers, listContainers, pickContainer, resolveContainer } from './containers';
+export type { Container, EngineName, DiscoveryOptions } from './containers';

@@ -77,7 +77,7 @@ describe('shell completion and man pages', () => {
   describe('bash', () => {
     it('commands, and the options of each command from its --help', () => {
       expectBash([
-        ['tsns ', ['ls', 'enter', 'pin', 'unpin', 'pins', 'run', 'debug', 'completion']],
+        ['tsns ', ['ls', 'enter', 'pin', 'unpin', 'pins', 'run', 'debug', 'containers', 'ps', 'completion']],
         ['tsns pi', ['pin', 'pins']],
         ['tsns ls --no', ['--noheadings', '--notruncate', '--nowrap']],
         ['tsns enter 1 --user', ['--user', '--user-parent']],
@@ -142,7 +142,7 @@ describe('shell completion and man pages', () => {
     );
     assert.equal(
       ok(r),
-      `user\nuts\n--type\tnamespace type (mnt, net, ipc, user, pid, uts, cgroup, time)\n${container.id}\tcontainer (runc, PID ${container.pid})\n`,
+      `user\nuts\n--type\tnamespace type (mnt, net, ipc, user, pid, uts, cgroup, time)\n${container.id}\trunc container, PID ${container.pid}\n`,
     );
   });
 

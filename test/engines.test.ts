@@ -271,6 +271,141 @@ describe('engine fixtures (real Docker, podman, containerd, Kubernetes CRI, LXC)
     }
   });
 
+  describe('tsns on them: ls, containers, ps, enter, debug and ls --container by the names people type', function () {
+    this.timeout(60000);
+    const TSNS = path.join(repoRoot, 'bin', 'tsns');
+    /** `tsns ARGS` inside the node, where the engines' state is. */
+    const tsns = (...args: string[]): ReturnType<typeof spawnSync> & { stdout: string; stderr: string } =>
+      e.node.runSync([process.execPath, TSNS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) as ReturnType<typeof spawnSync> & {
+        stdout: string;
+        stderr: string;
+      };
+    const ok = (...args: string[]): string => {
+      const r = tsns(...args);
+      assert.equal(r.status, 0, `tsns ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    const inode = (pid: number, type: string): number => Number(/\[(\d+)\]/.exec(nsOf(pid, type))?.[1]);
+    /** Every container of the fixtures: the name its engine's users type, its engine, id, init, pod. */
+    const all = (): { name: string; engine: string; id: string; pid: number; pod?: string }[] => {
+      const pod = `${e.pod.spec.namespace}/${e.pod.spec.name}`;
+      return [
+        { name: 'web-1', engine: 'docker', id: e.web.id, pid: e.web.pid },
+        { name: 'db', engine: 'podman', id: e.db.id, pid: e.db.pid },
+        { name: 'cache', engine: 'podman', id: e.cache.id, pid: e.cache.pid },
+        { name: `shop/${e.orders.id}`, engine: 'containerd', id: e.orders.id, pid: e.orders.pid },
+        { name: pod, engine: 'kubernetes', id: e.pod.sandboxId, pid: e.pod.sandboxPid, pod },
+        ...e.pod.containers.map((c) => ({ name: `${pod}/${c.name}`, engine: 'kubernetes', id: c.id, pid: c.pid, pod })),
+        { name: e.lxc.name, engine: 'lxc', id: e.lxc.name, pid: e.lxc.pid },
+      ];
+    };
+
+    it('tsns ls -o +CONTAINER,ENGINE,CTRID,POD: each container on its own namespaces, a pod on its shared ones', function () {
+      const rows = (JSON.parse(ok('ls', '-J', '-o', 'NS,TYPE,PID,CONTAINER,ENGINE,CTRID,POD')) as { namespaces: Record<string, unknown>[] }).namespaces;
+      const rowOf = (id: number): Record<string, unknown> | undefined => rows.find((r) => r.ns === id);
+      for (const c of all()) {
+        // A pod's containers join its sandbox's IPC namespace: their mount namespaces are their own.
+        const mnt = rowOf(inode(c.pid, 'mnt'));
+        assert.deepEqual(
+          { container: mnt?.container, engine: mnt?.engine, ctrid: mnt?.ctrid, pod: mnt?.pod ?? undefined },
+          { container: c.name, engine: c.engine, ctrid: c.id, pod: c.pod },
+          `${c.name}: its mount namespace`,
+        );
+      }
+      const sandbox = all().find((c) => c.id === e.pod.sandboxId);
+      for (const app of e.pod.containers) {
+        assert.equal(inode(app.pid, 'ipc'), inode(e.pod.sandboxPid, 'ipc'), 'the pod shares its IPC namespace');
+        const ipc = rowOf(inode(app.pid, 'ipc'));
+        assert.deepEqual([ipc?.container, ipc?.pod], [sandbox?.name, sandbox?.pod], "the pod's shared namespace shows the sandbox and the pod");
+      }
+      // The default listing reads no engine state: CONTAINER is not among its columns.
+      assert.doesNotMatch(ok('ls', '-t', 'mnt').split('\n')[0], /CONTAINER/);
+    });
+
+    it('tsns containers: one row per container, as its engine names it', function () {
+      const rows = (
+        JSON.parse(ok('containers', '-J', '-o', 'ENGINE,NAME,CTRID,POD,PID,STATUS,OWN,SHARED,USER,SANDBOX')) as { containers: Record<string, unknown>[] }
+      ).containers;
+      for (const c of all()) {
+        const row = rows.find((r) => r.ctrid === c.id);
+        assert.ok(row, `${c.name} not listed`);
+        assert.deepEqual(
+          { engine: row.engine, name: row.name, pid: row.pid, status: row.status, pod: row.pod ?? undefined },
+          { engine: c.engine, name: c.name, pid: c.pid, status: 'running', pod: c.pod },
+        );
+        assert.ok((row.own as string[]).includes('mnt') && (row.own as string[]).includes('pid'), `${c.name}: ${String(row.own)}`);
+      }
+      assert.equal(rows.find((r) => r.ctrid === e.cache.id)?.user, e.cache.user, 'the rootless container names its user');
+      assert.equal(rows.find((r) => r.ctrid === e.pod.sandboxId)?.sandbox, 'yes');
+      assert.deepEqual(
+        (JSON.parse(ok('containers', '-J', '--engine', 'podman', '-o', 'NAME')) as { containers: { name: string }[] }).containers.map((r) => r.name).sort(),
+        ['cache', 'db'],
+      );
+      const table = ok('containers', '-e', 'docker');
+      assert.match(
+        table,
+        new RegExp(`^ENGINE\\s+NAME\\s+CTRID\\s+POD\\s+PID\\s+STATUS\\s+OWN\\ndocker\\s+web-1\\s+${e.web.id.slice(0, 12)}\\s+${e.web.pid}\\s+running\\s+`),
+      );
+      const bad = tsns('containers', '--engine', 'nope');
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, /^tsns: unknown engine 'nope'/);
+    });
+
+    it('tsns ps NAME: host PIDs beside the container namespace PIDs, uids as its user namespace maps them', function () {
+      for (const c of all()) {
+        const rows = (JSON.parse(ok('ps', c.name, '-J', '-o', 'PID,NSPID,PPID,NSPPID,UID,CUID,COMMAND')) as { processes: Record<string, unknown>[] }).processes;
+        const init = rows.find((r) => r.pid === c.pid);
+        assert.ok(init, `${c.name}: its init ${c.pid} not listed`);
+        assert.equal(init.nspid, 1, `${c.name}: the init is PID 1 inside`);
+        assert.equal(init.nsppid, null, `${c.name}: its parent is outside`);
+        for (const r of rows) assert.equal(nsOf(r.pid as number, 'pid'), nsOf(c.pid, 'pid'), `${c.name}: PID ${r.pid} is not the container's`);
+      }
+      // The rootless container's root is its user's uid on the host.
+      const cache = (JSON.parse(ok('ps', 'podman:cache', '-J', '-o', 'PID,UID,CUID')) as { processes: Record<string, unknown>[] }).processes;
+      assert.deepEqual(
+        cache.filter((r) => r.pid === e.cache.pid).map((r) => [r.uid, r.cuid]),
+        [[e.cache.user, 0]],
+      );
+    });
+
+    it('tsns enter NAME -- hostname, and tsns ls --container NAME, for every engine', function () {
+      for (const c of all()) {
+        const hostname = spawnSync('nsenter', ['-t', String(c.pid), '-u', 'hostname'], { encoding: 'utf8' }).stdout;
+        assert.equal(ok('enter', c.name, '--', 'hostname'), hostname, c.name);
+        const rows = (JSON.parse(ok('ls', '--container', c.name, '-J', '-o', 'NS,CTRID')) as { namespaces: { ns: number; ctrid: string }[] }).namespaces;
+        assert.ok(rows.length > 0 && rows.every((r) => r.ctrid === c.id), c.name);
+        assert.ok(
+          rows.some((r) => r.ns === inode(c.pid, 'mnt')),
+          `${c.name}: its mount namespace among its rows`,
+        );
+      }
+      // Other spellings: ENGINE:NAME, a unique id prefix, POD/CONTAINER without the namespace.
+      assert.equal(
+        ok('enter', 'docker:web-1', '-u', '--', 'hostname'),
+        spawnSync('nsenter', ['-t', String(e.web.pid), '-u', 'hostname'], { encoding: 'utf8' }).stdout,
+      );
+      assert.match(ok('enter', e.db.id.slice(0, 10), '-u', '--', 'hostname'), /^db\n$/);
+      const app = e.pod.containers[0];
+      assert.equal(ok('ps', `${e.pod.spec.name}/${app.name}`, '-J', '-o', 'PID').includes(String(app.pid)), true);
+      const unknown = tsns('enter', 'no-such-container', '--', 'true');
+      assert.equal(unknown.status, 1);
+      assert.match(unknown.stderr, /^tsns: no such target 'no-such-container'/);
+    });
+
+    it('tsns debug web-1: the host tools in the container, its files at $TSNS_TARGET_ROOT', function () {
+      const out = ok('debug', 'web-1', '--', 'sh', '-c', 'ip -br link; echo ---; ls $TSNS_TARGET_ROOT/bin | grep -c .; echo $TSNS_TARGET');
+      const [links, rest] = out.split('---\n');
+      assert.deepEqual(
+        links
+          .trim()
+          .split('\n')
+          .map((l) => l.split(/\s+/)[0]),
+        interfaces(e.web.pid),
+      );
+      assert.match(rest, /^[1-9]\d*\nweb-1\n$/);
+    });
+  });
+
   describe('discoverContainers() against them', function () {
     let inside: { containers: Container[]; denied: string[] };
 

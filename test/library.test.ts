@@ -23,6 +23,7 @@ const PUBLIC_VALUES = [
   'constants',
   'containerSource',
   'defaultSources',
+  'discoverContainers',
   'enter',
   'execPlan',
   'fdSource',
@@ -35,6 +36,7 @@ const PUBLIC_VALUES = [
   'namespaceColumns',
   'nsfsSource',
   'ownPinSource',
+  'pickContainer',
   'pin',
   'pinAll',
   'pinNamespace',
@@ -199,6 +201,9 @@ describe('library (the public entry point)', () => {
             'pids',
             'sources',
             'container',
+            'engine',
+            'ctrid',
+            'pod',
           ]);
           const shared = Object.fromEntries(Object.keys(theirs).map((k) => [k, (ours as unknown as Record<string, unknown>)[k]]));
           assert.deepEqual(shared, theirs);

@@ -74,11 +74,12 @@ const pids: Values = (cur) =>
 
 const containers: Values = () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { listContainers } = require('../scan/containers') as typeof import('../scan/containers');
+  const { listContainers } = require('../containers') as typeof import('../containers');
   const out: Candidate[] = [];
   for (const c of listContainers()) {
-    out.push({ value: c.name, description: `container (${c.runtime}, PID ${c.pid})` });
-    if (c.id !== c.name) out.push({ value: c.id, description: `container ${c.name}` });
+    if (c.pid === undefined) continue; // only a running container is a target
+    out.push({ value: c.name, description: `${c.engine} container, PID ${c.pid}` });
+    if (c.id !== c.name) out.push({ value: c.id, description: `${c.engine} container ${c.name}` });
   }
   return out;
 };

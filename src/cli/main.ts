@@ -17,6 +17,8 @@ export const commands: Record<string, string> = {
   pins: './pins',
   run: './run',
   debug: './debug',
+  containers: './containers',
+  ps: './ps',
   completion: './completion',
   __complete: './complete',
 };
@@ -31,6 +33,8 @@ Commands:
   pins    list pinned namespaces
   run     run a program in new namespaces (unshare)
   debug   a shell in a container's namespaces with the host's tools, its files at $TSNS_TARGET_ROOT
+  containers  list the containers of every engine, from their on-disk state (docker ps)
+  ps      a target's processes: host PIDs beside the PIDs its namespace gives them
   completion  print a shell completion script (bash, zsh, fish)
 
 Run 'tsns COMMAND --help' for a command's options.

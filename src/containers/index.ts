@@ -104,3 +104,4 @@ export function discoverContainers(options: DiscoveryOptions = {}): { containers
   containers.sort((a, b) => RANK[a.engine] - RANK[b.engine] || cmp(a.name, b.name) || cmp(a.id, b.id));
   return { containers, denied: ctx.denied };
 }
+export { describeContainer, listContainers, pickContainer, resolveContainer } from './resolve';

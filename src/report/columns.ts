@@ -10,6 +10,8 @@ export interface RenderContext {
   listSeparator: string;
   /** Inode of our own mount namespace: its pins are shown by path alone. */
   ownMountNamespace?: number;
+  /** Container ids whole (-u), not shortened to 12 characters as a table shows them. */
+  fullIds?: boolean;
 }
 
 export type JsonType = 'string' | 'number' | 'array';

@@ -9,7 +9,7 @@ import { TsnsError } from '../sys/errors';
 import { readNetnsids, readProcessDetails, readRelations, readRepresentatives, scan, sortedNamespaces } from '../scan';
 import type { Source } from '../scan/context';
 import type { Namespace, ScanModel } from '../scan/model';
-import { pickContainer } from '../scan/containers';
+import { pickContainer } from '../containers/resolve';
 import { timed } from '../profile';
 import type { RenderContext } from './columns';
 import type { ColumnNeed, NamespaceColumn, Row } from './namespace-columns';
@@ -79,10 +79,9 @@ function namespaceFilter(q: NamespaceQuery, model: ScanModel): ((ns: Namespace) 
     filter = (ns) => ns.pids.length === 0;
   }
   if (q.container !== undefined) {
-    // CONTAINER holds the name, or the id where the name is shared.
-    const { name, id } = pickContainer(model.containers ?? [], q.container);
+    const { id } = pickContainer(model.containers ?? [], q.container, model.deniedState);
     const inner = filter;
-    filter = (ns) => (ns.container === name || ns.container === id) && (!inner || inner(ns));
+    filter = (ns) => ns.container?.id === id && (!inner || inner(ns));
   }
   return filter;
 }

@@ -57,4 +57,11 @@ define('NSFS', 'string', 'nsfs mountpoint (usually used network subsystem)', (r,
 define('PNS', 'number', 'parent namespace identifier (inode number)', (r) => r.ns.parent ?? null, { hint: 10, needs: ['relations'] });
 define('ONS', 'number', 'owner namespace identifier (inode number)', (r) => r.ns.owner ?? null, { hint: 10, needs: ['relations'] });
 define('SOURCES', 'array', 'how the namespace is held: process, task, fd, socket, nsfs, parent, owner', (r) => r.ns.sources);
-define('CONTAINER', 'string', 'container whose init process is the topmost member', (r) => r.ns.container ?? null, { needs: ['container'] });
+define('CONTAINER', 'string', 'container whose init is the topmost member, as its engine names it', (r) => r.ns.container?.name ?? null, {
+  needs: ['container'],
+});
+define('ENGINE', 'string', 'engine of that container (docker, podman, containerd, kubernetes, lxc, ...)', (r) => r.ns.container?.engine ?? null, {
+  needs: ['container'],
+});
+define('CTRID', 'string', 'full id of that container', (r) => r.ns.container?.id ?? null, { needs: ['container'] });
+define('POD', 'string', 'Kubernetes pod (namespace/pod) of that container', (r) => r.ns.container?.pod ?? null, { needs: ['container'] });

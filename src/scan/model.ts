@@ -4,7 +4,7 @@
  * renders it. JSON.stringify of a model gives plain data in lsns -J's vocabulary (see toJSON).
  */
 import type { NsType } from '../sys/constants';
-import type { ContainerInfo } from './containers';
+import type { Container, EngineName } from '../containers/types';
 import { userName } from './users';
 
 /** How tsns learnt that a namespace exists (the SOURCES column), in the order SOURCES lists them. */
@@ -81,8 +81,20 @@ export interface Namespace {
   /** NETNSID as the network subsystem numbers it (net only): a number, null if unassigned,
    *  undefined when unknown or not read (ScanOptions.netnsid). */
   netnsid?: number | null;
-  /** The container whose init process is the namespace's topmost member, by name or id. */
-  container?: string;
+  /** The container whose init process is the namespace's topmost member (a pod's shared namespaces:
+   *  its sandbox's). */
+  container?: ContainerRef;
+}
+
+/** Which container a namespace belongs to, as the CONTAINER, ENGINE, CTRID and POD columns show it. */
+export interface ContainerRef {
+  /** The name a user of its engine types (ENGINE:NAME, or the id, where another container has it too). */
+  name: string;
+  engine: EngineName;
+  /** Full id. */
+  id: string;
+  /** Kubernetes: namespace/pod. */
+  pod?: string;
 }
 
 export interface ScanModel {
@@ -91,8 +103,10 @@ export interface ScanModel {
   processes: Map<number, ProcessInfo>;
   /** Inode of the mount namespace the scan ran in (whose mountinfo NSFS paths come from), if readable. */
   ownMountNamespace?: number;
-  /** The live containers found (ScanOptions.containers). */
-  containers?: ContainerInfo[];
+  /** The containers the engines' state records, running or not (ScanOptions.containers). */
+  containers?: Container[];
+  /** State that exists but could not be read (ScanOptions.containers): a name found nowhere may be there. */
+  deniedState?: string[];
 }
 
 /** PATH as lsns shows it: /proc/PID/ns/TYPE of the representing member, else the first way in. */
@@ -126,6 +140,9 @@ export interface NamespaceJson {
   pids: number[];
   sources: NsSource[];
   container: string | null;
+  engine: EngineName | null;
+  ctrid: string | null;
+  pod: string | null;
 }
 
 export interface ProcessJson {
@@ -143,7 +160,7 @@ export interface ScanModelJson {
   namespaces: NamespaceJson[];
   processes: ProcessJson[];
   ownMountNamespace: number | null;
-  containers: ContainerInfo[] | null;
+  containers: Container[] | null;
 }
 
 function namespaceJson(ns: Namespace, proc: ProcessInfo | undefined): NamespaceJson {
@@ -164,7 +181,10 @@ function namespaceJson(ns: Namespace, proc: ProcessInfo | undefined): NamespaceJ
     ons: ns.owner ?? null,
     pids: [...ns.pids],
     sources: [...ns.sources],
-    container: ns.container ?? null,
+    container: ns.container?.name ?? null,
+    engine: ns.container?.engine ?? null,
+    ctrid: ns.container?.id ?? null,
+    pod: ns.container?.pod ?? null,
   };
 }
 

@@ -51,19 +51,25 @@ export function resolveTargetSync(spec: string): Target {
   if (nsId && isNsType(nsId[1])) return fromNamespaceId(Number(nsId[2]), nsId[1]);
   if (spec.includes('/')) {
     const st = statOrUndefined(spec);
-    if (!st) throw new TsnsError(`${spec}: No such file or directory`, 'ENOTARGET');
-    return st.isDirectory() ? fromPinDirectory(spec) : fromFile(spec);
+    if (st) return st.isDirectory() ? fromPinDirectory(spec) : fromFile(spec);
+    // Not a file: a relative spec may be a namespaced container name (containerd NAMESPACE/ID,
+    // Kubernetes NAMESPACE/POD/CONTAINER or POD/CONTAINER).
+    if (spec.startsWith('/') || spec.startsWith('.')) throw new TsnsError(`${spec}: No such file or directory`, 'ENOTARGET');
+    return containerOrNothing(spec, 'not a file, nor a container');
   }
   const pin = fromPinName(spec);
   if (pin) return pin;
   const st = statOrUndefined(spec);
   if (st) return st.isDirectory() ? fromPinDirectory(spec) : fromFile(spec);
+  return containerOrNothing(spec, 'not a PID, namespace id, namespace file, pin or container');
+}
+
+/** The container `spec` names, or a no-such-target error saying what else it is not. */
+function containerOrNothing(spec: string, notWhat: string): Target {
   try {
     return fromContainer(spec);
   } catch (err) {
-    if (err instanceof TsnsError && err.code === 'ENOTARGET') {
-      throw new TsnsError(`no such target '${spec}': not a PID, namespace id, namespace file, pin or container`, 'ENOTARGET');
-    }
+    if (err instanceof TsnsError && err.code === 'ENOTARGET') throw new TsnsError(`no such target '${spec}': ${notWhat}`, 'ENOTARGET');
     throw err;
   }
 }
