@@ -31,54 +31,55 @@ interface Line {
   prefix: string;
 }
 
-export function renderText<R extends TreeRow>(columns: readonly Column<R>[], rows: RowSet<R>, ctx: RenderContext, options: TextOptions): string {
+/** The lines of a view: each row's cells (escaped, multi-line cells split), with tree glyphs. */
+function buildLines<R extends TreeRow>(columns: readonly Column<R>[], rows: RowSet<R>, ctx: RenderContext, options: TextOptions): Line[] {
   const glyphs = options.ascii ? ASCII_GLYPHS : UTF8_GLYPHS;
-  const ncols = columns.length;
   const lines: Line[] = [];
   const makeLine = (row: R, prefix: string): void => {
-    const cells: string[][] = new Array(ncols);
-    for (let i = 0; i < ncols; i++) {
-      const text = cellText(columns[i], row, ctx);
-      if (options.raw) cells[i] = [rawSafe(text)];
-      else if (columns[i].wrap && text.includes('\n')) cells[i] = text.split('\n').map(tableSafe);
-      else cells[i] = [tableSafe(text)];
-    }
+    const cells = columns.map((column) => {
+      const text = cellText(column, row, ctx);
+      if (options.raw) return [rawSafe(text)];
+      return column.wrap && text.includes('\n') ? text.split('\n').map(tableSafe) : [tableSafe(text)];
+    });
     lines.push({ cells, prefix });
   };
   if (options.treeColumn < 0) {
     for (const row of rows.inOrder) makeLine(row, '');
-  } else {
-    const walk = (list: readonly R[], indent: string, depth: number): void => {
-      for (let k = 0; k < list.length; k++) {
-        const row = list[k];
-        const isLast = k === list.length - 1;
-        makeLine(row, depth === 0 ? '' : indent + (isLast ? glyphs.last : glyphs.branch));
-        if (row.children.length > 0) walk(row.children as R[], depth === 0 ? '' : indent + (isLast ? glyphs.space : glyphs.vertical), depth + 1);
-      }
-    };
-    walk(rows.top, '', 0);
+    return lines;
   }
-
-  const headers = columns.map((c) => c.name);
-  // libsmartcols prints nothing at all for an empty table, not even the header.
-  if (lines.length === 0) return '';
-  if (options.raw) {
-    const out: string[] = [];
-    if (!options.noHeadings) out.push(headers.join(' '));
-    for (const line of lines) {
-      const parts = line.cells.map((c) => c[0]);
-      if (options.treeColumn >= 0 && line.prefix) parts[options.treeColumn] = rawSafe(line.prefix) + parts[options.treeColumn];
-      out.push(parts.join(' '));
+  const walk = (list: readonly R[], indent: string, depth: number): void => {
+    for (let k = 0; k < list.length; k++) {
+      const row = list[k];
+      const isLast = k === list.length - 1;
+      makeLine(row, depth === 0 ? '' : indent + (isLast ? glyphs.last : glyphs.branch));
+      if (row.children.length > 0) walk(row.children as R[], depth === 0 ? '' : indent + (isLast ? glyphs.space : glyphs.vertical), depth + 1);
     }
-    return out.length > 0 ? out.join('\n') + '\n' : '';
-  }
+  };
+  walk(rows.top, '', 0);
+  return lines;
+}
 
-  // Widths: the widest cell line; at least the header (counted even with -n); a column whose data is
-  // as wide as its header grows to its width hint (libsmartcols count_column_width).
+/** Raw output: single spaces, the tree glyphs escaped in front of the tree column. */
+function renderRaw(headers: readonly string[], lines: readonly Line[], options: TextOptions): string {
+  const out: string[] = [];
+  if (!options.noHeadings) out.push(headers.join(' '));
+  for (const line of lines) {
+    const parts = line.cells.map((c) => c[0]);
+    if (options.treeColumn >= 0 && line.prefix) parts[options.treeColumn] = rawSafe(line.prefix) + parts[options.treeColumn];
+    out.push(parts.join(' '));
+  }
+  return out.length > 0 ? out.join('\n') + '\n' : '';
+}
+
+/**
+ * Widths: the widest cell line; at least the header (counted even with -n); a column whose data is as
+ * wide as its header grows to its width hint (libsmartcols count_column_width); then cut to fit.
+ */
+function columnWidths<R>(columns: readonly Column<R>[], headers: readonly string[], lines: readonly Line[], options: TextOptions): number[] {
   const mins = headers.map((h) => displayWidth(h));
   const widths = headers.map(() => 0);
   for (const line of lines) {
-    for (let i = 0; i < ncols; i++) {
+    for (let i = 0; i < columns.length; i++) {
       const extra = i === options.treeColumn ? displayWidth(line.prefix) : 0;
       for (const part of line.cells[i]) {
         const w = displayWidth(part) + extra;
@@ -86,47 +87,59 @@ export function renderText<R extends TreeRow>(columns: readonly Column<R>[], row
       }
     }
   }
-  for (let i = 0; i < ncols; i++) {
+  for (let i = 0; i < columns.length; i++) {
     const hint = columns[i].hint;
     if (widths[i] < mins[i]) widths[i] = mins[i];
     else if (hint >= 1 && widths[i] < hint && mins[i] < hint) widths[i] = hint;
   }
   if (options.fitWidth !== undefined) fit(columns, widths, options.fitWidth);
+  return widths;
+}
 
-  const pad = (s: string, width: number, right: boolean, last: boolean): string => {
-    const w = displayWidth(s);
-    if (w > width) return cutToWidth(s, width);
-    if (right) return s === '' && last ? '' : ' '.repeat(width - w) + s;
-    return last ? s : s + ' '.repeat(width - w);
-  };
+/** A cell padded to its width (numbers to the right; the last column unpadded), or cut. */
+function pad(s: string, width: number, right: boolean, last: boolean): string {
+  const w = displayWidth(s);
+  if (w > width) return cutToWidth(s, width);
+  if (right) return s === '' && last ? '' : ' '.repeat(width - w) + s;
+  return last ? s : s + ' '.repeat(width - w);
+}
+
+/** One output line of a (possibly multi-line) row: its `k`th line. */
+function tableLine<R>(columns: readonly Column<R>[], widths: readonly number[], line: Line, k: number, options: TextOptions): string {
   const style = options.style;
+  let text = '';
+  for (let i = 0; i < columns.length; i++) {
+    if (i > 0) text += ' ';
+    const last = i === columns.length - 1;
+    const cell = line.cells[i][k] ?? '';
+    if (i === options.treeColumn) {
+      const prefix = k === 0 ? line.prefix : '';
+      const body = pad(prefix + cell, widths[i], false, last);
+      text += style && prefix ? style.tree(prefix) + body.slice(prefix.length) : body;
+    } else {
+      text += pad(cell, widths[i], columns[i].right, last);
+    }
+  }
+  return text;
+}
+
+export function renderText<R extends TreeRow>(columns: readonly Column<R>[], rows: RowSet<R>, ctx: RenderContext, options: TextOptions): string {
+  const lines = buildLines(columns, rows, ctx, options);
+  // libsmartcols prints nothing at all for an empty table, not even the header.
+  if (lines.length === 0) return '';
+  const headers = columns.map((c) => c.name);
+  if (options.raw) return renderRaw(headers, lines, options);
+  const widths = columnWidths(columns, headers, lines, options);
   const out: string[] = [];
   if (!options.noHeadings) {
-    const parts = headers.map((h, i) => pad(h, widths[i], columns[i].right && i !== options.treeColumn, i === ncols - 1));
-    const text = parts.join(' ');
-    out.push(style ? style.header(text) : text);
+    const text = headers.map((h, i) => pad(h, widths[i], columns[i].right && i !== options.treeColumn, i === columns.length - 1)).join(' ');
+    out.push(options.style ? options.style.header(text) : text);
   }
   for (const line of lines) {
     const height = Math.max(...line.cells.map((c) => c.length));
-    for (let k = 0; k < height; k++) {
-      let text = '';
-      for (let i = 0; i < ncols; i++) {
-        if (i > 0) text += ' ';
-        const last = i === ncols - 1;
-        let cell = line.cells[i][k] ?? '';
-        if (i === options.treeColumn) {
-          const prefix = k === 0 ? line.prefix : '';
-          const body = pad(prefix + cell, widths[i], false, last);
-          cell = style && prefix ? style.tree(prefix) + body.slice(prefix.length) : body;
-          text += cell;
-          continue;
-        }
-        text += pad(cell, widths[i], columns[i].right, last);
-      }
-      out.push(text);
-    }
+    for (let k = 0; k < height; k++) out.push(tableLine(columns, widths, line, k, options));
   }
-  return out.length > 0 ? out.join('\n') + '\n' : '';
+  return out.join('\n') + '\n';
 }
 
 /** Shrink truncatable columns so the line fits `width`; never below the header. */
