@@ -10,6 +10,7 @@
  *
  * Under kubepods a container is Kubernetes' whichever runtime runs it, and the pod's uid is known.
  */
+import { parseCgroupFile } from '../proc/cgroup';
 import { hostOf } from './host';
 import { readSystemFile } from './read';
 import type { Container, DiscoveryContext, EngineName } from './types';
@@ -39,8 +40,7 @@ const unescapeUnit = (s: string): string => s.replace(/\\x([0-9a-fA-F]{2})/g, (_
 
 /** The container a /proc/PID/cgroup text names (its first line that names one), if any. */
 export function containerOfCgroup(text: string): CgroupContainer | undefined {
-  for (const line of text.split('\n')) {
-    const path = line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
+  for (const { path } of parseCgroupFile(text)) {
     if (path.length < 2) continue;
     const podUid = KUBE_POD_RE.exec(path)?.[1]?.replace(/_/g, '-');
     const kube = (engine: EngineName, id: string): CgroupContainer => (podUid ? { engine: 'kubernetes', id, podUid } : { engine, id });

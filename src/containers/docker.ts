@@ -8,6 +8,7 @@
  * bind-mounts DATA_ROOT/containers/ID/hostname), each user's rootless ~/.local/share/docker, and the
  * default /var/lib/docker.
  */
+import { readArgv } from '../proc/cmdline';
 import { dirname, isAbsolute, join } from 'node:path';
 import { containerdStateDirs, containerdTasks } from './containerd';
 import { hostOf } from './host';
@@ -35,7 +36,7 @@ function fromDaemonJson(text: string | undefined): string | undefined {
 function fromDaemon(pidfile: string, ctx: DiscoveryContext, owner?: number): string | undefined {
   const pid = Number(readStateFile(pidfile, ctx, { owner })?.trim());
   if (!Number.isInteger(pid) || pid <= 0 || !hostOf(ctx).sharesRoot(pid)) return undefined;
-  const argv = (readSystemFile(`/proc/${pid}/cmdline`) ?? '').split('\0');
+  const argv = readArgv(pid) ?? [];
   if (!argv[0]?.includes('dockerd')) return undefined; // a stale pidfile: the pid is something else now
   const root = argValue(argv, '--data-root', '-g', '--graph');
   if (root) return root;

@@ -18,6 +18,8 @@ import { readMountinfo, type MountEntry } from '../proc/mountinfo';
 import { readStat as procStat, type ProcStat } from '../proc/stat';
 import { parseNsLink } from '../proc/ns';
 import { readSystemFile } from './read';
+import { readArgv } from '../proc/cmdline';
+import { passwdEntries } from '../scan/users';
 
 export interface DiscoveryOptions {
   /** Processes already scanned (tsns ls's model): pid, parent and command line if known, mount
@@ -79,15 +81,9 @@ export class HostFacts {
   users(): PasswdEntry[] {
     if (this.passwd) return this.passwd;
     const out: PasswdEntry[] = [];
-    for (const line of (readSystemFile('/etc/passwd') ?? '').split('\n')) {
-      if (!line || line.startsWith('#')) continue;
-      const f = line.split(':');
-      const uid = Number(f[2]);
-      const gid = Number(f[3]);
-      const home = f[5] ?? '';
-      if (f.length < 7 || !Number.isInteger(uid) || !home.startsWith('/') || home === '/' || home === '/nonexistent') continue;
-      if (out.some((u) => u.uid === uid)) continue; // the first entry for a uid wins, as getpwuid returns it
-      out.push({ name: f[0], uid, gid, home });
+    for (const u of passwdEntries()) {
+      if (!u.home.startsWith('/') || u.home === '/' || u.home === '/nonexistent') continue;
+      out.push({ name: u.name, uid: u.uid, gid: u.gid, home: u.home });
     }
     return (this.passwd = out);
   }
@@ -208,8 +204,7 @@ export class HostFacts {
         const shim = comm.startsWith('containerd-shim');
         if (shim || MONITORS.has(comm)) {
           // A shim's command line says nothing its working directory does not.
-          const argv = shim ? [] : (readSystemFile(`/proc/${head.ppid}/cmdline`) ?? '').split('\0');
-          if (argv.at(-1) === '') argv.pop();
+          const argv = shim ? [] : (readArgv(head.ppid) ?? []);
           const pid = head.ppid;
           let uid: number | undefined | null = null;
           const owner = (): number | undefined => (uid === null ? (uid = this.ownerOf(pid)) : uid);
