@@ -19,7 +19,6 @@ export { NamespaceSetup, setupJson, parseSetupJson } from './setup';
 export type { SetupSpec } from './setup';
 export { answerHandshake } from './stage';
 export type { StageEnd } from './stage';
-export { dieBySignal } from './exit';
 
 /**
  * Create the namespaces, set them up, run the command and wait for it (the stage runs as a child of
