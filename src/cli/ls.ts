@@ -117,7 +117,7 @@ export interface LsPlan {
 
 /** Options -> what to scan and how to show it (exported for tests of the parsing alone). */
 export function planLs(args: string[], isTTY: boolean): LsPlan | { help: true } | { listColumns: 'table' | 'raw' | 'json' } | { version: true } {
-  const { values, positionals } = parseCommandLine(args, specs);
+  const { values, positionals } = parseCommandLine(args, specs, { positionals: 1 });
   for (const [a, b] of EXCLUSIVE) {
     if (values[a] !== undefined && values[b] !== undefined) throw new TsnsError(`mutually exclusive arguments: --${a} --${b}`);
   }
@@ -134,7 +134,6 @@ export function planLs(args: string[], isTTY: boolean): LsPlan | { help: true } 
   if (task === 0) throw new TsnsError(`invalid PID argument: '0'`);
   let tree: TreeKind = values.tree !== undefined ? parseTree(values.tree as string | boolean) : 'none';
   const forceList = values.list === true;
-  if (positionals.length > 1) throw new TsnsError(`unexpected argument: '${positionals[1]}'`);
 
   let columns: Column[] = values['output-all'] ? [...allColumns] : [];
   const col = (name: string): Column => findColumn(name) as Column;

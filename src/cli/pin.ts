@@ -46,12 +46,11 @@ function sameProcess(target: Target): () => void {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals, rest } = parseCommandLine(args, specs);
+  const { values, positionals: words } = parseCommandLine(args, specs, { positionals: 3 });
   if (values.help) {
     process.stdout.write(usage);
     return 0;
   }
-  const words = [...positionals, ...rest];
   const say = (text: string) => {
     if (values.verbose) process.stdout.write(text + '\n');
   };

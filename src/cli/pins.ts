@@ -64,12 +64,11 @@ function selectColumns(outputs: string[] | undefined, allMounts: boolean): strin
 }
 
 export function run(args: string[]): number {
-  const { values, positionals } = parseCommandLine(args, specs);
+  const { values } = parseCommandLine(args, specs);
   if (values.help) {
     process.stdout.write(usage);
     return 0;
   }
-  if (positionals.length) throw new TsnsError(`unexpected argument '${positionals[0]}'; try 'tsns pins --help'`);
   if (values.json && values.raw) throw new TsnsError('mutually exclusive arguments: --json --raw');
   const types = values.type as string[] | undefined;
   for (const t of types ?? []) if (!isNsType(t)) throw new TsnsError(`unknown namespace type '${t}'`);

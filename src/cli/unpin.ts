@@ -24,14 +24,13 @@ const specs: OptionSpecs = {
 };
 
 export function run(args: string[]): number {
-  const { values, positionals, rest } = parseCommandLine(args, specs);
+  const { values, positionals: paths } = parseCommandLine(args, specs, { positionals: Infinity });
   if (values.help) {
     process.stdout.write(usage);
     return 0;
   }
   const type = values.type as string | undefined;
   if (type !== undefined && !isNsType(type)) throw new TsnsError(`unknown namespace type '${type}'`);
-  const paths = [...positionals, ...rest];
   if (!paths.length) throw new TsnsError(`no pin given; try 'tsns unpin --help'`);
   for (const r of unpinAll(paths, type)) {
     if (values.verbose) process.stdout.write(`unpinned ${r.type}:[${r.ns}] from ${r.path}${r.removedFile ? ' (file removed)' : ''}\n`);
