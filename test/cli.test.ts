@@ -37,13 +37,24 @@ describe('tsns (every command)', function () {
       for (const args of [['ls'], ['pins', '-J'], ['ls', '-J']]) {
         const r = spawnSync(process.execPath, [TSNS, ...args], { encoding: 'utf8', stdio: ['ignore', full, 'pipe'] });
         assert.equal(r.status, 1, `${args}: ${r.stderr}`);
-        assert.match(r.stderr, /^tsns: cannot write output: .*no space left on device.*\n$/i, args.join(' '));
+        assert.equal(r.stderr, 'tsns: write error: No space left on device\n', args.join(' '));
       }
     } finally {
       closeSync(full);
     }
     const r = spawnSync('sh', ['-c', `"${process.execPath}" "${TSNS}" ls --output-all | head -c 1 >/dev/null`], { encoding: 'utf8' });
     assert.equal(r.stderr, '');
+  });
+
+  it('a closed stdout is a write error (exit 1), as lsns says it, for ls, pins and every --help', () => {
+    const lsns = spawnSync('sh', ['-c', 'lsns -J >&-'], { encoding: 'utf8' });
+    assert.deepEqual([lsns.status, lsns.stderr], [1, 'lsns: write error\n']);
+    for (const args of [['ls'], ['ls', '-J'], ['pins', '-J'], ['--help'], ['help', 'ls'], ...COMMANDS.map((c) => [c, '--help'])]) {
+      const r = tsns(args, '>&-');
+      assert.deepEqual([r.status, r.stderr], [1, 'tsns: write error\n'], args.join(' '));
+    }
+    // Nothing to write, nothing lost (lsns too); a shell's >/dev/null is not a closed stdout.
+    assert.deepEqual([tsns(['ls', '-t', 'time', '-Q', 'NPROCS < 0'], '>&-').status, tsns(['ls'], '>/dev/null').status], [0, 0]);
   });
 
   it('a control character in an argument does not break the message into several lines', () => {
@@ -114,5 +125,24 @@ describe('tsns (every command)', function () {
     const r = tsns(['enter', String(target.pid), '-u', '--', 'echo', '--mnt', '-h']);
     assert.deepEqual([r.status, r.stdout], [0, '--mnt -h\n'], r.stderr);
     assertRefused(tsns(['unpin', '--', '--help']), /^tsns: no pin named '--help'/, 'unpin -- --help');
+  });
+
+  it('tsns help COMMAND is COMMAND --help; tsns --bogus is an option; bare tsns is usage on stderr, exit 1', () => {
+    for (const c of COMMANDS) {
+      const help = tsns(['help', c]);
+      assert.equal(help.status, 0, c);
+      assert.equal(help.stdout, tsns([c, '--help']).stdout, c);
+      assert.match(help.stdout, new RegExp(`tsns ${c}\\b`));
+    }
+    const top = tsns(['--help']);
+    assert.deepEqual([top.status, top.stderr, tsns(['help']).stdout], [0, '', top.stdout]);
+    assert.match(top.stdout, /^Usage: tsns COMMAND/);
+    const bare = tsns([]);
+    assert.deepEqual([bare.status, bare.stdout, bare.stderr], [1, '', top.stdout]);
+    assertRefused(tsns(['--bogus']), /^tsns: unrecognized option '--bogus'\n$/, '--bogus');
+    assertRefused(tsns(['--hlep']), /^tsns: unrecognized option '--hlep'; did you mean '--help'\?\n$/, '--hlep');
+    assertRefused(tsns(['-x']), /^tsns: invalid option -- 'x'\n$/, '-x');
+    assertRefused(tsns(['lss']), /^tsns: unknown command 'lss'; did you mean 'ls'\?\n$/, 'lss');
+    assertRefused(tsns(['help', 'bogus']), /^tsns: unknown command 'bogus'; try 'tsns --help'\n$/, 'help bogus');
   });
 });
