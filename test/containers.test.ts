@@ -13,6 +13,7 @@ import path from 'node:path';
 import { startContainer, stopAllContainers, USERNS_HOST_ID, type Container } from './fixtures/runc';
 import { containerOfCgroup, listContainers, resolveContainer } from '../src/scan/containers';
 import { TsnsError } from '../src/sys/errors';
+import { asNobody, tsnsAsNobody } from './helpers/nobody';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
@@ -353,5 +354,37 @@ describe('containers without an engine (real runc)', function () {
       assert.equal(r.stdout, '');
       assert.match(r.stderr, /^tsns: [^\n]+\n$/);
     }
+  });
+
+  it('as nobody, a container whose state is not nobody\'s to read: the message says so and what to do, not "no such"', function () {
+    // runc's state root for root is 0700: nobody cannot see that `web` exists.
+    assert.equal(fs.statSync('/run/runc').mode & 0o777, 0o700);
+    for (const args of [
+      ['enter', webName, '--', 'true'],
+      ['ls', '--container', webName],
+      ['pin', webName, 'uts', '/tmp/never-made'],
+    ]) {
+      const r = tsnsAsNobody(args);
+      assert.equal(r.status, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stdout, '');
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^tsns: no container '${webName}' among those readable: the container state in /run/runc could not be read \\(Permission denied\\); run as root, or as the user that runs the container\n$`,
+        ),
+        args.join(' '),
+      );
+    }
+    // Through the library: the same, with the code that says so.
+    const { prefix, root, cleanup } = asNobody();
+    try {
+      const script = `try { require(${JSON.stringify(path.join(root, 'dist/src/scan/containers.js'))}).resolveContainer(${JSON.stringify(webName)}); } catch (e) { console.log(e.code); }`;
+      const r = spawnSync(prefix[0], [...prefix.slice(1), process.execPath, '-e', script], { encoding: 'utf8', cwd: '/' });
+      assert.equal(r.stdout, 'EACCES\n', r.stderr);
+    } finally {
+      cleanup();
+    }
+    // As root the same name is found.
+    assert.equal(resolveContainer(webName).pid, web.pid);
   });
 });

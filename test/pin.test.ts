@@ -276,6 +276,7 @@ describe('tsns pin, unpin, pins', function () {
       assert.equal(listed.nprocs, 0);
       assert.equal(listed.mountNamespace, nsInode('self', 'mnt'));
       assert.throws(() => pinNamespace(`/proc/self/ns/uts`, 'ipc', path.join(testDir, 'lib-x')), /is a uts namespace, not ipc/);
+      assert.throws(() => pinNamespace(`/proc/self/ns/ipc`, 'uts', path.join(testDir, 'lib-x')), /is an ipc namespace, not uts/);
       // A relative path is relative to the working directory (unshare's --net=FILE), never a NAME.
       const cwd = process.cwd();
       process.chdir(testDir);
@@ -633,7 +634,7 @@ describe('tsns pin, unpin, pins', function () {
 
     it('unpin of anything but an nsfs mount unmounts nothing', () => {
       refuse(['unpin', plainFile], /not a mount point/);
-      refuse(['unpin', sharedDir], /tmpfs mount, not a namespace pin/);
+      refuse(['unpin', sharedDir], /is a tmpfs mount, not a namespace pin/);
       refuse(['unpin', taken, plainFile], /not a mount point/);
       refuse(['unpin', taken, sharedDir], /not a namespace pin/);
       refuse(['unpin', path.join(testDir, 'nothing-here')], /no such file/);

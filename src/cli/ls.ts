@@ -226,7 +226,7 @@ export function collect(plan: LsPlan, sources?: readonly Source[]): { model: Sca
   }
   if (plan.container !== undefined) {
     // CONTAINER holds the name, or the id where the name is shared.
-    const { name, id } = pickContainer(containers, plan.container);
+    const { name, id } = pickContainer(containers, plan.container, model.containerStateDenied);
     const inner = filter;
     filter = (ns) => (ns.container === name || ns.container === id) && (!inner || inner(ns));
   }

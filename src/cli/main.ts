@@ -42,9 +42,11 @@ export function reportError(err: unknown): number {
     process.stderr.write(`tsns: ${oneLine(err.message)}\n`);
     return 1;
   }
-  const e = err as { code?: string; message?: string };
+  const e = err as { code?: string; message?: string; syscall?: string; path?: string; errno?: number };
   if (e && e.code === 'EPIPE') return 0;
-  process.stderr.write(`tsns: ${oneLine(e?.message ?? String(err))}\n`);
+  // A system error Node raised (its message starts with the bare errno name): the call, the file, the words.
+  const text = typeof e?.errno === 'number' && e.syscall ? `${e.syscall}${e.path ? ` ${e.path}` : ''}: ${errorText(e)}` : (e?.message ?? String(err));
+  process.stderr.write(`tsns: ${oneLine(text)}\n`);
   return 1;
 }
 

@@ -5,7 +5,7 @@
  * that mirrors the command's status and forwards signals.
  */
 import type { ChildProcess, SpawnOptions, StdioOptions } from 'node:child_process';
-import { TsnsError } from '../sys/errors';
+import { TsnsError, errorText } from '../sys/errors';
 import { EnterOptions, EnterPlan, buildEnterPlan } from './plan';
 
 export { buildEnterPlan, needsTarget } from './plan';
@@ -31,7 +31,7 @@ export function execPlan(plan: EnterPlan): never {
     try {
       return nodeExecve.call(process, stage, stageArgv(plan), plan.env);
     } catch (err) {
-      throw new TsnsError(`cannot run the exec stage ${stage}: ${(err as Error).message}`);
+      throw new TsnsError(`cannot run the exec stage ${stage}: ${errorText(err)}`);
     }
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -42,7 +42,7 @@ export function execPlan(plan: EnterPlan): never {
     for (const fd of [0, 1, 2, ...plan.keepFds, ...plan.heldFds]) clearCloexec(fd);
     return execve(stage, stageArgv(plan), plan.env);
   } catch (err) {
-    throw new TsnsError(`cannot run the exec stage ${stage}: ${(err as Error).message}`);
+    throw new TsnsError(`cannot run the exec stage ${stage}: ${errorText(err)}`);
   }
 }
 

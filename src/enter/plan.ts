@@ -6,7 +6,7 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NS_TYPES, type NsType } from '../sys/constants';
-import { TsnsError, errorCode, errorText } from '../sys/errors';
+import { TsnsError, errorCode, errorText, withArticle } from '../sys/errors';
 import { kernelNsTypes, readNsLink, readNsLinkAt } from '../proc/ns';
 import { namespaceOfFile } from '../proc/nsfile';
 import { readStatus } from '../proc/status';
@@ -162,7 +162,7 @@ function chooseJoins(o: EnterOptions, target: Target | undefined): Joins {
   const takeFromTarget = (type: NsType): void => {
     if (target?.named?.includes(type) || (target && target.pid === undefined)) {
       const file = target.files[type];
-      if (!file) throw new TsnsError(`${target.description} has no ${type} namespace; name a ${type} namespace file`, 'ENOTARGET');
+      if (!file) throw new TsnsError(`${target.description} has no ${type} namespace; name ${withArticle(type)} namespace file`, 'ENOTARGET');
       j.fromFile[type] = file;
     } else if (target?.pid !== undefined) {
       j.fromProcess.add(type);
@@ -184,7 +184,7 @@ function chooseJoins(o: EnterOptions, target: Target | undefined): Joins {
     if (typeof v === 'string') {
       const found = namespaceOfFile(v);
       if (!found) throw new TsnsError(`${v} is not a namespace file`, 'ENOTNS');
-      if (found.type !== type) throw new TsnsError(`${v} is not a ${type} namespace (it is ${found.type})`, 'ENOTNS');
+      if (found.type !== type) throw new TsnsError(`${v} is not ${withArticle(type)} namespace (it is ${withArticle(found.type)})`, 'ENOTNS');
       j.fromFile[type] = v;
     } else {
       if (target && sharedWithCaller(target, type)) j.alreadyShared.push(type);

@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MNT_DETACH, MS_BIND, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, NS_TYPES, NsType, UMOUNT_NOFOLLOW, isNsType } from '../sys/constants';
-import { SysError, TsnsError, describeErrno, errorCode, errorText } from '../sys/errors';
+import { SysError, TsnsError, describeErrno, errorCode, errorText, withArticle } from '../sys/errors';
 import * as libc from '../sys/libc';
 import { type MountEntry, mountAt, mountHolding, nsfsRoot, readMountinfo } from '../proc/mountinfo';
 import { NSFS_MAGIC, nsfsDevice, ownNamespace, readNsLink } from '../proc/ns';
@@ -307,7 +307,7 @@ function makePin(tx: Transaction, plan: PlannedPin, table: MountEntry[]): PinRes
     if (err instanceof TsnsError) throw err;
     if (err instanceof SysError && err.code === 'EINVAL' && ns.type === 'mnt')
       throw new TsnsError(
-        `the kernel refused to pin ${nsLabel('mnt', ns.inode)} on ${file} (EINVAL): the kernel pins a mount namespace only for a caller in an older mount namespace, and only on a mount that does not propagate`,
+        `the kernel refused to pin ${nsLabel('mnt', ns.inode)} on ${file} (${describeErrno(err.errno)}): the kernel pins a mount namespace only for a caller in an older mount namespace, and only on a mount that does not propagate`,
       );
     if (err instanceof SysError && err.code === 'EPERM')
       throw new TsnsError(`cannot pin onto ${file}: ${describeErrno(err.errno)} (mounting needs CAP_SYS_ADMIN)`);
@@ -442,7 +442,7 @@ function inspectPin(given: string, table: MountEntry[], type?: NsType): PinToRem
   const mounted = mountAt(table, file);
   if (!mounted) throw new TsnsError(`${given} is not a mount point, so not a pin; nothing unmounted`);
   const root = nsfsRoot(mounted);
-  if (!root || !isNsType(root.type)) throw new TsnsError(`${given} is a ${mounted.fsType} mount, not a namespace pin; nothing unmounted`);
+  if (!root || !isNsType(root.type)) throw new TsnsError(`${given} is ${withArticle(mounted.fsType)} mount, not a namespace pin; nothing unmounted`);
   if (Number(fs.statfsSync(file).type) !== NSFS_MAGIC) throw new TsnsError(`${given} is not on nsfs; nothing unmounted`);
   const ns = openNamespace(file);
   try {
@@ -450,7 +450,7 @@ function inspectPin(given: string, table: MountEntry[], type?: NsType): PinToRem
   } finally {
     ns.close();
   }
-  if (type && root.type !== type) throw new TsnsError(`${given} pins a ${root.type} namespace, not ${type}; nothing unmounted`);
+  if (type && root.type !== type) throw new TsnsError(`${given} pins ${withArticle(root.type)} namespace, not ${type}; nothing unmounted`);
   return { file, type: root.type, ns: root.id };
 }
 

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import { TsnsError } from '../sys/errors';
+import { TsnsError, errorText } from '../sys/errors';
 
 /** One line of uid_map/gid_map: `count` ids from `outer` (parent namespace) seen as `inner` inside. */
 export interface IdRange {
@@ -97,7 +97,7 @@ export function subordinateRange(kind: IdKind, uid: number, identity = false): I
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new TsnsError(`cannot read ${file}: ${(err as Error).message.replace(/^[A-Z]+: /, '')}`);
+    throw new TsnsError(`cannot read ${file}: ${errorText(err)}`);
   }
   for (const line of text.split('\n')) {
     const [who, start, count] = line.trim().split(':');

@@ -17,7 +17,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { TsnsError } from '../sys/errors';
+import { TsnsError, describeErrno, errorCode } from '../sys/errors';
 import type { NsType } from '../sys/constants';
 import type { ScanModel } from './model';
 import { readStat as procStat } from '../proc/stat';
@@ -83,9 +83,20 @@ interface StateDir {
   file: 'state.json' | 'status';
 }
 
+/** A directory whose name says it is an engine's or runtime's: one we could not read may hide containers. */
+const ENGINE_DIR = /^(runc|crun|youki|runsc|containerd|docker|moby|podman|libpod|containers|lxc|crio|cri-o|kata-containers|k3s)$/;
+
+/** What the walk found: state directories, and the engine directories it was refused (EACCES). */
+export interface StateDirs {
+  dirs: StateDir[];
+  /** Engine or runtime directories (runc's /run/runc is 0700) that exist but could not be read. */
+  denied: string[];
+}
+
 /** Walk /run (and $XDG_RUNTIME_DIR) for ROOT/ID/{state.json,status}; cheap: directories only. */
-export function findStateDirs(): StateDir[] {
+export function findStateDirs(): StateDirs {
   const found: StateDir[] = [];
+  const denied: string[] = [];
   const seen = fuseMountPoints(); // treated as already seen: never entered
   const walk = (dir: string, depth: number): void => {
     if (seen.has(dir)) return;
@@ -93,7 +104,9 @@ export function findStateDirs(): StateDir[] {
     let entries;
     try {
       entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
+    } catch (err) {
+      const code = errorCode(err);
+      if ((code === 'EACCES' || code === 'EPERM') && dir.split('/').some((part) => ENGINE_DIR.test(part))) denied.push(dir);
       return;
     }
     let subdirs: string[] | undefined;
@@ -121,7 +134,7 @@ export function findStateDirs(): StateDir[] {
   }
   const xdg = process.env.XDG_RUNTIME_DIR;
   if (xdg) walk(xdg, 0);
-  return found;
+  return { dirs: found, denied };
 }
 
 function annotationsOf(labels: unknown, annotations: unknown): Record<string, string> {
@@ -223,14 +236,27 @@ function fromState(sd: StateDir): ContainerInfo | undefined {
   };
 }
 
+/** What discovery found: live containers, and the state directories it could not read. */
+export interface ContainerDiscovery {
+  containers: ContainerInfo[];
+  /** Engine or runtime state directories that exist but are not ours to read (runc's is 0700). */
+  denied: string[];
+}
+
+/** Containers of the OCI runtimes' state, live ones only. */
+function stateContainers(): ContainerDiscovery {
+  const { dirs, denied } = findStateDirs();
+  const containers: ContainerInfo[] = [];
+  for (const sd of dirs) {
+    const c = fromState(sd);
+    if (c) containers.push(c);
+  }
+  return { containers, denied };
+}
+
 /** Containers of the OCI runtimes' state, live ones only. */
 export function listStateContainers(): ContainerInfo[] {
-  const out: ContainerInfo[] = [];
-  for (const sd of findStateDirs()) {
-    const c = fromState(sd);
-    if (c) out.push(c);
-  }
-  return out;
+  return stateContainers().containers;
 }
 
 const HEX64 = '[0-9a-f]{64}';
@@ -310,18 +336,26 @@ function mountNamespaceHeads(): { pid: number; ppid: number }[] {
   return heads;
 }
 
+/** Every live container on the host (OCI runtime state first, cgroup paths for the rest), and the
+ *  state directories that could not be read. */
+export function discoverContainers(): ContainerDiscovery {
+  const fromStates = stateContainers();
+  const known = new Set(fromStates.containers.map((c) => c.id));
+  const containers = [...fromStates.containers, ...cgroupContainers(mountNamespaceHeads(), known)].sort((a, b) => a.pid - b.pid);
+  return { containers, denied: fromStates.denied };
+}
+
 /** Every live container on the host: OCI runtime state first, cgroup paths for the rest. */
 export function listContainers(): ContainerInfo[] {
-  const fromStates = listStateContainers();
-  const known = new Set(fromStates.map((c) => c.id));
-  return [...fromStates, ...cgroupContainers(mountNamespaceHeads(), known)].sort((a, b) => a.pid - b.pid);
+  return discoverContainers().containers;
 }
 
 /**
  * Pick one container by exact name, exact id, or unique id prefix, among `containers`.
- * Unknown or ambiguous -> TsnsError (one line).
+ * Unknown or ambiguous -> TsnsError (one line). An unknown name where some state could not be read
+ * (`denied`) is EACCES: the container may well be there.
  */
-export function pickContainer(containers: ContainerInfo[], nameOrId: string): ContainerInfo {
+export function pickContainer(containers: ContainerInfo[], nameOrId: string, denied: readonly string[] = []): ContainerInfo {
   if (!nameOrId) throw new TsnsError('empty container name');
   const unique = (list: ContainerInfo[]): ContainerInfo | undefined => {
     const ids = new Set(list.map((c) => c.id));
@@ -335,19 +369,26 @@ export function pickContainer(containers: ContainerInfo[], nameOrId: string): Co
   if (exact) return exact;
   const prefix = unique(containers.filter((c) => c.id.startsWith(nameOrId)));
   if (prefix) return prefix;
+  if (denied.length > 0) {
+    throw new TsnsError(
+      `no container '${nameOrId}' among those readable: the container state in ${denied.join(', ')} could not be read (${describeErrno(13)}); ` +
+        `run as root, or as the user that runs the container`,
+      'EACCES',
+    );
+  }
   throw new TsnsError(`no such container: ${nameOrId}`, 'ENOTARGET');
 }
 
 /** `tsns enter NAME`, `tsns pin NAME`, `tsns ls --container NAME`: one live container. */
 export function resolveContainer(nameOrId: string): ContainerInfo {
-  const fromStates = listStateContainers();
   try {
-    return pickContainer(fromStates, nameOrId);
+    return pickContainer(listStateContainers(), nameOrId);
   } catch (err) {
     // Only an unknown name is worth the slower cgroup look; ambiguity among states stands.
     if (!(err instanceof TsnsError) || err.code !== 'ENOTARGET') throw err;
   }
-  return pickContainer(listContainers(), nameOrId);
+  const { containers, denied } = discoverContainers();
+  return pickContainer(containers, nameOrId, denied);
 }
 
 /**
@@ -358,10 +399,10 @@ export function resolveContainer(nameOrId: string): ContainerInfo {
  * (PID 2) shows them. When several containers' inits qualify (a pod's containers joining the pause
  * container's network namespace), the oldest init wins (lowest start time, then lowest PID).
  * Namespaces with no member process (held by a thread, fd, socket or pin only) get none.
- * Returns the containers it considered, for `--container` filtering.
+ * Returns the containers it considered, for `--container` filtering, and the state it could not read.
  */
-export function markContainers(model: ScanModel, mountNamespaces: ReadonlyMap<number, readonly number[]>): ContainerInfo[] {
-  const states = listStateContainers();
+export function markContainers(model: ScanModel, mountNamespaces: ReadonlyMap<number, readonly number[]>): ContainerDiscovery {
+  const { containers: states, denied } = stateContainers();
   const known = new Set(states.map((c) => c.id));
   // Cgroup candidates: the oldest member (lowest PID) of each mount namespace but the host's, since
   // every OCI container has its own mount namespace and its init is normally its first process.
@@ -376,7 +417,7 @@ export function markContainers(model: ScanModel, mountNamespaces: ReadonlyMap<nu
   const containers = [...states, ...cgroupContainers(candidates, known)];
   const byInit = new Map<number, ContainerInfo>();
   for (const c of containers) byInit.set(c.pid, c);
-  if (byInit.size === 0) return containers;
+  if (byInit.size === 0) return { containers, denied };
   const startOf = new Map<number, number>();
   const start = (pid: number): number => {
     let s = startOf.get(pid);
@@ -404,7 +445,7 @@ export function markContainers(model: ScanModel, mountNamespaces: ReadonlyMap<nu
     }
     if (best) ns.container = labels.get(best) ?? best.id;
   }
-  return containers;
+  return { containers, denied };
 }
 
 /** Namespace of `type` that process `pid` is in (from the scan, else its link), if readable. */

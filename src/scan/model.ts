@@ -86,6 +86,9 @@ export interface ScanModel {
   ownMountNamespace?: number;
   /** The live containers found (ScanOptions.containers). */
   containers?: ContainerInfo[];
+  /** Container state directories that exist but could not be read (ScanOptions.containers): the
+   *  containers there are not in `containers`. */
+  containerStateDenied?: string[];
 }
 
 /** Plain data for JSON.stringify(model): namespaces sorted by id with lsns -J's names, processes by PID. */

@@ -4,5 +4,8 @@ import { markContainers } from '../containers';
 import type { Source } from '../context';
 
 export const containerSource: Source = function containerSource(ctx) {
-  if (ctx.options.containers) ctx.model.containers = markContainers(ctx.model, ctx.mountNamespaces);
+  if (!ctx.options.containers) return;
+  const { containers, denied } = markContainers(ctx.model, ctx.mountNamespaces);
+  ctx.model.containers = containers;
+  ctx.model.containerStateDenied = denied;
 };
