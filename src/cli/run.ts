@@ -14,7 +14,7 @@ else /bin/sh, as a login shell.
 Works unprivileged with --user (-U) and a map (-r, -c, --map-*).
 
 Namespaces (=FILE pins the new namespace on FILE, as 'tsns pin' would: an empty FILE is created if
-missing, its directory must exist; a mount namespace cannot be pinned on a shared mount; pid and time
+missing, an existing FILE must be empty, its directory must exist; a mount namespace cannot be pinned on a shared mount; pid and time
 need --fork):
  -m, --mount[=FILE]          new mount namespace (--mnt[=FILE] too)
  -u, --uts[=FILE]            new UTS namespace (hostname, domain name)
