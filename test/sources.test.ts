@@ -242,6 +242,33 @@ describe('holder sources: namespaces no process is in (real fixtures)', function
     assert.ok(!(JSON.parse(lsns.stdout) as { namespaces: { ns: number }[] }).namespaces.some((n) => n.ns === threadUts));
   });
 
+  it("a thread id is a target as nsenter -t takes one: enter, ls -p and pin reach the thread's own namespace", function () {
+    const tid = String(threadTid);
+    const own = `uts:[${threadUts}]`;
+    const readUts = ['readlink', '/proc/self/ns/uts'];
+    assert.equal(ok(spawnSync('nsenter', ['-t', tid, '-u', ...readUts], { encoding: 'utf8' })).trim(), own, 'nsenter -t TID');
+    assert.equal(ok(tsns('enter', tid, '-u', '--', ...readUts)).trim(), own, 'enter TID -u');
+    assert.equal(ok(tsns('enter', '-t', tid, '-u', ...readUts)).trim(), own, 'enter -t TID -u');
+    // With nothing named: every namespace of the thread not already ours, its own uts among them.
+    assert.equal(ok(tsns('enter', tid, '--', ...readUts)).trim(), own, 'enter TID');
+    // ls -p TID: the thread's namespaces, every type, as /proc/TID/ns shows them.
+    const listed = lsJson('-p', tid)
+      .map((r) => `${r.type}:[${r.ns}]`)
+      .sort();
+    const links = ['mnt', 'net', 'ipc', 'user', 'pid', 'uts', 'cgroup', 'time'].map((t) => fs.readlinkSync(`/proc/${tid}/ns/${t}`)).sort();
+    assert.deepEqual(listed, links);
+    assert.equal(row(lsJson('-p', tid, '-t', 'uts'), threadUts).pid, threadHolder.pid);
+    // pin TID uts FILE pins the thread's namespace, not its process's.
+    const file = path.join(tmp, 'thread-uts');
+    ok(tsns('pin', tid, 'uts', file));
+    try {
+      assert.equal(fs.statSync(file).ino, threadUts);
+      assert.equal(ok(spawnSync('nsenter', [`--uts=${file}`, ...readUts], { encoding: 'utf8' })).trim(), own);
+    } finally {
+      ok(tsns('unpin', file));
+    }
+  });
+
   it('a namespace only an fd holds: SOURCES fd, holder as PID, USER from its owner (nobody), owner listed as owner', function () {
     const r = row(rows, fdNet);
     assert.deepEqual(

@@ -4,6 +4,8 @@
  * for the PID column's processes, netlink for NETNSID, chalk for --color.
  */
 import { existsSync } from 'node:fs';
+import { kernelNsTypes, readNsLink } from '../proc/ns';
+import { readStatus } from '../proc/status';
 import { NS_TYPES, isNsType, type NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { parseCommandLine, parseNumber, type OptionSpecs } from './args';
@@ -52,7 +54,7 @@ Options:
  -o, --output <list>    define which output columns to use (+<list> adds to the defaults)
      --output-all       output all columns
  -P, --persistent       namespaces without processes
- -p, --task <pid>       print process namespaces
+ -p, --task <pid>       print process namespaces (a thread id: that thread's)
  -Q, --filter <expr>    apply display filter
  -r, --raw              use the raw output format
  -u, --notruncate       don't truncate text in columns
@@ -217,10 +219,19 @@ export function collect(plan: LsPlan, sources?: readonly Source[]): { model: Sca
 
   let filter: ((ns: Namespace) => boolean) | undefined;
   if (plan.task !== undefined) {
-    const proc = model.processes.get(plan.task);
-    if (!proc && !existsSync(`/proc/${plan.task}`)) throw new TsnsError(`no process with PID ${plan.task}`);
-    const mine = new Set(proc ? Object.values(proc.ns) : []);
-    filter = (ns) => mine.has(ns.id) && ns.pids.includes(plan.task as number);
+    const task = plan.task;
+    const proc = model.processes.get(task);
+    if (!proc && !existsSync(`/proc/${task}`)) throw new TsnsError(`no process with PID ${task}`);
+    if (proc) {
+      const mine = new Set(Object.values(proc.ns));
+      filter = (ns) => mine.has(ns.id) && ns.pids.includes(task);
+    } else {
+      // A thread id (as nsenter -t takes one): the namespaces that thread is in, its own included
+      // (/proc/TID/ns is the thread's view). Each is listed as the scan has it, its process as PID.
+      const tgid = readStatus(task)?.tgid;
+      const mine = new Set(tgid !== undefined && tgid !== task ? kernelNsTypes().map((t) => readNsLink(task, t)?.id) : []);
+      filter = (ns) => mine.has(ns.id);
+    }
   } else if (plan.persistent) {
     filter = (ns) => ns.pids.length === 0;
   }
