@@ -269,6 +269,47 @@ describe('holder sources: namespaces no process is in (real fixtures)', function
     }
   });
 
+  it("PATH is a way into the row's own namespace that nsenter takes; empty where none exists", function () {
+    // A pin in our own mount namespace, its namespace's only holder (unshare --uts=FILE: util-linux's).
+    const ownPin = path.join(tmp, 'own-uts-pin');
+    fs.writeFileSync(ownPin, '');
+    ok(spawnSync('unshare', [`--uts=${ownPin}`, 'true'], { encoding: 'utf8' }));
+    try {
+      const ownPinned = fs.statSync(ownPin).ino;
+      const pathOf = new Map(
+        (JSON.parse(ok(tsns('ls', '-J', '-o', 'NS,TYPE,PATH'))) as { namespaces: { ns: number; type: string; path: string | null }[] }).namespaces.map((r) => [
+          r.ns,
+          r,
+        ]),
+      );
+      const ways: [string, number, string][] = [
+        ['only a thread is in it', threadUts, `/proc/${threadHolder.pid}/task/${threadTid}/ns/uts`],
+        ['only an fd holds it', fdNet, `/proc/${fdHolder.pid}/fd/3`],
+        ['only a pin here holds it', ownPinned, ownPin],
+        ['only a pin in another mount namespace holds it', pinnedUts, `/proc/${mntHolder.pid}/root${pinPath}`],
+        ['a process is in it', pinMnt, `/proc/${mntHolder.pid}/ns/mnt`],
+      ];
+      for (const [what, id, way] of ways) {
+        const r = pathOf.get(id);
+        assert.ok(r, `${what}: ${id} not listed`);
+        assert.equal(r.path, way, what);
+        // The real nsenter, given that PATH, is in exactly that namespace.
+        const option = r.type === 'mnt' ? 'mount' : r.type;
+        const inside = spawnSync('nsenter', [`--${option}=${r.path}`, 'readlink', `/proc/self/ns/${r.type}`], { encoding: 'utf8' });
+        assert.equal(ok(inside).trim(), `${r.type}:[${id}]`, `${what}: nsenter --${option}=${r.path}`);
+      }
+      for (const [what, id] of [
+        ['only a socket holds it', socketNet],
+        ['known only as a parent', outerUser],
+        ['known only as an owner', fdOwner],
+      ] as [string, number][]) {
+        assert.equal(pathOf.get(id)?.path, null, what);
+      }
+    } finally {
+      spawnSync('umount', [ownPin]);
+    }
+  });
+
   it('a namespace only an fd holds: SOURCES fd, holder as PID, USER from its owner (nobody), owner listed as owner', function () {
     const r = row(rows, fdNet);
     assert.deepEqual(

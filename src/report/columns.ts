@@ -3,7 +3,7 @@
  * what each column needs from the scan all come from here. A column is one `define(...)` line.
  */
 import { TsnsError } from '../sys/errors';
-import type { Namespace, ProcessInfo } from '../scan/model';
+import { pathFromHere, type Namespace, type ProcessInfo } from '../scan/model';
 import { userName } from '../scan/users';
 
 /** One output line: a namespace, and the process it is shown with (none for a pin-only namespace). */
@@ -89,8 +89,9 @@ function nsfsPaths(r: Row, ctx: RenderContext): string[] | null {
 // lsns's columns, in lsns's order and with its meanings.
 define('NS', 'number', 'namespace identifier (inode number)', (r) => r.ns.id, { hint: 10 });
 define('TYPE', 'string', 'kind of namespace', (r) => r.ns.type, { hint: 5 });
+// A member's link, else the first way in the scan recorded (a thread's link, an fd, a pin), else none.
 define('PATH', 'string', 'path to the namespace', (r) =>
-  r.proc && r.ns.pids.length > 0 ? `/proc/${r.proc.pid}/ns/${r.ns.type}` : (r.ns.paths[0]?.path ?? null),
+  r.proc && r.ns.pids.length > 0 ? `/proc/${r.proc.pid}/ns/${r.ns.type}` : r.ns.paths[0] ? pathFromHere(r.ns.paths[0]) : null,
 );
 define('NPROCS', 'number', 'number of processes in the namespace', (r) => r.ns.pids.length, { hint: 5 });
 define('PID', 'number', 'lowest PID in the namespace', (r) => r.proc?.pid ?? null, { hint: 5 });

@@ -29,6 +29,12 @@ export interface NsPath {
   root?: string;
 }
 
+/** A way in as a path from the scanning process's view: a pin in another mount namespace through the
+ *  root of a process there (/proc/PID/root/PATH), the others as they are. */
+export function pathFromHere(way: NsPath): string {
+  return way.root ? `${way.root}${way.path}` : way.path;
+}
+
 /**
  * A process (thread group leader). `ns` is read for every process; the other details are read only
  * for the processes a caller asks for (ScanOptions.details, or readProcessDetails afterwards), because
@@ -101,7 +107,7 @@ function modelJson(this: ScanModel): unknown {
       nprocs: ns.pids.length,
       pid: ns.pid ?? null,
       pids: ns.pids,
-      path: ns.paths[0]?.path ?? (ns.pid !== undefined && ns.pids.length > 0 ? `/proc/${ns.pid}/ns/${ns.type}` : null),
+      path: ns.pid !== undefined && ns.pids.length > 0 ? `/proc/${ns.pid}/ns/${ns.type}` : ns.paths[0] ? pathFromHere(ns.paths[0]) : null,
       sources: ns.sources,
       nsfs: ns.nsfs.map((m) => m.path),
       pns: ns.parent ?? null,
