@@ -1,8 +1,8 @@
 /**
  * Source: processes. Every /proc/PID/ns/TYPE link of every process (the one cost a scan cannot avoid:
- * NPROCS needs them all). Every type the kernel has is read, whatever types the caller keeps: the
- * other sources find pins and containers through mount namespaces, so -t narrows what is shown, never
- * what is found.
+ * NPROCS needs them all). Every type the kernel has is read and kept in the model while the sources
+ * run, whatever types the caller asked for: the other sources find pins and containers through mount
+ * namespaces and ancestors through every namespace, so -t narrows what is shown, never what is found.
  *
  * As lsns counts them: a process is kept with each link it can read. A zombie reads only its pid and
  * user links (the kernel dropped the rest with its nsproxy) and counts in those two; PID 1 here reads
@@ -39,8 +39,7 @@ function readProcesses(ctx: ScanContext): void {
   const types = kernelNsTypes();
   const ntypes = types.length;
   const inodes = new Array<number>(ntypes);
-  const { model, options, mountNamespaces } = ctx;
-  const keep = new Set(options.types);
+  const { model, mountNamespaces } = ctx;
   const namespaces = model.namespaces;
   const processes = model.processes;
   for (const pid of ctx.pids) {
@@ -74,7 +73,6 @@ function readProcesses(ctx: ScanContext): void {
         if (members) members.push(pid);
         else mountNamespaces.set(ino, [pid]);
       }
-      if (!keep.has(type)) continue;
       let ns = namespaces.get(ino);
       if (ns === undefined) {
         ns = newNamespace(ino, type, 'process');
