@@ -30,7 +30,8 @@ describe('tsns ls (parity with util-linux lsns)', function () {
   let a: NsProcess; // every type but user, with a process tree in its own pid namespace
   let b: NsProcess; // a user namespace owning uts and pid namespaces
   let ghost: NsProcess; // in a user namespace whose parent user namespace has no process
-  let pinned: NsProcess; // in a netns pinned twice (ip netns + a bind mount), with NETNSID 77
+  let pinned: NsProcess; // in a netns pinned twice (ip netns + a bind mount), with a NETNSID of its own
+  let netnsid = 0; // that NETNSID: one no other suite on this host holds (ids are per network namespace)
   let weird: NsProcess; // a command line with blanks, a backslash, a control character and UTF-8
   let stranger: NsProcess; // uid with no passwd entry
   let persistent: NetnsPin; // a netns with no process at all
@@ -51,7 +52,10 @@ describe('tsns ls (parity with util-linux lsns)', function () {
     weird = await unshareProcess(['--user'], ['bash', '-c', 'exec -a "we ird\\x\tn\x01ame\u00e9" sleep 1005'], { ready: 'we ird\\x\tn\x01ame\u00e9 1005' });
     stranger = await unshareProcess(['--user'], ['sleep', '1006'], { prefix: ['setpriv', '--reuid', '12345', '--regid', '12345', '--clear-groups'] });
     netns = addNetns(`tsns-ls-${tag}`);
-    assert.equal(spawnSync('ip', ['netns', 'set', netns.name, '77']).status, 0);
+    // Another run of this suite may hold an id at the same time: take the first free one from ours on.
+    for (netnsid = 77 + (process.pid % 900); spawnSync('ip', ['netns', 'set', netns.name, String(netnsid)]).status !== 0; netnsid++) {
+      assert.ok(netnsid < 77 + (process.pid % 900) + 64, 'no free NETNSID');
+    }
     tmp = mkdtempSync(join(tmpdir(), 'tsns-ls-'));
     bindPath = join(tmp, 'net');
     writeFileSync(bindPath, '');
@@ -173,13 +177,13 @@ describe('tsns ls (parity with util-linux lsns)', function () {
     const [l, t] = both(args);
     assert.equal(t, l);
     const lines = t.split('\n');
-    assert.match(lines[1], new RegExp(`^${pinned.ns('net')} net\\s+1\\s+${pinned.pid} root\\s+77 /run/netns/${netns.name} `));
+    assert.match(lines[1], new RegExp(`^${pinned.ns('net')} net\\s+1\\s+${pinned.pid} root\\s+${netnsid} /run/netns/${netns.name} `));
     assert.equal(lines[2].trim(), bindPath);
     const [lw, tw] = both([...args, '-W']);
     assert.equal(tw, lw);
     assert.ok(tw.includes(`/run/netns/${netns.name},${bindPath}`));
     const j = JSON.parse(tsns([...args, '-J']).stdout) as { namespaces: JsonRow[] };
-    assert.equal(j.namespaces[0].netnsid, '77');
+    assert.equal(j.namespaces[0].netnsid, String(netnsid));
     assert.equal(j.namespaces[0].nsfs, `/run/netns/${netns.name}\n${bindPath}`);
   });
 
@@ -336,7 +340,7 @@ describe('tsns ls (parity with util-linux lsns)', function () {
     const uts = model.namespaces.get(a.ns('uts'));
     assert.deepEqual(uts?.pids, [a.holderPid, ...(model.namespaces.get(a.ns('pid'))?.pids ?? [])]); // unshare and its 4
     assert.equal(uts?.owner, a.ns('user'));
-    assert.equal(model.namespaces.get(pinned.ns('net'))?.netnsid, 77);
+    assert.equal(model.namespaces.get(pinned.ns('net'))?.netnsid, netnsid);
     assert.equal(model.namespaces.get(ghost.ns('user'))?.parent !== undefined, true);
   });
 });
