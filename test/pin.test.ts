@@ -21,8 +21,9 @@ import {
   resolvePinDestination,
   unpin,
 } from '../src/pin';
-import { parseMountinfo } from '../src/proc/mountinfo';
+import { parseMountinfo, visibleMounts } from '../src/proc/mountinfo';
 import { ok, sleep } from './helpers/proc';
+import { enterPrivateRun } from './helpers/private-run';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
@@ -48,8 +49,10 @@ function mountinfo() {
   return parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
 }
 
+/** The mounts a lookup of `p` passes through that sit at `p` itself (stacked pins: more than one). A mount
+ *  hidden under a later one on a parent path (the host's /run/netns under this suite's /run) is not one. */
 function mountedAt(p: string) {
-  return mountinfo().filter((m) => m.mountPoint === p);
+  return visibleMounts(mountinfo(), p).filter((m) => m.mountPoint === p);
 }
 
 interface PinsRow {
@@ -208,7 +211,12 @@ describe('tsns pin, unpin, pins', function () {
   const managedDirs = [NETNS_RUN_DIR, path.join(PIN_RUN_DIR, 'mnt'), path.join(PIN_RUN_DIR, 'uts'), path.join(PIN_RUN_DIR, 'net'), PIN_RUN_DIR];
   const preexisting = new Set<string>();
 
-  before(() => {
+  let leavePrivateRun: (() => void) | undefined;
+
+  before(async () => {
+    // Named pins go in /run/netns and /run/tsns, which other suites on this host use at the same time:
+    // this suite has a /run of its own, so it neither sees their pins nor removes their directories.
+    leavePrivateRun = await enterPrivateRun();
     for (const d of managedDirs) if (fs.existsSync(d)) preexisting.add(d);
     testDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsns-pin-'));
     fs.chmodSync(testDir, 0o755);
@@ -251,6 +259,7 @@ describe('tsns pin, unpin, pins', function () {
       while (mountedAt(d).length) run(['umount', '-l', d]);
       fs.rmdirSync(d);
     }
+    leavePrivateRun?.();
   });
 
   describe('library', () => {
