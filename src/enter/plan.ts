@@ -184,7 +184,7 @@ function chooseJoins(o: EnterOptions, target: Target | undefined): Joins {
     if (typeof v === 'string') {
       const found = namespaceOfFile(v);
       if (!found) throw new TsnsError(`${v} is not a namespace file`, 'ENOTNS');
-      if (found.type !== type) throw new TsnsError(`${v} is not ${withArticle(type)} namespace (it is ${withArticle(found.type)})`, 'ENOTNS');
+      if (found.type !== type) throw new TsnsError(`${v} is not ${withArticle(type)} namespace (it is ${found.type})`, 'ENOTNS');
       j.fromFile[type] = v;
     } else {
       if (target && sharedWithCaller(target, type)) j.alreadyShared.push(type);
