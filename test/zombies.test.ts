@@ -82,14 +82,19 @@ describe('zombies, counted as lsns counts them', function () {
     assert.deepEqual([zombieFirst?.nprocs, procState(zombieFirst?.pid as number), zombieFirst?.command], [2, 'Z', 'sh']);
   });
 
-  it('-t pid counts the same as the full listing (a zombie is not counted only when its type is asked for)', function () {
-    const pidRows = new Map(jsonRows(okOut(tsns(['-J', '-t', 'pid', '-o', 'NS,NPROCS,PID'], {}), 'tsns ls -t pid')).map((r) => [r.ns, r]));
-    for (const id of [reaperless.ns('pid'), nsInode(container.pid, 'pid')]) {
-      assert.deepEqual(pidRows.get(id), {
-        ns: id,
-        nprocs: id === reaperless.ns('pid') ? 2 : 4,
-        pid: id === reaperless.ns('pid') ? reaperless.pid : container.pid,
-      });
+  it('-t pid counts the same as the full listing and as lsns -t pid (a zombie is no member only when its type is asked for)', function () {
+    const rowsOf = (json: string) => new Map(jsonRows(json).map((r) => [r.ns, r]));
+    const columns = ['-J', '-l', '-o', 'NS,NPROCS,PID,COMMAND'];
+    const full = rowsOf(okOut(tsns(columns), 'tsns ls'));
+    const pidOnly = rowsOf(okOut(tsns([...columns, '-t', 'pid']), 'tsns ls -t pid'));
+    const theirs = rowsOf(okOut(lsns([...columns, '-t', 'pid']), 'lsns -t pid'));
+    for (const [id, members] of [
+      [reaperless.ns('pid'), 2],
+      [nsInode(container.pid, 'pid'), 4],
+    ]) {
+      assert.equal(pidOnly.get(id)?.nprocs, members);
+      assert.deepEqual(pidOnly.get(id), full.get(id));
+      assert.deepEqual(pidOnly.get(id), theirs.get(id));
     }
   });
 
