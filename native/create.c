@@ -12,6 +12,9 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* The sync socket stays open across the fork when the TypeScript side asked for a second round: a new
@@ -32,24 +35,83 @@ static unsigned long propagation_flag(const char *name)
 	stage_die(false, "unsupported propagation mode: %s", name);
 }
 
-/* Tell the TypeScript side where we are (one byte), wait for its answer. EOF or a refusal: it has
- * already printed why, so leave quietly. */
+/* The setup helper (setup=PROGRAM) we forked, or 0; reaped once it has answered for the last time. */
+static pid_t setup_pid;
+
+static void reap_setup(void)
+{
+	if (setup_pid > 0)
+		while (waitpid(setup_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	setup_pid = 0;
+}
+
+/* Tell the TypeScript side where we are, wait for its answer. `0`: it refused and has said why, so
+ * leave quietly with 1 (once a helper of ours has printed it); EOF or nonsense: 125. */
 static char sync_round(int fd, char hello)
 {
-	char answer;
+	char answer, msg[32];
 	ssize_t n;
+	/* `U` says which process unshared (not the one started when a pty relay forked first). */
+	int len = hello == 'U' ? snprintf(msg, sizeof msg, "U%d\n", (int)getpid()) : snprintf(msg, sizeof msg, "%c", hello);
 
 	do
-		n = write(fd, &hello, 1);
+		n = write(fd, msg, (size_t)len);
 	while (n < 0 && errno == EINTR);
-	if (n != 1)
+	if (n != len)
 		_exit(STAGE_EXIT_FAILURE);
 	do
 		n = read(fd, &answer, 1);
 	while (n < 0 && errno == EINTR);
+	if (n == 1 && answer == '0') {
+		close(fd); /* the helper ends once its end sees ours close */
+		reap_setup();
+		_exit(1);
+	}
 	if (n != 1 || (answer != '1' && answer != '2'))
 		_exit(STAGE_EXIT_FAILURE);
 	return answer;
+}
+
+/* setup=PROGRAM: fork, before anything is made and while we still have the caller's ids, a helper
+ * that answers the sync from outside (unshare(1) forks one for newuidmap and pins the same way).
+ * It gets the other end of a socketpair as fd 3, our fds 0-2, and no other fd. */
+static int start_setup(const struct plan *p)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		stage_die(true, "socketpair");
+	setup_pid = fork();
+	if (setup_pid < 0)
+		stage_die(true, "fork");
+	if (setup_pid == 0) {
+		if (sv[1] == 3 ? fcntl(3, F_SETFD, 0) != 0 : dup2(sv[1], 3) != 3)
+			stage_die(true, "dup2");
+		syscall(SYS_close_range, 4, ~0U, 0);
+		char *argv[STAGE_MAX_SETUP_ARGS + 2];
+		argv[0] = (char *)p->setup;
+		for (int i = 0; i < p->setup_argc; i++)
+			argv[i + 1] = (char *)p->setup_args[i];
+		argv[p->setup_argc + 1] = NULL;
+		execv(p->setup, argv);
+		stage_die(true, "cannot run %s", p->setup);
+	}
+	close(sv[1]);
+	return sv[0];
+}
+
+/* One write(2) to /proc/self/FILE, as the kernel wants it. */
+static void write_self(const char *file, const char *text, const char *what)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/%s", file);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		stage_die(true, "cannot open %s", path);
+	size_t len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len)
+		stage_die(true, "the kernel refused %s '%s'", what, text);
+	close(fd);
 }
 
 static bool joins_something(const struct plan *p)
@@ -65,6 +127,7 @@ static bool joins_something(const struct plan *p)
 void create_namespaces(const struct plan *p)
 {
 	stage_pid = getpid();
+	int sync_fd = p->setup ? start_setup(p) : p->sync_fd;
 	/* owner-uid/gid: the new user namespace belongs to whoever creates it, so become that user first; the
 	 * privileged TypeScript side still writes the maps and pins (unshare --owner's "on behalf of"). */
 	if (p->have_owner_uid) {
@@ -82,7 +145,8 @@ void create_namespaces(const struct plan *p)
 	    mount("none", "/", NULL, MS_REC | propagation_flag(p->propagation), NULL) < 0)
 		stage_die(true, "cannot change root filesystem propagation");
 
-	if (p->sync_fd < 0)
+	bool self_writes = p->self_setgroups || p->self_uid_map || p->self_gid_map || p->self_monotonic || p->self_boottime;
+	if (sync_fd < 0 && !self_writes)
 		return;
 
 	/* An unprivileged TypeScript side can write our uid_map, setgroups and timens_offsets, and
@@ -94,15 +158,37 @@ void create_namespaces(const struct plan *p)
 	if (dumpable && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
 		stage_die(true, "prctl(PR_SET_DUMPABLE)");
 
-	char answer = sync_round(p->sync_fd, 'U');
+	/* What the kernel takes from ourselves, as unshare(1) writes it (setgroups before gid_map). */
+	if (p->self_setgroups)
+		write_self("setgroups", p->self_setgroups, "setgroups");
+	if (p->self_uid_map)
+		write_self("uid_map", p->self_uid_map, "uid map");
+	if (p->self_gid_map)
+		write_self("gid_map", p->self_gid_map, "gid map");
+	if (p->self_monotonic || p->self_boottime) {
+		char offsets[128] = "";
+		if (p->self_monotonic)
+			snprintf(offsets, sizeof offsets, "1 %s 0\n", p->self_monotonic);
+		if (p->self_boottime)
+			snprintf(offsets + strlen(offsets), sizeof offsets - strlen(offsets), "7 %s 0\n", p->self_boottime);
+		write_self("timens_offsets", offsets, "time offsets");
+	}
+
+	char answer = sync_fd >= 0 ? sync_round(sync_fd, 'U') : '1';
 
 	if (dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		stage_die(true, "prctl(PR_SET_DUMPABLE)");
+	if (sync_fd < 0)
+		return;
 
-	if (answer == '2' && p->fork)
-		pending_sync_fd = p->sync_fd;
-	else
-		close(p->sync_fd);
+	if (answer == '2' && p->fork) {
+		pending_sync_fd = sync_fd;
+		return; /* the helper answers the forked child too; the waiting parent reaps it */
+	}
+	close(sync_fd);
+	/* Done with it: reaped now, so that it never becomes a child of the command (without fork the
+	 * stage becomes the command). */
+	reap_setup();
 }
 
 #define BINFMT_MISC "/proc/sys/fs/binfmt_misc"

@@ -16,11 +16,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -45,12 +42,7 @@
 #define SYS_pidfd_open 434
 #endif
 
-const struct ns_type stage_ns_types[STAGE_NS_COUNT] = {
-	{ "mnt", CLONE_NEWNS },     { "uts", CLONE_NEWUTS }, { "ipc", CLONE_NEWIPC },
-	{ "net", CLONE_NEWNET },    { "pid", CLONE_NEWPID }, { "user", CLONE_NEWUSER },
-	{ "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
-};
-#define USER_INDEX 5
+#define USER_INDEX STAGE_USER_INDEX
 
 /* `tsns: MSG` as one line: control characters (a newline in a path the user gave) are escaped as
  * \xNN, as the TypeScript side escapes them. */
@@ -84,164 +76,6 @@ void stage_die(bool with_errno, const char *fmt, ...)
 	_exit(STAGE_EXIT_FAILURE);
 }
 
-/* A plan word the TypeScript side should never produce. */
-static void __attribute__((noreturn)) bad_word(const char *word)
-{
-	stage_die(false, "internal error: bad stage word '%s'", word);
-}
-
-/* ---- plan parsing ---- */
-
-static int ns_index(const char *name, size_t len)
-{
-	for (int i = 0; i < STAGE_NS_COUNT; i++)
-		if (strlen(stage_ns_types[i].name) == len && strncmp(stage_ns_types[i].name, name, len) == 0)
-			return i;
-	return -1;
-}
-
-static int parse_ns_list(const char *word, const char *list)
-{
-	int mask = 0;
-	while (*list) {
-		size_t len = strcspn(list, ",");
-		int i = ns_index(list, len);
-		if (i < 0)
-			bad_word(word);
-		mask |= stage_ns_types[i].flag;
-		list += len;
-		if (*list == ',')
-			list++;
-	}
-	if (!mask)
-		bad_word(word);
-	return mask;
-}
-
-static long parse_long(const char *word, const char *text, long min, long max)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(text, &end, 10);
-	if (errno || end == text || *end || v < min || v > max)
-		bad_word(word);
-	return v;
-}
-
-static const char *value_of(const char *word, const char *key)
-{
-	size_t n = strlen(key);
-	if (strncmp(word, key, n) == 0 && word[n] == '=')
-		return word + n + 1;
-	return NULL;
-}
-
-static void parse_plan(int argc, char **argv, struct plan *p)
-{
-	memset(p, 0, sizeof *p);
-	p->sync_fd = -1;
-	int i;
-	for (i = 1; i < argc; i++) {
-		const char *w = argv[i], *v;
-		if (strcmp(w, "--") == 0)
-			break;
-		if ((v = value_of(w, "pidfd")))
-			p->pidfd_pid = (pid_t)parse_long(w, v, 1, INT_MAX);
-		else if ((v = value_of(w, "pid-start")))
-			p->pid_start = v;
-		else if ((v = value_of(w, "nsof")))
-			p->nsof_mask |= parse_ns_list(w, v);
-		else if ((v = value_of(w, "ns"))) {
-			const char *colon = strchr(v, ':');
-			int idx = colon ? ns_index(v, (size_t)(colon - v)) : -1;
-			if (idx < 0 || !colon[1])
-				bad_word(w);
-			p->ns_path[idx] = colon + 1;
-		} else if ((v = value_of(w, "ns-id"))) {
-			const char *colon = strchr(v, ':');
-			int idx = colon ? ns_index(v, (size_t)(colon - v)) : -1;
-			if (idx < 0)
-				bad_word(w);
-			p->ns_id[idx] = (unsigned long long)parse_long(w, colon + 1, 1, LONG_MAX);
-		} else if ((v = value_of(w, "close-fd"))) {
-			if (p->close_fd_count == STAGE_MAX_CLOSE_FDS)
-				bad_word(w);
-			p->close_fds[p->close_fd_count++] = (int)parse_long(w, v, 3, INT_MAX);
-		} else if (strcmp(w, "user-parent") == 0)
-			p->user_parent = true;
-		else if ((v = value_of(w, "root")))
-			p->root = v;
-		else if ((v = value_of(w, "wd")))
-			p->wd = v;
-		else if ((v = value_of(w, "wdns")))
-			p->wdns = v;
-		else if ((v = value_of(w, "cgroup-procs"))) {
-			if (p->cgroup_count == STAGE_MAX_CGROUPS)
-				bad_word(w);
-			p->cgroup_procs[p->cgroup_count++] = v;
-		}
-		else if ((v = value_of(w, "unshare")))
-			p->unshare_mask |= parse_ns_list(w, v);
-		else if ((v = value_of(w, "propagation"))) {
-			if (strcmp(v, "private") && strcmp(v, "shared") && strcmp(v, "slave"))
-				bad_word(w);
-			p->propagation = v;
-		} else if ((v = value_of(w, "sync")))
-			p->sync_fd = (int)parse_long(w, v, 0, INT_MAX);
-		else if (strcmp(w, "fork") == 0)
-			p->fork = true;
-		else if ((v = value_of(w, "kill-child")))
-			p->kill_child_signal = (int)parse_long(w, v, 1, _NSIG - 1);
-		else if (strcmp(w, "forward-signals") == 0)
-			p->forward_signals = true;
-		else if ((v = value_of(w, "mount-proc")))
-			p->mount_proc = v;
-		else if ((v = value_of(w, "hostname")))
-			p->hostname = v;
-		else if ((v = value_of(w, "chroot")))
-			p->chroot = v;
-		else if ((v = value_of(w, "mount-binfmt")))
-			p->mount_binfmt = v;
-		else if ((v = value_of(w, "load-interp")))
-			p->load_interp = v;
-		else if ((v = value_of(w, "owner-uid"))) {
-			p->owner_uid = (uid_t)parse_long(w, v, 0, UINT_MAX - 1);
-			p->have_owner_uid = true;
-		} else if ((v = value_of(w, "owner-gid"))) {
-			p->owner_gid = (gid_t)parse_long(w, v, 0, UINT_MAX - 1);
-			p->have_owner_gid = true;
-		}
-		else if (strcmp(w, "preserve-credentials") == 0)
-			p->preserve_credentials = true;
-		else if (strcmp(w, "keep-caps") == 0)
-			p->keep_caps = true;
-		else if ((v = value_of(w, "uid"))) {
-			p->uid = (uid_t)parse_long(w, v, 0, UINT_MAX - 1);
-			p->have_uid = true;
-		} else if ((v = value_of(w, "gid"))) {
-			p->gid = (gid_t)parse_long(w, v, 0, UINT_MAX - 1);
-			p->have_gid = true;
-		} else if ((v = value_of(w, "keep-fd"))) {
-			if (p->keep_fd_count == STAGE_MAX_KEEP_FDS)
-				bad_word(w);
-			p->keep_fds[p->keep_fd_count++] = (int)parse_long(w, v, 3, INT_MAX);
-		}
-		else if ((v = value_of(w, "argv0")))
-			p->argv0 = v;
-		else
-			bad_word(w);
-	}
-	if (i >= argc - 1)
-		stage_die(false, "internal error: the stage got no program to run");
-	p->argv = argv + i + 1;
-	if (p->nsof_mask && !p->pidfd_pid)
-		bad_word("nsof without pidfd");
-	if (p->have_owner_uid != p->have_owner_gid)
-		bad_word("owner-uid and owner-gid go together");
-	if (p->user_parent && !p->ns_path[USER_INDEX] && !(p->nsof_mask & CLONE_NEWUSER))
-		bad_word("user-parent without a user namespace");
-}
-
 /* ---- phase 0: start ---- */
 
 static void reset_signals(void)
@@ -266,6 +100,7 @@ struct opened {
 	bool joined[STAGE_NS_COUNT];
 	int root_fd, wd_fd;
 	int cgroup_fd[STAGE_MAX_CGROUPS];
+	int proc_fd;           /* our /proc, for the waiting parent of a new pid namespace's init */
 	bool user_ns;          /* a user namespace is joined (or already ours): ids are set */
 	int setgroups_errno;   /* setgroups(0, NULL) before the joins failed with this */
 };
@@ -310,7 +145,7 @@ static void check_pid_start(const struct plan *p)
 
 static void open_all(const struct plan *p, struct opened *o)
 {
-	o->pidfd = o->root_fd = o->wd_fd = -1;
+	o->pidfd = o->root_fd = o->wd_fd = o->proc_fd = -1;
 	for (int i = 0; i < STAGE_NS_COUNT; i++)
 		o->ns_fd[i] = -1;
 
@@ -383,6 +218,20 @@ static void open_all(const struct plan *p, struct opened *o)
 		if (o->cgroup_fd[i] < 0)
 			stage_die(true, "cannot open %s", p->cgroup_procs[i]);
 	}
+	/* The init of a new pid namespace ignores signals it has no handler for: the waiting parent reads
+	 * which ones it handles here (the mount namespace's /proc may be the new one's by then). Only a
+	 * /proc of our own pid namespace will do; without one, signals are passed on as they are. */
+	if ((p->unshare_mask & CLONE_NEWPID) && p->fork) {
+		char self[32], want[32];
+		o->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		ssize_t n = o->proc_fd < 0 ? -1 : readlinkat(o->proc_fd, "self", self, sizeof self - 1);
+		snprintf(want, sizeof want, "%d", (int)getpid());
+		if (n <= 0 || (self[n] = 0, strcmp(self, want) != 0)) {
+			if (o->proc_fd >= 0)
+				close(o->proc_fd);
+			o->proc_fd = -1;
+		}
+	}
 }
 
 /* ---- phase 2: join ---- */
@@ -414,8 +263,9 @@ static void join_all(const struct plan *p, struct opened *o)
 			stage_die(true, "cannot join the cgroup through %s", p->cgroup_procs[i]);
 		close(o->cgroup_fd[i]);
 	}
-	/* An unprivileged caller gets its rights for the rest from the user namespace: join it first. */
-	if (geteuid() != 0)
+	/* An unprivileged caller gets its rights for the rest from the user namespace: join it first
+	 * (unless the plan joins it last, in the child, after the mounts only our own rights allow). */
+	if (geteuid() != 0 && !p->user_last)
 		join_file(o, USER_INDEX, true);
 	/* nsenter's passes: every file but user, errors ignored (a privileged caller joins them with its
 	 * own rights: a pid namespace owned by an outer user namespace needs those); then the pidfd's
@@ -431,128 +281,26 @@ static void join_all(const struct plan *p, struct opened *o)
 			stage_die(true, "cannot join the namespaces of process %d", (int)p->pidfd_pid);
 		}
 	}
-	join_file(o, USER_INDEX, true);
+	if (!p->user_last)
+		join_file(o, USER_INDEX, true);
 	for (int i = 0; i < STAGE_NS_COUNT; i++)
-		join_file(o, i, true);
+		if (i != USER_INDEX || !p->user_last)
+			join_file(o, i, true);
 	if (o->pidfd >= 0) {
 		close(o->pidfd);
 		o->pidfd = -1;
 	}
-	if (want_user)
+	if (want_user && !p->user_last)
 		o->user_ns = true;
 }
 
-/* ---- phase 4: fork, wait, mirror ---- */
-
-/* SIGTSTP too: `kill -TSTP` of the stage (not the terminal's ^Z, which reaches the command directly)
- * stops the command, and the stage follows it. */
-static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH, SIGTSTP };
-
-static int controlling_tty(void)
+/* user-last: in the child, once its mounts are made. */
+static void join_user_last(const struct plan *p, struct opened *o)
 {
-	for (int fd = 0; fd <= 2; fd++)
-		if (isatty(fd) && tcgetpgrp(fd) == getpgrp())
-			return fd;
-	return -1;
-}
-
-static void __attribute__((noreturn)) mirror_status(int status)
-{
-	if (WIFEXITED(status))
-		_exit(WEXITSTATUS(status));
-	int sig = WTERMSIG(status);
-	struct rlimit no_core = { 0, 0 };
-	setrlimit(RLIMIT_CORE, &no_core); /* the child already dumped if it was going to */
-	signal(sig, SIG_DFL);
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	raise(sig);
-	_exit(128 + sig); /* a signal whose default is not to die */
-}
-
-/* The parent: waits for the child, forwards signals sent to it, follows the child's stops (job
- * control), and ends as the child ended. Never returns. */
-static void __attribute__((noreturn)) parent_wait(const struct plan *p, pid_t child, int tty, sigset_t *waitset)
-{
-	/* The parent holds nothing the command might wait on (a pipe's write end, say). */
-	syscall(SYS_close_range, 3, ~0U, 0);
-	if (tty >= 0)
-		setpgid(child, child); /* also done in the child; whichever runs first */
-	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(waitset, &si);
-		if (sig < 0)
-			continue; /* EINTR (after a stop and continue) */
-		if (sig != SIGCHLD) {
-			/* Terminal-made signals (SI_KERNEL) already reached the child's process group. */
-			if (p->forward_signals && si.si_code != SI_KERNEL)
-				kill(child, sig);
-			continue;
-		}
-		int status;
-		pid_t r;
-		while ((r = waitpid(child, &status, WNOHANG | WUNTRACED)) == child) {
-			if (WIFSTOPPED(status)) {
-				/* Stop as the child did, so the shell sees the job stopped; give the terminal
-				 * back to the child only if the shell resumed us in the foreground. */
-				if (tty >= 0)
-					tcsetpgrp(tty, getpgrp());
-				kill(getpid(), SIGSTOP);
-				if (tty >= 0 && tcgetpgrp(tty) == getpgrp())
-					tcsetpgrp(tty, child);
-				kill(tty >= 0 ? -child : child, SIGCONT);
-				continue;
-			}
-			if (tty >= 0)
-				tcsetpgrp(tty, getpgrp());
-			mirror_status(status);
-		}
-		if (r < 0 && errno == ECHILD)
-			_exit(STAGE_EXIT_FAILURE);
-	}
-}
-
-/* Returns in the child (or at once without `fork`). */
-static void fork_if_asked(const struct plan *p)
-{
-	if (p->kill_child_signal)
-		prctl(PR_SET_PDEATHSIG, p->kill_child_signal);
-	if (!p->fork)
+	if (!p->user_last)
 		return;
-
-	/* Block what the parent waits for before forking, so nothing is lost in between; SIGTTOU too,
-	 * so tcsetpgrp works from the background. */
-	sigset_t waitset, blocked;
-	sigemptyset(&waitset);
-	sigaddset(&waitset, SIGCHLD);
-	if (p->forward_signals)
-		for (size_t i = 0; i < sizeof forwarded_signals / sizeof *forwarded_signals; i++)
-			sigaddset(&waitset, forwarded_signals[i]);
-	blocked = waitset;
-	sigaddset(&blocked, SIGTTOU);
-	sigaddset(&blocked, SIGTTIN);
-	sigprocmask(SIG_BLOCK, &blocked, NULL);
-
-	/* With a terminal we are in the foreground of, the command gets a process group of its own
-	 * and the terminal: its job control works, and ^C reaches it once, not through us. */
-	int tty = controlling_tty();
-	pid_t child = fork();
-	if (child < 0)
-		stage_die(true, "fork");
-	if (child > 0)
-		parent_wait(p, child, tty, &waitset);
-
-	if (p->kill_child_signal)
-		prctl(PR_SET_PDEATHSIG, p->kill_child_signal);
-	if (tty >= 0) {
-		setpgid(0, 0);
-		tcsetpgrp(tty, getpgrp());
-	}
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	join_file(o, USER_INDEX, true);
+	o->user_ns = true;
 }
 
 /* ---- phase 5: credentials and place ---- */
@@ -626,7 +374,8 @@ static void set_credentials(const struct plan *p, const struct opened *o)
 
 static int exec_search(const char *program, char **argv);
 
-static void __attribute__((noreturn)) exec_program(const struct plan *p)
+/* mnt_joined: PROGRAM was looked for in the target's files; in_target: in its files or its root. */
+static void __attribute__((noreturn)) exec_program(const struct plan *p, bool mnt_joined, bool in_target)
 {
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
 		/* Kernels before 5.11: mark them one by one. */
@@ -641,9 +390,32 @@ static void __attribute__((noreturn)) exec_program(const struct plan *p)
 	const char *program = p->argv[0];
 	if (p->argv0)
 		p->argv[0] = (char *)p->argv0;
+	/* unshare's --clear-env: the stage itself kept the caller's environment for the setup child (and
+	 * the PATH search falls back to a default one). */
+	if (p->clear_env)
+		clearenv();
 	int err = exec_search(program, p->argv);
 	char msg[1024];
-	snprintf(msg, sizeof msg, "%s: %s", program, err == ENOENT && !strchr(program, '/') ? "command not found" : strerror(err));
+	if (err == ENOENT && p->fallback) {
+		/* The default shell is not there (a busybox or distroless target): the fallback, said so.
+		 * Decided by the exec itself: nothing in the target was looked at before. */
+		if (in_target)
+			snprintf(msg, sizeof msg, "%s is not in the target's filesystem: running %s there", program, p->fallback);
+		else
+			snprintf(msg, sizeof msg, "%s: %s: running %s", program, strerror(err), p->fallback);
+		say_line(msg);
+		char login[256];
+		const char *base = strrchr(p->fallback, '/');
+		snprintf(login, sizeof login, "-%s", base ? base + 1 : p->fallback);
+		p->argv[0] = p->argv0 ? login : (char *)p->fallback;
+		program = p->fallback;
+		err = exec_search(program, p->argv);
+	}
+	const char *what = err == ENOENT && !strchr(program, '/') ? "command not found" : strerror(err);
+	if (err == ENOENT && mnt_joined)
+		snprintf(msg, sizeof msg, "%s: %s in the target's filesystem (the mount namespace was entered; without --mount the host's programs run)", program, what);
+	else
+		snprintf(msg, sizeof msg, "%s: %s", program, what);
 	say_line(msg);
 	_exit(err == ENOENT ? 127 : 126);
 }
@@ -710,17 +482,29 @@ int main(int argc, char **argv)
 	reset_signals();
 
 	struct plan plan;
-	parse_plan(argc, argv, &plan);
+	char error[512];
+	if (plan_parse(argc, argv, &plan, error, sizeof error) != 0)
+		stage_die(false, "%s", error);
 
 	struct opened o;
 	memset(&o, 0, sizeof o);
 	open_all(&plan, &o);
+	struct terminal term;
+	if (plan.pty && pty_open(&term))
+		pty_fork_relay(&term, &plan);
+	/* After the relay forked off (it keeps nothing of the target's): the target's tree, copied into a
+	 * private mount namespace, before the joins. */
+	debug_open(&plan);
+	debug_prepare(&plan);
 	join_all(&plan, &o);
+	debug_after_joins(&plan);
 	create_namespaces(&plan);
-	fork_if_asked(&plan);
+	fork_if_asked(&plan, o.proc_fd);
 	create_setup_child(&plan);
+	join_user_last(&plan, &o);
 	set_place(&plan, &o);
 	set_credentials(&plan, &o);
 	create_check_parent(&plan);
-	exec_program(&plan);
+	bool mnt_joined = o.joined[0] || (o.nsof_mask & CLONE_NEWNS);
+	exec_program(&plan, mnt_joined, mnt_joined || plan.root);
 }

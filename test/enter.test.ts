@@ -13,6 +13,7 @@ import { Container, startContainer, stopAllContainers } from './fixtures/runc';
 import { NOBODY_UID, tsnsAsNobody } from './helpers/nobody';
 import { buildEnterPlan, spawnPlan } from '../src/enter';
 import { childrenOf, commOf, ok, procState, sleep, waitFor } from './helpers/proc';
+import { descendantsOf, hangUp, processRef, running, startShell, startTerminal, Terminal } from './helpers/pty';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
@@ -35,6 +36,7 @@ function link(pid: number | 'self', type: string): string {
 /** Processes started by these tests, killed in after(). */
 const started: ChildProcess[] = [];
 const tmpDirs: string[] = [];
+const terminals: Terminal[] = [];
 
 /** A command in the background (killed in after()): its stdout so far, and its exit code once it ends. */
 function startWatched(argv: string[]): { child: ChildProcess; out: () => string; done: Promise<number | null> } {
@@ -85,6 +87,7 @@ describe('tsns enter', function () {
     // The target first: unshare --fork leaves its child running when unshare alone is killed.
     if (target) spawnSync('kill', ['-KILL', String(target.pid)]);
     for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    for (const t of terminals) t.dispose();
     stopAllContainers();
     for (const d of tmpDirs) {
       spawnSync('umount', ['-l', path.join(d, 'uts')]);
@@ -181,7 +184,7 @@ describe('tsns enter', function () {
       assert.deepEqual(shared, ['user', 'cgroup', 'time']);
       for (const all of [true, false]) {
         const plan = buildEnterPlan({ target: String(target.pid), all, command: ['true'] });
-        assert.deepEqual(plan.words, [`pidfd=${target.pid}`, plan.words[1], 'nsof=mnt,net,ipc,pid,uts', 'fork', 'forward-signals']);
+        assert.deepEqual(plan.words, [`pidfd=${target.pid}`, plan.words[1], 'nsof=mnt,net,ipc,pid,uts', 'fork', 'forward-signals', 'pty']);
         assert.match(plan.words[1], /^pid-start=\d+$/);
       }
       // Nothing to join: the command just runs, as nsenter -a would run it.
@@ -512,6 +515,37 @@ describe('tsns enter', function () {
       assert.equal(out(), 'ready\nfinished\n');
     });
 
+    it('a terminal that goes away ends tsns and the command in the container, as it ends nsenter and its command', async () => {
+      const theirs = await hangUp(['nsenter', '-t', String(plain.pid), '-a', 'sleep', '100']);
+      assert.deepEqual(theirs, { end: { code: null, signal: 'SIGHUP' }, left: [] }, 'nsenter');
+      // With a terminal of its own (the default) and with the user's.
+      for (const pty of [[], ['--no-pty']]) {
+        const ours = await hangUp([process.execPath, TSNS, 'enter', plain.id, ...pty, '--', 'sleep', '100']);
+        assert.deepEqual(ours, theirs, pty.join(' '));
+      }
+    });
+
+    it('HUP, INT, TERM and QUIT sent to tsns on a terminal reach the command, its whole process group, and tsns ends as it does', async () => {
+      // Two sleeps in the command's process group (a non-interactive sh leaves its & jobs there, but
+      // makes them ignore INT and QUIT, so those two are sent to a lone command).
+      const cases: [NodeJS.Signals, string[], number][] = [
+        ['SIGHUP', ['sh', '-c', 'sleep 100 & sleep 101; wait'], 2],
+        ['SIGTERM', ['sh', '-c', 'sleep 100 & sleep 101; wait'], 2],
+        ['SIGINT', ['sleep', '100'], 1],
+        ['SIGQUIT', ['sleep', '100'], 1],
+      ];
+      for (const [[sig, command, count], pty] of cases.flatMap((c) => [[c, []] as const, [c, ['--no-pty']] as const])) {
+        const term = startTerminal([process.execPath, TSNS, 'enter', plain.id, ...pty, '--', ...command], { cwd: '/' });
+        terminals.push(term);
+        const top = await term.pid;
+        await waitFor('the command', () => (descendantsOf(top).filter((p) => commOf(p) === 'sleep').length >= count ? true : undefined), 15000);
+        const tree = [top, ...descendantsOf(top)].map(processRef).filter((p) => p !== undefined);
+        process.kill(top, sig);
+        assert.deepEqual(await term.ended, { code: null, signal: sig }, `${sig} ${pty}`);
+        await waitFor(`${sig} ${pty}: the command's processes to end`, () => (tree.some(running) ? undefined : true), 5000);
+      }
+    });
+
     it('a stopped command stops tsns too; continued, it runs on (terminal job control)', async () => {
       // A pseudo-terminal from script(1), with a plain shell between it and tsns (script would follow
       // the stop itself). The command stops itself as ^Z would stop it.
@@ -530,7 +564,8 @@ describe('tsns enter', function () {
       const stopped = await waitFor('a stopped stage', () => {
         for (const name of fs.readdirSync('/proc')) {
           const pid = Number(name);
-          if (!pid || commOf(pid) !== 'tsns-stage' || procState(pid) !== 'T') continue;
+          // The outermost: with a terminal of its own, tsns is a relay whose child stops too.
+          if (!pid || commOf(pid) !== 'tsns-stage' || procState(pid) !== 'T' || commOf(ppid(pid)) === 'tsns-stage') continue;
           // script runs the runner through $SHELL -c, which may or may not exec it: any depth.
           for (let up = ppid(pid); up > 1; up = ppid(up)) if (up === child.pid) return pid;
         }
@@ -545,6 +580,109 @@ describe('tsns enter', function () {
       assert.equal(m[1], m[3]);
       assert.equal(m[2], m[3]);
       assert.match(out(), /resumed\r?\nstatus=0/);
+    });
+  });
+
+  describe('a terminal of its own', () => {
+    /** The user's shell: a bash in a fresh terminal, started per test and disposed of in after(). */
+    async function userShell() {
+      const shell = await startShell();
+      terminals.push(shell.term);
+      return shell;
+    }
+    const enter = `${process.execPath} ${TSNS} enter`;
+
+    it('a process in the target that pushes keystrokes into the command’s terminal (TIOCSTI) reaches the user’s shell only with --no-pty', async () => {
+      const dir = tmpDir();
+      // Root in the target, as it is here (CAP_SYS_ADMIN: TIOCSTI works on any terminal it can open):
+      // it waits for the command, opens its fd 0 through /proc and types a command line into it.
+      const hostile = String.raw`
+import fcntl, os, sys, termios, time
+word, log, keys = sys.argv[1], sys.argv[2], sys.argv[3]
+deadline = time.time() + 30
+while time.time() < deadline:
+    for pid in os.listdir('/proc'):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            if word.encode() not in open('/proc/%s/cmdline' % pid, 'rb').read():
+                continue
+            fd = os.open('/proc/%s/fd/0' % pid, os.O_RDWR | os.O_NOCTTY)
+        except OSError:
+            continue
+        for key in keys.encode():
+            fcntl.ioctl(fd, termios.TIOCSTI, bytes([key]))
+        open(log, 'a').write('injected into %s\n' % os.readlink('/proc/%s/fd/0' % pid))
+        sys.exit(0)
+    time.sleep(0.01)
+`;
+      for (const mode of ['--no-pty', 'pty']) {
+        const log = path.join(dir, `${mode}.log`);
+        const proof = path.join(dir, `${mode}.ran`);
+        const word = `tsns-victim-${mode}`;
+        const h = spawn('nsenter', ['-t', String(target.pid), '-a', 'python3', '-c', hostile, word, log, `echo INJECTED > ${proof}\n`], { stdio: 'ignore' });
+        started.push(h);
+        const shell = await userShell();
+        const victim = `i=0; while [ ! -e ${log} ] && [ $i -lt 300 ]; do sleep 0.02; i=$((i+1)); done; : ${word}`;
+        const out = await shell.run(`${enter} ${target.pid} -a ${mode === 'pty' ? '' : '--no-pty'} -- sh -c '${victim}'; echo "tsns-exit=$?"`);
+        assert.match(out, /tsns-exit=0/, mode);
+        // What is left in the user's terminal runs now, before this line (and shows a prompt of its own).
+        const from = shell.term.output().length;
+        shell.term.type('echo check-$((6*7))\r');
+        await shell.term.waitForOutput(/check-42\r\n/, from);
+        assert.match(fs.readFileSync(log, 'utf8'), /^injected into /, `${mode}: the hostile process never injected: the test proves nothing`);
+        assert.equal(fs.existsSync(proof), mode === '--no-pty', `${mode}: ${fs.readFileSync(log, 'utf8')}`);
+      }
+    });
+
+    it('the command’s terminal is a new one with the user’s settings and window size, resized with it; a redirected stdout stays a file', async () => {
+      const shell = await userShell();
+      const outer = (await shell.run('tty; stty -g')).trim().split('\n');
+      assert.equal(outer.length, 2, outer.join('|'));
+      const inner = (await shell.run(`${enter} ${target.pid} -a -- sh -c 'tty; stty -g; stty size'`)).trim().split('\n');
+      assert.notEqual(inner[0], outer[0]);
+      assert.match(inner[0], /^\/dev\/pts\/\d+$/);
+      assert.equal(inner[1], outer[1], 'termios copied');
+      assert.equal(inner[2], '24 80');
+      assert.deepEqual((await shell.run(`${enter} ${target.pid} -a --no-pty -- tty`)).trim(), outer[0]);
+      // Only the fds that are the terminal get the new one.
+      const file = path.join(tmpDir(), 'out');
+      await shell.run(`${enter} ${target.pid} -a -- sh -c 'readlink /proc/self/fd/0 /proc/self/fd/1 /proc/self/fd/2' > ${file}`);
+      const [fd0, fd1, fd2] = fs.readFileSync(file, 'utf8').trim().split('\n');
+      assert.equal(fd1, file);
+      assert.equal(fd0, fd2);
+      assert.notEqual(fd0, outer[0]);
+      // SIGWINCH: the user's terminal is resized while the command waits for a line.
+      const from = shell.term.output().length;
+      shell.term.type(`${enter} ${target.pid} -a -- sh -c 'stty size; read x; stty size'\r`);
+      await shell.term.waitForOutput(/24 80\r\n/, from);
+      shell.term.resize(40, 100);
+      await sleep(200);
+      shell.term.type('\r');
+      await shell.term.waitForOutput(/40 100\r\n/, from);
+    });
+
+    it('^Z stops the command and tsns (a stopped job in the user’s shell), fg resumes both, ^C ends it with its status', async () => {
+      const shell = await userShell();
+      const from = shell.term.output().length;
+      shell.term.type(`${enter} ${plain.id} -- sleep 60\r`);
+      const bash = await shell.term.pid;
+      const tsnsPid = await waitFor('tsns and its sleep', () => childrenOf(bash).find((p) => descendantsOf(p).some((q) => commOf(q) === 'sleep')), 15000);
+      const sleeper = descendantsOf(tsnsPid).find((p) => commOf(p) === 'sleep') as number;
+      const sleeperRef = processRef(sleeper);
+      shell.term.type('\x1a');
+      await shell.term.waitForOutput(/Stopped[\s\S]*tsns-test\$ $/, from);
+      assert.equal(procState(tsnsPid), 'T');
+      assert.equal(procState(sleeper), 'T');
+      assert.match(await shell.run('jobs'), /Stopped/);
+      const fgFrom = shell.term.output().length;
+      shell.term.type('fg\r');
+      await waitFor('both to run again', () => (procState(tsnsPid) !== 'T' && procState(sleeper) !== 'T' ? true : undefined));
+      await shell.term.waitForOutput(/sleep 60/, fgFrom);
+      shell.term.type('\x03');
+      await shell.term.waitForOutput(/tsns-test\$ $/, fgFrom);
+      assert.match(await shell.run('echo "status=$?"'), /status=130/);
+      assert.ok(sleeperRef && !running(sleeperRef));
     });
   });
 
@@ -633,8 +771,54 @@ describe('tsns enter', function () {
     });
   });
 
+  describe('friendlier defaults', () => {
+    it('no command and no $SHELL in the target (a busybox container): /bin/sh there, said in one line', () => {
+      const env = { ...process.env, SHELL: '/bin/bash' };
+      const r = tsns([plain.id], { env, input: 'echo "$0"; [ -e /bin/bash ] || echo no-bash-here\n' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, '-sh\nno-bash-here\n');
+      assert.equal(r.stderr, "tsns: /bin/bash is not in the target's filesystem: running /bin/sh there\n");
+      // $SHELL there: no word about it. A command named on the line gets no fallback.
+      const there = tsns([plain.id], { env: { ...process.env, SHELL: '/bin/sh' }, input: 'echo "$0"\n' });
+      assert.deepEqual([there.status, there.stdout, there.stderr], [0, '-sh\n', '']);
+      const named = tsns([plain.id, '--', '/bin/bash'], { env });
+      assert.equal(named.status, 127);
+      assert.doesNotMatch(named.stderr, /running \/bin\/sh/);
+    });
+
+    it('a command the entered mount namespace lacks: said so, with the way to keep the host’s programs (exit 127)', () => {
+      for (const command of ['ip', '/usr/bin/ip']) {
+        const r = tsns([plain.id, '--', command, 'addr']);
+        assert.equal(r.status, 127, r.stderr);
+        assert.equal(
+          r.stderr,
+          `tsns: ${command}: ${command.includes('/') ? 'No such file or directory' : 'command not found'} in the target's filesystem (the mount namespace was entered; without --mount the host's programs run)\n`,
+        );
+      }
+      // Without the mount namespace the host's ip runs there.
+      assert.match(ok(tsns([plain.id, '--net', '--uts', '--', 'ip', '-o', 'link'])), /^1: lo:/);
+    });
+
+    it('a namespace named that the target shares with us: one notice that nothing was entered for it, and the command runs (as nsenter)', async () => {
+      const proc = spawn('unshare', ['--uts', 'sh', '-c', 'hostname own-uts && exec sleep 1000'], { stdio: 'ignore' });
+      started.push(proc);
+      const pid = proc.pid as number;
+      await waitFor('the uts target', () => (commOf(pid) === 'sleep' ? true : undefined));
+      const r = tsns([String(pid), '-u', '-n', '--', 'sh', '-c', 'hostname; readlink /proc/self/ns/net']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, `own-uts\n${link('self', 'net')}\n`);
+      assert.equal(r.stdout, nsenter(['-t', String(pid), '-u', '-n', 'sh', '-c', 'hostname; readlink /proc/self/ns/net']));
+      assert.equal(r.stderr, `tsns: process ${pid} is in our net namespace: nothing entered for it\n`);
+      const both = tsns([String(pid), '-n', '-i', '--', 'true']);
+      assert.deepEqual([both.status, both.stderr], [0, `tsns: process ${pid} is in our net and ipc namespaces: nothing entered for them\n`]);
+      // --all (or no type named) skips them without a word; so does a type it differs in.
+      assert.deepEqual([tsns([String(pid), '--', 'true']).stderr, tsns([String(pid), '-u', '--', 'true']).stderr], ['', '']);
+      proc.kill('SIGKILL');
+    });
+  });
+
   describe('bad input: one tsns: line, non-zero exit', () => {
-    const cases: [string, string[], RegExp, number?][] = [
+    const cases: [string, string[] | (() => string[]), RegExp, number?][] = [
       ['unknown PID', ['4000000', '--', 'true'], /^tsns: no process with PID 4000000$/],
       ['no such container or target', ['no-such-container-xyz', '--', 'true'], /^tsns: no such target 'no-such-container-xyz'/],
       ['a file that is not a namespace', ['--net=/etc/passwd', 'true'], /^tsns: \/etc\/passwd is not a namespace file$/],
@@ -646,12 +830,13 @@ describe('tsns enter', function () {
       ['a bad uid', ['1', '-S', 'x', 'true'], /^tsns: invalid uid: 'x'$/],
       ['-t with a namespace id (a PID only)', ['-t', '4026531836', '-u', 'true'], /^tsns: invalid PID: '4026531836'$/],
       ['--root= and --wd= with no directory', ['1', '--root=', 'true'], /^tsns: option '--root=' needs a directory$/],
-      ['command not found', ['-t', String(process.pid), '--uts', '--', 'no-such-command-xyz'], /^tsns: no-such-command-xyz: command not found$/, 127],
-      ['command not executable', ['-t', String(process.pid), '--uts', '--', '/etc/passwd'], /^tsns: \/etc\/passwd: Permission denied$/, 126],
+      // (A target with a uts namespace of its own: ours would get a notice first.)
+      ['command not found', () => ['-t', String(target.pid), '--uts', '--', 'no-such-command-xyz'], /^tsns: no-such-command-xyz: command not found$/, 127],
+      ['command not executable', () => ['-t', String(target.pid), '--uts', '--', '/etc/passwd'], /^tsns: \/etc\/passwd: Permission denied$/, 126],
     ];
     for (const [what, args, message, status] of cases) {
       it(what, () => {
-        const r = tsns(args);
+        const r = tsns(typeof args === 'function' ? args() : args);
         assert.equal(r.status, status ?? 1, r.stderr);
         assert.match(r.stderr.replace(/\n$/, ''), message);
         assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);

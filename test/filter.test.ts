@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { compileRowFilter, evaluateFilter, parseFilter, type FilterCell, type FilterNode } from '../src/report/filter';
+import { namespaceColumns } from '../src/report/namespace-columns';
 import { planLs, type LsPlan } from '../src/cli/ls';
 import { addNetns, killAll, nsInode, removeAllNetns, startProcess, unshareProcess, type NsProcess } from './helpers/ns';
 import { childrenOf, waitFor } from './helpers/proc';
@@ -174,12 +175,13 @@ describe('filter expressions (-Q, libsmartcols semantics)', () => {
   });
 
   it('binds column names case-insensitively to the registry; unknown names are an error', () => {
-    const f = compileRowFilter('nprocs > 1 && Type == "uts" && NPROCS < 10');
+    const lookup = (name: string) => namespaceColumns.find(name);
+    const f = compileRowFilter('nprocs > 1 && Type == "uts" && NPROCS < 10', lookup);
     assert.deepEqual(
       f.columns.map((c) => c.name),
       ['NPROCS', 'TYPE'],
     );
-    assert.throws(() => compileRowFilter('BOGUS == 1 || NS'), /^TsnsError: unknown column: BOGUS$/);
+    assert.throws(() => compileRowFilter('BOGUS == 1 || NS', lookup), /^TsnsError: unknown column: BOGUS$/);
   });
 
   it('tsns ls takes -Q EXPR, -QEXPR, --filter EXPR, --filter=EXPR', () => {

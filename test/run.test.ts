@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { asNobody, repoRoot } from './helpers/nobody';
 import { mergeSingle, parseIdRange } from '../src/run/ids';
-import { runInNewNamespaces } from '../src';
+import { runInNewNamespaces, type RunOptions } from '../src';
+import { buildPlan as buildRunPlan, resolveRunOptions } from '../src/run';
+import { hangUp, startShell, Terminal } from './helpers/pty';
 
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
 const NS = ['mnt', 'uts', 'ipc', 'net', 'pid', 'user', 'cgroup', 'time'] as const;
@@ -204,6 +206,7 @@ describe('tsns run', function () {
   this.timeout(60000);
   let tmp: string;
   const started: ChildProcess[] = [];
+  const terminals: Terminal[] = [];
   /** Processes a test started (by start time, so a reused PID is never killed). */
   const strays: Array<{ pid: number; start: string }> = [];
   const track = (pids: number[]) => {
@@ -221,6 +224,7 @@ describe('tsns run', function () {
 
   afterEach(() => {
     for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null && c.pid) c.kill('SIGKILL');
+    for (const t of terminals.splice(0)) t.dispose();
     for (const { pid, start } of strays.splice(0)) {
       if (startTime(pid) !== start) continue;
       try {
@@ -417,6 +421,43 @@ describe('tsns run', function () {
       }
     });
 
+    it('no Node process stays for the command: tsns execs the stage; a setup helper runs only when the namespaces need one, and is gone', async () => {
+      for (const args of [['-f'], ['-f', '-r'], ['-f', '-p', '--mount-proc', `--uts=${path.join(tmp, 'uts')}`]]) {
+        fs.writeFileSync(path.join(tmp, 'uts'), '');
+        const child = spawn(process.execPath, [TSNS, 'run', ...args, '--', 'sleep', '60'], { stdio: 'ignore' });
+        started.push(child);
+        const pid = child.pid as number;
+        await until(() => descendants(pid).some((p) => comm(p) === 'sleep'));
+        track(descendants(pid));
+        // The process the caller started is the waiting stage now; the command is its only child.
+        await until(() => comm(pid) === 'tsns-stage' && descendants(pid).length === 1);
+        assert.deepEqual(descendants(pid).map(comm), ['sleep'], args.join(' '));
+        child.kill('SIGHUP');
+        assert.deepEqual(await exited(child), { code: null, signal: 'SIGHUP' }, args.join(' '));
+        spawnSync('umount', [path.join(tmp, 'uts')]);
+      }
+      // Maps of one's own id and clocks the stage writes itself, as unshare(1); pins and ranges need the helper.
+      const helper = () => ['/usr/bin/node', '/x/run.js'];
+      const setupWord = (options: RunOptions) => buildRunPlan(resolveRunOptions(options), helper).words.find((w) => w.startsWith('setup='));
+      const own: RunOptions[] = [
+        { namespaces: { uts: true }, fork: true },
+        { mapRootUser: true },
+        { mapCurrentUser: true },
+        { namespaces: { time: true }, monotonic: 5, fork: true },
+      ];
+      for (const options of own) {
+        assert.equal(setupWord({ ...options, command: ['true'] }), undefined, JSON.stringify(options));
+      }
+      const outside: RunOptions[] = [
+        { namespaces: { uts: path.join(tmp, 'uts') } },
+        { mapUsers: ['0:100000:10'] },
+        { mapRootUser: true, owner: '65534:65534' },
+      ];
+      for (const options of outside) {
+        assert.equal(setupWord({ ...options, command: ['true'] }), 'setup=/usr/bin/node', JSON.stringify(options));
+      }
+    });
+
     it('exec is direct without --fork: the command replaces the stage', () => {
       const out = ok(tsns(['-u', '--', 'sh', '-c', 'cat /proc/$PPID/comm']));
       assert.equal(out, 'node\n');
@@ -585,6 +626,52 @@ describe('tsns run', function () {
       await exited(child);
       await sleep(200);
       assert.ok(alive(sleeper), 'the command survives without --kill-child');
+    });
+
+    it('on a terminal, the command gets a new one of its own with the same settings (--no-pty: the user’s), and its status comes back', async () => {
+      const shell = await startShell();
+      terminals.push(shell.term);
+      const [tty, settings] = (await shell.run('tty; stty -g')).trim().split('\n');
+      for (const args of [['-u'], ['-f', '-p', '--mount-proc'], ['-r']]) {
+        const [innerTty, innerSettings, status] = (
+          await shell.run(`${process.execPath} ${TSNS} run ${args.join(' ')} -- sh -c 'tty; stty -g; exit 7'; echo "st=$?"`)
+        )
+          .trim()
+          .split('\n');
+        assert.match(innerTty, /^\/dev\/pts\/\d+$/, args.join(' '));
+        assert.notEqual(innerTty, tty, args.join(' '));
+        assert.equal(innerSettings, settings, args.join(' '));
+        assert.equal(status, 'st=7', args.join(' '));
+      }
+      assert.equal((await shell.run(`${process.execPath} ${TSNS} run -u --no-pty -- tty`)).trim(), tty);
+    });
+
+    it('a terminal that goes away ends tsns and the command, the first process of a new pid namespace too', async () => {
+      // unshare --fork ends both the same way; with --pid its PID 1 sleep ignores the SIGHUP (an init
+      // is spared signals it has no handler for) and keeps running: tsns ends it.
+      assert.deepEqual(await hangUp(['unshare', '--fork', 'sleep', '100']), { end: { code: null, signal: 'SIGHUP' }, left: [] });
+      for (const args of [
+        ['--fork'],
+        ['--fork', '--no-pty'],
+        ['--fork', '--pid', '--mount-proc'],
+        ['--fork', '--pid', '--mount-proc', '--no-pty'],
+        ['--user', '--map-root-user', '--fork', '--pid', '--mount-proc'],
+      ]) {
+        assert.deepEqual(
+          await hangUp([process.execPath, TSNS, 'run', ...args, '--', 'sleep', '100']),
+          { end: { code: null, signal: 'SIGHUP' }, left: [] },
+          args.join(' '),
+        );
+      }
+      // An init that handles SIGHUP gets it, not a SIGKILL in its place.
+      const trapping = ['sh', '-c', 'trap "exit 3" HUP; sleep 100 & wait'];
+      for (const pty of [[], ['--no-pty']]) {
+        assert.deepEqual(
+          await hangUp([process.execPath, TSNS, 'run', '--fork', '--pid', ...pty, '--', ...trapping]),
+          { end: { code: 3, signal: null }, left: [] },
+          pty.join(' '),
+        );
+      }
     });
 
     it('--forward-signals passes SIGTERM and SIGINT on; a forking tsns otherwise ignores them', async () => {

@@ -434,8 +434,7 @@ describe('holder sources: namespaces no process is in (real fixtures)', function
     // every row shown must fit the selection.
     const listing = (args: string[]): NsRow[] => {
       const plan = planLs(['-J', '-l', '--output-all', ...args], false) as LsPlan;
-      const { model, rows } = collect(plan);
-      return (JSON.parse(renderLs(plan, model, rows)) as { namespaces: NsRow[] }).namespaces;
+      return (JSON.parse(renderLs(plan, collect(plan))) as { namespaces: NsRow[] }).namespaces;
     };
     const everything = listing([]);
     const links = (pid: number | undefined) => new Set(['mnt', 'net', 'ipc', 'user', 'pid', 'uts', 'cgroup', 'time'].map((t) => nsInode(pid as number, t)));

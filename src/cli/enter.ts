@@ -5,8 +5,8 @@
 import { OptionSpecs, OptionValue, parseCommandLine, parseNumber, typeAlias } from './args';
 import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
-import { EnterOptions, needsTarget } from '../enter/plan';
-import { enter } from '../enter';
+import { EnterOptions, buildEnterPlan, needsTarget } from '../enter/plan';
+import { execPlan } from '../enter';
 import { PID_MAX_LIMIT } from '../target';
 
 const SPECS: OptionSpecs = {
@@ -28,6 +28,8 @@ const SPECS: OptionSpecs = {
   'no-fork': { short: 'F', kind: 'boolean' },
   'join-cgroup': { short: 'c', kind: 'boolean' },
   'preserve-fds': { kind: 'string' },
+  'mount-proc': { kind: 'optional' },
+  'no-pty': { kind: 'boolean' },
   help: { short: 'h', kind: 'boolean' },
 };
 
@@ -62,6 +64,10 @@ Options:
  -F, --no-fork             do not fork before running COMMAND
  -c, --join-cgroup         join the cgroup of the target process
      --preserve-fds N      pass fds 3..3+N-1 to COMMAND too (only 0-2 otherwise)
+     --mount-proc[=DIR]    a proc of the target's PID namespace (joined for it) on DIR (default /proc),
+                           in a private copy of the mount namespace: ps shows the target's processes
+     --no-pty              give COMMAND your terminal itself, not a new one of its own (a process
+                           in the target could then type into your shell)
  -h, --help                show this help
 `;
 
@@ -87,7 +93,7 @@ function dirOption(value: OptionValue | undefined, option: string): true | strin
   return dir;
 }
 
-/** argv -> EnterOptions. Exported for tests. */
+/** argv -> EnterOptions. */
 export function parseEnterArgs(args: string[]): EnterOptions & { help?: boolean } {
   // First pass: options up to the first positional. Whether that positional is TARGET or the
   // command depends on the options (no TARGET when -t is given or every namespace is a file).
@@ -137,6 +143,8 @@ function toOptions(values: Record<string, OptionValue | undefined>): EnterOption
     userParent: values['user-parent'] === true,
     netSocket: values['net-socket'] === undefined ? undefined : parseNumber(String(values['net-socket']), '--net-socket fd'),
     preserveFds,
+    mountProc: dirOption(values['mount-proc'], 'mount-proc'),
+    pty: values['no-pty'] !== true,
   };
 }
 
@@ -155,5 +163,7 @@ export function run(args: string[]): number {
     process.stdout.write(USAGE);
     return 0;
   }
-  return enter(options);
+  const plan = buildEnterPlan(options);
+  for (const notice of plan.notices) process.stderr.write(`tsns: ${notice}\n`);
+  return execPlan(plan);
 }

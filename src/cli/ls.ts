@@ -3,18 +3,14 @@
  * Reads only what the chosen columns (shown, or read by the -Q filter) and tree need: process details
  * for the PID column's processes, netlink for NETNSID, chalk for --color.
  */
-import { existsSync } from 'node:fs';
-import { kernelNsTypes, readNsLink } from '../proc/ns';
-import { readStatus } from '../proc/status';
 import { NS_TYPES, isNsType, type NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { parseCommandLine, parseNumber, type OptionSpecs } from './args';
-import { readNetnsids, readProcessDetails, readRelations, readRepresentatives, scan, sortedNamespaces } from '../scan/index';
-import type { Namespace, ScanModel } from '../scan/model';
 import type { Source } from '../scan/context';
-import { columns as allColumns, findColumn, parseColumnList, type Column, type RenderContext, type Row } from '../report/columns';
-import { pickContainer } from '../scan/containers';
-import { namespaceRows, processRows, type RowSet, type TreeKind } from '../report/rows';
+import { namespaceColumns, type ColumnNeed, type NamespaceColumn, type Row } from '../report/namespace-columns';
+import type { TreeKind } from '../report/rows';
+import { listNamespaces, type NamespaceListing } from '../report/list';
+import { timed } from '../profile';
 import { renderText, type TextOptions } from '../report/table';
 import type * as JsonModule from '../report/json';
 import type * as ListColumnsModule from '../report/list-columns';
@@ -102,7 +98,7 @@ function parseTree(value: string | boolean): TreeKind {
 
 export interface LsPlan {
   types: readonly NsType[];
-  columns: Column[];
+  columns: NamespaceColumn[];
   tree: TreeKind;
   nsid?: number;
   task?: number;
@@ -114,7 +110,7 @@ export interface LsPlan {
   noWrap: boolean;
   color: boolean;
   /** -Q: rows must pass it; the columns it reads are computed even when not shown. */
-  filter?: FilterModule.RowFilter;
+  filter?: FilterModule.RowFilter<Row, ColumnNeed>;
 }
 
 /** Options -> what to scan and how to show it (exported for tests of the parsing alone). */
@@ -137,8 +133,8 @@ export function planLs(args: string[], isTTY: boolean): LsPlan | { help: true } 
   let tree: TreeKind = values.tree !== undefined ? parseTree(values.tree as string | boolean) : 'none';
   const forceList = values.list === true;
 
-  let columns: Column[] = values['output-all'] ? [...allColumns] : [];
-  const col = (name: string): Column => findColumn(name) as Column;
+  let columns: NamespaceColumn[] = values['output-all'] ? [...namespaceColumns.columns] : [];
+  const col = (name: string): NamespaceColumn => namespaceColumns.pick(name)[0];
   let nsid: number | undefined;
   if (positionals.length === 1) {
     if (task !== undefined) throw new TsnsError('--task is mutually exclusive with <namespace>');
@@ -153,11 +149,13 @@ export function planLs(args: string[], isTTY: boolean): LsPlan | { help: true } 
     columns.push(col('COMMAND'));
     if (tree === 'none' && !forceList) tree = 'process';
   }
-  if (values.output !== undefined) columns = parseColumnList(String(values.output), columns);
+  if (values.output !== undefined) columns = namespaceColumns.parseList(String(values.output), columns);
 
   const format = values.json ? 'json' : values.raw ? 'raw' : 'table';
+  // The filter language is loaded only when used.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const filter = values.filter !== undefined ? (require('../report/filter') as typeof FilterModule).compileRowFilter(String(values.filter)) : undefined;
+  const filterModule = values.filter !== undefined ? (require('../report/filter') as typeof FilterModule) : undefined;
+  const filter = filterModule?.compileRowFilter(String(values.filter), (name) => namespaceColumns.find(name));
   return {
     types: types.length > 0 ? types : NS_TYPES,
     columns,
@@ -175,104 +173,12 @@ export function planLs(args: string[], isTTY: boolean): LsPlan | { help: true } 
   };
 }
 
-/** TSNS_PROFILE=1: how long each step takes, on stderr (the benchmark prints it). */
-function timed<T>(name: string, step: () => T): T {
-  if (!process.env.TSNS_PROFILE) return step();
-  const t0 = process.hrtime.bigint();
-  const out = step();
-  process.stderr.write(`tsns-profile ${name} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms\n`);
-  return out;
+/** Scan and build the rows the plan shows (src/report/list.ts does the work). */
+export function collect(plan: LsPlan, sources?: readonly Source[]): NamespaceListing {
+  return listNamespaces({ ...plan, listSeparator: plan.noWrap ? ',' : '\n', sources });
 }
 
-/** Whether a column shown, or one the filter reads, needs this from the scan. */
-function needs(plan: LsPlan, need: Column['needs'][number]): boolean {
-  return plan.columns.some((c) => c.needs.includes(need)) || (plan.filter?.columns.some((c) => c.needs.includes(need)) ?? false);
-}
-
-/** How cells read: the same for the filter as for the output. */
-function renderContext(plan: LsPlan, model: ScanModel): RenderContext {
-  return { listSeparator: plan.noWrap ? ',' : '\n', ownMountNamespace: model.ownMountNamespace };
-}
-
-/** Scan and build the rows the plan shows. */
-export function collect(plan: LsPlan, sources?: readonly Source[]): { model: ScanModel; rows: RowSet } {
-  const wantRelations = needs(plan, 'relations') || plan.tree === 'owner' || plan.tree === 'parent';
-  // Containers only for the CONTAINER column (shown or filtered on) and --container: they read the
-  // engines' state.
-  const wantContainers = needs(plan, 'container') || plan.container !== undefined;
-  const model = scan({ types: plan.types, details: 'none', relations: false, netnsid: false, containers: wantContainers, sources });
-  const containers = model.containers ?? [];
-  const ctx = renderContext(plan, model);
-  const rowFilter = plan.filter;
-  const keep = rowFilter && ((row: Row): boolean => rowFilter.matches(row, ctx));
-
-  if (plan.nsid !== undefined) {
-    const ns = model.namespaces.get(plan.nsid);
-    if (!ns) throw new TsnsError(`not found namespace: ${plan.nsid}`);
-    if (needs(plan, 'details') || plan.tree === 'process') {
-      readProcessDetails(model, [...ns.pids]);
-      if (ns.pid !== undefined && !model.processes.has(ns.pid)) ns.pid = ns.pids[0];
-    }
-    finish(model, plan, [ns], wantRelations);
-    return { model, rows: processRows(model, ns, plan.tree === 'process', keep) };
-  }
-
-  let filter: ((ns: Namespace) => boolean) | undefined;
-  if (plan.task !== undefined) {
-    const task = plan.task;
-    const proc = model.processes.get(task);
-    if (!proc && !existsSync(`/proc/${task}`)) throw new TsnsError(`no process with PID ${task}`);
-    if (proc) {
-      const mine = new Set(Object.values(proc.ns));
-      filter = (ns) => mine.has(ns.id) && ns.pids.includes(task);
-    } else {
-      // A thread id (as nsenter -t takes one): the namespaces that thread is in, its own included
-      // (/proc/TID/ns is the thread's view). Each is listed as the scan has it, its process as PID.
-      const tgid = readStatus(task)?.tgid;
-      const mine = new Set(tgid !== undefined && tgid !== task ? kernelNsTypes().map((t) => readNsLink(task, t)?.id) : []);
-      filter = (ns) => mine.has(ns.id);
-    }
-  } else if (plan.persistent) {
-    filter = (ns) => ns.pids.length === 0;
-  }
-  if (plan.container !== undefined) {
-    // CONTAINER holds the name, or the id where the name is shared.
-    const { name, id } = pickContainer(containers, plan.container, model.containerStateDenied);
-    const inner = filter;
-    filter = (ns) => (ns.container === name || ns.container === id) && (!inner || inner(ns));
-  }
-  if (wantRelations) {
-    // A relation tree needs every namespace's links (and adds the parents/owners no process is in).
-    const addMissing = plan.tree === 'owner' || plan.tree === 'parent' ? plan.types : [];
-    readRelations(
-      model,
-      plan.tree === 'none' || plan.tree === 'process' ? [...model.namespaces.values()].filter((ns) => !filter || filter(ns)) : model.namespaces.values(),
-      { addMissing },
-    );
-  }
-  const sorted = sortedNamespaces(model);
-  const shown = plan.tree === 'owner' || plan.tree === 'parent' || !filter ? sorted : sorted.filter(filter);
-  if (needs(plan, 'details') || plan.tree === 'process') timed('representatives', () => readRepresentatives(model, shown));
-  const live = sortedNamespaces(model);
-  finish(model, plan, live, false);
-  return { model, rows: namespaceRows(model, live, { tree: plan.tree, filter, keep }) };
-}
-
-/** The per-namespace extras the columns ask for, for the namespaces shown. */
-function finish(model: ScanModel, plan: LsPlan, shown: Namespace[], relations: boolean): void {
-  if (relations || (needs(plan, 'ownerUid') && shown.some((ns) => ns.pid === undefined && ns.type === 'user' && ns.ownerUid === undefined))) {
-    readRelations(model, relations ? shown : shown.filter((ns) => ns.pid === undefined && ns.type === 'user'));
-  }
-  if (needs(plan, 'netnsid') && shown.some((ns) => ns.type === 'net')) {
-    readNetnsids(
-      model,
-      shown.filter((ns) => ns.type === 'net'),
-    );
-  }
-}
-
-export function renderLs(plan: LsPlan, model: ScanModel, rows: RowSet, terminalWidth?: number): string {
-  const ctx = renderContext(plan, model);
+export function renderLs(plan: LsPlan, { rows, context: ctx }: NamespaceListing, terminalWidth?: number): string {
   const treeName = plan.tree === 'process' ? 'COMMAND' : plan.tree === 'owner' || plan.tree === 'parent' ? 'NS' : undefined;
   const treeColumn = treeName === undefined ? -1 : plan.columns.findIndex((c) => c.name === treeName);
   if (plan.format === 'json') {
@@ -309,10 +215,11 @@ export function run(args: string[], sources?: readonly Source[]): number {
   }
   if ('listColumns' in plan) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    out.write((require('../report/list-columns') as typeof ListColumnsModule).renderColumnList(plan.listColumns, !utf8Locale()));
+    const { renderColumnList } = require('../report/list-columns') as typeof ListColumnsModule;
+    out.write(renderColumnList(namespaceColumns, 'lsns-columns', plan.listColumns, !utf8Locale()));
     return 0;
   }
-  const { model, rows } = collect(plan, sources);
-  out.write(timed('render', () => renderLs(plan, model, rows, out.isTTY ? out.columns || 80 : undefined)));
+  const listing = collect(plan, sources);
+  out.write(timed('render', () => renderLs(plan, listing, out.isTTY ? out.columns || 80 : undefined)));
   return 0;
 }

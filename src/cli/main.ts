@@ -5,20 +5,27 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { TsnsError, errorText } from '../sys/errors';
 import { nearest, parseCommandLine, type OptionSpecs } from './args';
+import { cliMessage } from './wording';
 
 export type CommandMain = (args: string[]) => number | void | Promise<number | void>;
 
-/** Command name -> module path (relative to this file) exporting `run(args)`. */
-const commands: Record<string, string> = {
+/** Command name -> module path (relative to this file) exporting `run(args)`. `__complete` is what
+ *  the completion scripts call back (not listed). */
+export const commands: Record<string, string> = {
   ls: './ls',
   enter: './enter',
   pin: './pin',
   unpin: './unpin',
   pins: './pins',
   run: './run',
+  debug: './debug',
+  containers: './containers',
+  ps: './ps',
+  completion: './completion',
+  __complete: './complete',
 };
 
-const usage = `Usage: tsns COMMAND [options]
+export const usage = `Usage: tsns COMMAND [options]
 
 Commands:
   ls      list namespaces (lsns)
@@ -27,6 +34,10 @@ Commands:
   unpin   remove pins made with tsns pin
   pins    list pinned namespaces
   run     run a program in new namespaces (unshare)
+  debug   a shell in a container's namespaces with the host's tools, its files at $TSNS_TARGET_ROOT
+  containers  list the containers of every engine, from their on-disk state (docker ps)
+  ps      a target's processes: host PIDs beside the PIDs its namespace gives them
+  completion  print a shell completion script (bash, zsh, fish)
 
 Run 'tsns COMMAND --help' (or 'tsns help COMMAND') for a command's options.
 `;
@@ -37,9 +48,10 @@ function oneLine(text: string): string {
   return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-export function reportError(err: unknown): number {
+/** One `tsns:` line for any error; a library error's options in the flags of `command`. */
+export function reportError(err: unknown, command?: string): number {
   if (err instanceof TsnsError) {
-    process.stderr.write(`tsns: ${oneLine(err.message)}\n`);
+    process.stderr.write(`tsns: ${oneLine(cliMessage(err, command))}\n`);
     return 1;
   }
   const e = err as { code?: string; message?: string; syscall?: string; path?: string; errno?: number };
@@ -89,6 +101,11 @@ const topSpecs: OptionSpecs = { help: { short: 'h', kind: 'boolean' }, version: 
 
 export async function main(argv: string[]): Promise<void> {
   const lostOutput = guardStdout();
+  // TSNS_PROFILE=1: how long each step takes, on stderr (the benchmark reads it).
+  if (process.env.TSNS_PROFILE) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('../profile') as typeof import('../profile')).setProfiler((step, ms) => void process.stderr.write(`tsns-profile ${step} ${ms.toFixed(1)} ms\n`));
+  }
   const [name, ...args] = argv;
   let code: number;
   try {
@@ -111,7 +128,7 @@ export async function main(argv: string[]): Promise<void> {
       code = await runCommand(name, args);
     }
   } catch (err) {
-    code = reportError(err);
+    code = reportError(err, name === 'help' ? args[0] : name);
   }
   if (lostOutput()) code = reportError(new TsnsError('write error'));
   process.exitCode = code;

@@ -5,7 +5,7 @@
 import { parseCommandLine, OptionSpecs } from './args';
 import { NS_TYPES, isNsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
-import { ExistingFileError, pinAll, pinNamespace, resolvePinDestination } from '../pin';
+import { pinAll, pinNamespace, resolvePinDestination } from '../pin';
 import { type Target, resolveTarget } from '../target';
 import { startTime as processStartTime } from '../proc/stat';
 
@@ -50,17 +50,6 @@ function sameProcess(target: Target): () => void {
   };
 }
 
-/** The library's refusal of an existing file, in the command line's words. */
-function withFlagWording<T>(pin: () => T): T {
-  try {
-    return pin();
-  } catch (err) {
-    if (err instanceof ExistingFileError)
-      throw new TsnsError(`${err.file} already exists: tsns pins onto a file it creates; --force pins onto an existing empty file`, 'EEXIST');
-    throw err;
-  }
-}
-
 export async function run(args: string[]): Promise<number> {
   const { values, positionals: words } = parseCommandLine(args, specs, { positionals: 3 });
   if (values.help) {
@@ -75,7 +64,7 @@ export async function run(args: string[]): Promise<number> {
     const [spec, dir] = words;
     const target = await resolveTarget(spec);
     const force = values.force === true;
-    const { pins, skipped } = withFlagWording(() => pinAll(target.files, dir, { verifyOpened: sameProcess(target), named: target.named, force }));
+    const { pins, skipped } = pinAll(target.files, dir, { verifyOpened: sameProcess(target), named: target.named, force });
     for (const p of pins) say(`${p.alreadyPinned ? 'already pinned' : 'pinned'} ${p.type}:[${p.ns}] on ${p.path}`);
     for (const s of skipped) say(`skipped ${s.type}: ${s.reason}`);
     return 0;
@@ -86,9 +75,7 @@ export async function run(args: string[]): Promise<number> {
   const target = await resolveTarget(spec);
   const file = target.files[type];
   if (!file) throw new TsnsError(`${target.description} has no ${type} namespace to pin`);
-  const p = withFlagWording(() =>
-    pinNamespace(file, type, resolvePinDestination(type, dest), { verifyOpened: sameProcess(target), force: values.force === true }),
-  );
+  const p = pinNamespace(file, type, resolvePinDestination(type, dest), { verifyOpened: sameProcess(target), force: values.force === true });
   say(`${p.alreadyPinned ? 'already pinned' : 'pinned'} ${p.type}:[${p.ns}] on ${p.path}`);
   return 0;
 }

@@ -4,7 +4,11 @@
  */
 import { parseCommandLine, OptionSpecs, OptionValue, typeAlias } from './args';
 import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
-import { RunOptions, Propagation, Setgroups, runInNewNamespaces, dieBySignal } from '../run';
+import { TsnsError } from '../sys/errors';
+import { RunOptions, Propagation, Setgroups, resolveRunOptions } from '../run/options';
+import { buildPlan } from '../run/plan';
+import { setupJson } from '../run/setup';
+import { execStage } from '../enter';
 
 const usage = `Usage:
   tsns run [options] [--] [COMMAND [ARG...]]
@@ -40,6 +44,7 @@ need --fork):
  -R, --root DIR              run COMMAND with DIR as root (after the namespaces are made)
  -w, --wd DIR                working directory of COMMAND (inside the new root)
      --clear-env             run COMMAND with an empty environment
+     --no-pty                give COMMAND your terminal itself, not a new one of its own
 
 User namespace (each map option implies --user):
  -r, --map-root-user         map your uid and gid to root
@@ -104,6 +109,7 @@ const specs: OptionSpecs = {
   'keep-caps': { kind: 'boolean' },
   monotonic: { kind: 'string' },
   boottime: { kind: 'string' },
+  'no-pty': { kind: 'boolean' },
   help: { short: 'h', kind: 'boolean' },
 };
 
@@ -154,17 +160,45 @@ export function parseRunArgs(args: string[]): RunOptions | 'help' {
     monotonic: str(v.monotonic),
     boottime: str(v.boottime),
     command: rest,
+    pty: v['no-pty'] !== true,
   };
 }
 
-export async function run(args: string[]): Promise<number> {
+/** The argument after which the stage's setup helper (this file, run by node) finds its spec. */
+const SETUP_FLAG = '--tsns-setup-helper';
+
+/**
+ * Hand over to the stage by exec (no Node process stays for the command's life). When the new
+ * namespaces need ids mapped, clocks set or pins made from outside, the stage forks a short-lived
+ * helper before unsharing, as unshare(1) does: node running this file, which answers the stage's
+ * handshake with the same NamespaceSetup the library uses, and exits.
+ */
+export function run(args: string[]): number {
   const options = parseRunArgs(args);
   if (options === 'help') {
     process.stdout.write(usage);
     return 0;
   }
-  const end = await runInNewNamespaces(options);
-  if (end.error) throw end.error;
-  if (end.signal) return dieBySignal(end.signal);
-  return end.code ?? 1;
+  const spec = resolveRunOptions(options);
+  const plan = buildPlan(spec, (setup) => [process.execPath, __filename, SETUP_FLAG, setupJson(setup)]);
+  return execStage([...plan.words, '--', ...plan.argv], process.env);
 }
+
+/** The setup helper: fd 3 is the stage's end of the handshake. Says why in one line when it refuses. */
+function setupHelper(json: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { NamespaceSetup, parseSetupJson } = require('../run/setup') as typeof import('../run/setup');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { answerHandshake } = require('../run/stage') as typeof import('../run/stage');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Socket } = require('node:net') as typeof import('node:net');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { reportError } = require('./main') as typeof import('./main');
+  const sock = new Socket({ fd: 3, readable: true, writable: true });
+  answerHandshake(sock, new NamespaceSetup(parseSetupJson(json)), (err) => {
+    // Before the stage hears `0`: the line is out when it exits.
+    process.exitCode = reportError(err instanceof TsnsError ? err : new TsnsError(String(err)));
+  });
+}
+
+if (require.main === module && process.argv[2] === SETUP_FLAG) setupHelper(process.argv[3]);

@@ -3,10 +3,12 @@
  * argv words for native/tsns-stage (see native/PROTOCOL.md), the command and its environment.
  * Everything that can be refused is refused here, before any namespace is touched.
  */
-import { readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, readdirSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NS_TYPES, type NsType } from '../sys/constants';
-import { TsnsError, errorCode, errorText, withArticle } from '../sys/errors';
+import { TsnsError, codeOfSystemError, errorCode, errorText, msg, option, withArticle, type OptionRef } from '../sys/errors';
+import { close, pidfdOpen } from '../sys/libc';
+import { borrowSocketNetns } from '../proc/sockets';
 import { kernelNsTypes, readNsLink, readNsLinkAt } from '../proc/ns';
 import { namespaceOfFile } from '../proc/nsfile';
 import { readStatus } from '../proc/status';
@@ -14,12 +16,13 @@ import { idInside, readIdMap } from '../proc/idmap';
 import { readEnviron } from '../proc/environ';
 import { readCgroups } from '../proc/cgroup';
 import { readMountinfo } from '../proc/mountinfo';
-import { resolveTargetSync, type Target } from '../target';
+import { releaseTarget, resolveTargetSync, type Target } from '../target';
 import { defaultShell } from '../shell';
 
 export interface EnterOptions {
-  /** TARGET: PID or thread id (or PID:INODE), container, namespace id, namespace file, pin directory or pin name. */
-  target?: string;
+  /** TARGET: PID or thread id (or PID:INODE), container, namespace id, namespace file, pin directory or
+   *  pin name; or a Target resolveTarget gave. */
+  target?: string | Target;
   /** nsenter's -t: a PID or thread id, or PID:INODE (the inode of the process's pidfd). */
   targetPid?: number | string;
   /** Every namespace of the target, except those the caller already shares. */
@@ -48,6 +51,12 @@ export interface EnterOptions {
   userParent?: boolean;
   /** fds 3..3+N-1 reach the command too. */
   preserveFds?: number;
+  /** A private /proc of the target's PID namespace (joined for it) on this directory (true: /proc), in
+   *  a private copy of the mount namespace the command is in: nothing is mounted where anyone else sees it. */
+  mountProc?: true | string;
+  /** When fd 0 is a terminal, the command gets a new one of its own, relayed (default true; false: the
+   *  command gets the caller's terminal itself, which a process in the target could then type into). */
+  pty?: boolean;
   /** COMMAND [ARG...]; default $SHELL, else the caller's login shell, else /bin/sh, as a login shell (nsenter 2.42). */
   command?: string[];
   /** The environment the command gets (default process.env, or the target's with `env`). */
@@ -62,13 +71,14 @@ export interface EnterPlan {
   env: NodeJS.ProcessEnv;
   /** fds above 2 the command keeps (preserveFds: the caller's fds among 3..3+N-1). */
   keepFds: number[];
-  /** Our own fds the stage must inherit to open a namespace by /proc/self/fd/N (it closes them). */
+  /** Our own fds the stage must inherit to open a namespace by /proc/self/fd/N (it closes them). They
+   *  stay open in this process until execPlan or spawnPlan hands them over, or releaseEnterPlan. */
   heldFds: number[];
   /** Namespaces joined, with where from (for reporting and tests). */
   joins: Partial<Record<NsType, string>>;
-  /** Types asked for that are already the caller's: nothing is entered for them (a notice, as nsenter
-   *  re-enters them silently). */
-  alreadyShared: NsType[];
+  /** What the user should know before it runs (a namespace named that is ours already: joined all the
+   *  same, as nsenter does, and said once): one line each. */
+  notices: string[];
   target?: Target;
 }
 
@@ -91,19 +101,22 @@ export function needsTarget(o: EnterOptions): boolean {
 
 /** The /proc directory of the target's process or thread, for what is taken from it (root, cwd,
  *  environment, cgroups, ids). */
-function procOf(target: Target | undefined, what: string): number {
+function procOf(target: Target | undefined, what: OptionRef): number {
   const pid = target?.pid ?? target?.tid;
-  if (pid === undefined) throw new TsnsError(`${what} needs a target process (${target ? `${target.description} has none` : 'give a target PID'})`);
+  if (pid === undefined) throw new TsnsError(msg`${what} needs a target process (${target ? `${target.description} has none` : 'give a target'})`, 'ENOTARGET');
   return pid;
 }
 
 function checkOptions(o: EnterOptions): void {
-  if (o.wd !== undefined && o.wdns !== undefined) throw new TsnsError('wd and wdns are mutually exclusive');
-  if (o.wdns === '') throw new TsnsError('wdns needs a directory');
+  if (o.mountProc !== undefined && o.noFork)
+    throw new TsnsError(msg`${option('mountProc')} needs a fork: the new proc is mounted from inside the PID namespace`);
+  if (o.mountProc === '') throw new TsnsError(msg`${option('mountProc')} needs a directory`);
+  if (o.wd !== undefined && o.wdns !== undefined) throw new TsnsError(msg`${option('wd')} and ${option('wdns')} are mutually exclusive`);
+  if (o.wdns === '') throw new TsnsError(msg`${option('wdns')} needs a directory`);
   if (o.preserveFds !== undefined && (!Number.isInteger(o.preserveFds) || o.preserveFds < 0 || o.preserveFds > MAX_PRESERVE_FDS)) {
-    throw new TsnsError(`invalid preserve-fds: '${o.preserveFds}'`);
+    throw new TsnsError(msg`invalid ${option('preserveFds')}: '${o.preserveFds}'`);
   }
-  if (o.target !== undefined && o.targetPid !== undefined) throw new TsnsError('give either a target or a target PID, not both');
+  if (o.target !== undefined && o.targetPid !== undefined) throw new TsnsError(msg`give either ${option('target')} or ${option('targetPid')}, not both`);
 }
 
 function resolvePlanTarget(o: EnterOptions): Target | undefined {
@@ -112,29 +125,29 @@ function resolvePlanTarget(o: EnterOptions): Target | undefined {
     if (target.pid === undefined && target.tid === undefined) throw new TsnsError(`no process with PID ${o.targetPid}`, 'ENOTARGET');
     return target;
   }
-  if (o.target !== undefined) return resolveTargetSync(o.target);
-  if (needsTarget(o)) throw new TsnsError('no target: give one (PID, container, namespace id or pin), a target PID, or every namespace as a file', 'ENOTARGET');
+  if (o.target !== undefined) return typeof o.target === 'string' ? resolveTargetSync(o.target) : o.target;
+  if (needsTarget(o))
+    throw new TsnsError(
+      msg`no target: give ${option('target', 'a target')} (PID, container, namespace id or pin), ${option('targetPid', 'a target PID')}, or every namespace as a file`,
+      'ENOTARGET',
+    );
   return undefined;
 }
 
 /** The network namespace of socket `fd` of process `pid`, as an fd of ours. */
 function socketNetns(pid: number, fd: number): number {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const libc = require('../sys/libc') as typeof import('../sys/libc');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { borrowSocketNetns } = require('../proc/sockets') as typeof import('../proc/sockets');
   let pidfd: number | undefined;
   try {
-    pidfd = libc.pidfdOpen(pid);
+    pidfd = pidfdOpen(pid);
     return borrowSocketNetns(pidfd, fd);
   } catch (err) {
     const code = errorCode(err);
     if (code === 'EBADF') throw new TsnsError(`process ${pid} has no fd ${fd}`, 'ENOTARGET');
     if (code === 'ENOTTY' || code === 'ENOTSOCK' || code === 'EINVAL') throw new TsnsError(`fd ${fd} of process ${pid} is not a socket`, 'EINVAL');
     if (code === 'EPERM' || code === 'EACCES') throw new TsnsError(`cannot take fd ${fd} of process ${pid}: ${errorText(err)}`, 'EPERM');
-    throw new TsnsError(`cannot get the network namespace of fd ${fd} of process ${pid}: ${errorText(err)}`);
+    throw new TsnsError(`cannot get the network namespace of fd ${fd} of process ${pid}: ${errorText(err)}`, codeOfSystemError(err));
   } finally {
-    if (pidfd !== undefined) libc.close(pidfd);
+    if (pidfd !== undefined) close(pidfd);
   }
 }
 
@@ -152,13 +165,15 @@ interface Joins {
   fromProcess: Set<NsType>;
   fromFile: Partial<Record<NsType, string>>;
   heldFds: number[];
+  /** Types named that the target shares with us, and files named that are our own namespaces. */
   alreadyShared: NsType[];
+  ownFiles: [NsType, string][];
 }
 
-function chooseJoins(o: EnterOptions, target: Target | undefined): Joins {
+/** Fill `j` (its heldFds as soon as an fd is opened, so that a refusal later can close it). */
+function chooseJoins(o: EnterOptions, target: Target | undefined, j: Joins): void {
   const ns = o.namespaces ?? {};
   const available = kernelNsTypes();
-  const j: Joins = { fromProcess: new Set(), fromFile: {}, heldFds: [], alreadyShared: [] };
   const takeFromTarget = (type: NsType): void => {
     if (target?.named?.includes(type) || (target && target.pid === undefined)) {
       const file = target.files[type];
@@ -167,12 +182,12 @@ function chooseJoins(o: EnterOptions, target: Target | undefined): Joins {
     } else if (target?.pid !== undefined) {
       j.fromProcess.add(type);
     } else {
-      throw new TsnsError(`the ${type} namespace needs a target or a file`);
+      throw new TsnsError(`the ${type} namespace needs a target or a file`, 'ENOTARGET');
     }
   };
   if (o.netSocket !== undefined) {
-    if (ns.net !== undefined) throw new TsnsError('net-socket and net are mutually exclusive');
-    const fd = socketNetns(procOf(target, 'net-socket'), o.netSocket);
+    if (ns.net !== undefined) throw new TsnsError(msg`${option('netSocket')} and ${option('namespaces.net')} are mutually exclusive`);
+    const fd = socketNetns(procOf(target, option('netSocket')), o.netSocket);
     j.fromFile.net = `/proc/self/fd/${fd}`;
     j.heldFds.push(fd);
   }
@@ -186,6 +201,7 @@ function chooseJoins(o: EnterOptions, target: Target | undefined): Joins {
       if (!found) throw new TsnsError(`${v} is not a namespace file`, 'ENOTNS');
       if (found.type !== type) throw new TsnsError(`${v} is not ${withArticle(type)} namespace (it is ${found.type})`, 'ENOTNS');
       j.fromFile[type] = v;
+      if (readNsLink('self', type)?.id === found.id) j.ownFiles.push([type, v]);
     } else {
       if (target && sharedWithCaller(target, type)) j.alreadyShared.push(type);
       takeFromTarget(type);
@@ -209,7 +225,6 @@ function chooseJoins(o: EnterOptions, target: Target | undefined): Joins {
     j.fromProcess.delete('user');
     j.fromFile.user = `/proc/${target.pid}/ns/user`;
   }
-  return j;
 }
 
 /** The target's namespace of `type` is the one the caller is in. */
@@ -260,7 +275,7 @@ function joinWords(o: EnterOptions, target: Target | undefined, j: Joins, joins:
  * nsenter, which knows only v2) v1 hierarchies too, found through our mount table. Hierarchies where
  * we already are in the same cgroup are left alone.
  */
-export function cgroupProcsOf(pid: number): string[] {
+function cgroupProcsOf(pid: number): string[] {
   const read = (p: number | 'self'): Map<string, string> => {
     const list = readCgroups(p);
     if (!list) throw new TsnsError(`no process with PID ${p}`, 'ENOTARGET');
@@ -296,20 +311,20 @@ export function cgroupProcsOf(pid: number): string[] {
 /** Root, working directory and cgroups. */
 function placeWords(o: EnterOptions, target: Target | undefined): string[] {
   const words: string[] = [];
-  if (o.root !== undefined) words.push(`root=${o.root === true ? `/proc/${procOf(target, 'root')}/root` : o.root}`);
-  if (o.wd !== undefined) words.push(`wd=${o.wd === true ? `/proc/${procOf(target, 'wd')}/cwd` : o.wd}`);
+  if (o.root !== undefined) words.push(`root=${o.root === true ? `/proc/${procOf(target, option('root'))}/root` : o.root}`);
+  if (o.wd !== undefined) words.push(`wd=${o.wd === true ? `/proc/${procOf(target, option('wd'))}/cwd` : o.wd}`);
   if (o.wdns !== undefined) words.push(`wdns=${o.wdns}`);
-  if (o.joinCgroup) for (const file of cgroupProcsOf(procOf(target, 'joinCgroup'))) words.push(`cgroup-procs=${file}`);
+  if (o.joinCgroup) for (const file of cgroupProcsOf(procOf(target, option('joinCgroup')))) words.push(`cgroup-procs=${file}`);
   return words;
 }
 
 /** The target's effective uid or gid, as its user namespace names it when that is joined. */
 function followId(target: Target | undefined, kind: 'user' | 'group', joiningUser: boolean): number {
-  const pid = procOf(target, kind === 'user' ? 'setuid follow' : 'setgid follow');
+  const pid = procOf(target, kind === 'user' ? option('setuid', "setuid 'follow'") : option('setgid', "setgid 'follow'"));
   const status = readStatus(pid);
   if (!status) throw new TsnsError(`no process with PID ${pid}`, 'ENOTARGET');
   const hostId = (kind === 'user' ? status.uid : status.gid)[1];
-  if (hostId === undefined) throw new TsnsError(`cannot read the ${kind === 'user' ? 'uid' : 'gid'} of process ${pid}`);
+  if (hostId === undefined) throw new TsnsError(`cannot read the ${kind === 'user' ? 'uid' : 'gid'} of process ${pid}`, 'EACCES');
   if (!joiningUser) return hostId;
   let ranges;
   try {
@@ -358,19 +373,56 @@ function callerFds(count: number, held: readonly number[]): number[] {
 
 function environmentOf(o: EnterOptions, target: Target | undefined): NodeJS.ProcessEnv {
   if (!o.env) return o.environment ?? process.env;
-  const pid = procOf(target, 'env');
+  const pid = procOf(target, option('env'));
   try {
     return readEnviron(pid);
   } catch (err) {
-    throw new TsnsError(`cannot read the environment of process ${pid}: ${errorText(err)}`, errorCode(err) === 'EACCES' ? 'EPERM' : 'ENOTARGET');
+    throw new TsnsError(`cannot read the environment of process ${pid}: ${errorText(err)}`, errorCode(err) === 'EACCES' ? 'EACCES' : 'ENOTARGET');
   }
 }
 
-/** Build the plan: resolve the target, decide the joins, validate everything. Throws TsnsError. */
-export function buildEnterPlan(o: EnterOptions): EnterPlan {
-  checkOptions(o);
+/**
+ * Build the plan: resolve the target, decide the joins, validate everything. Throws TsnsError, having
+ * closed what it opened. The plan may hold fds (heldFds): run it (execPlan, spawnPlan) or release it
+ * (releaseEnterPlan).
+ */
+export function buildEnterPlan(options: EnterOptions): EnterPlan {
+  checkOptions(options);
+  // A proc of the target's PID namespace needs that namespace joined.
+  const o =
+    options.mountProc !== undefined && options.namespaces?.pid === undefined
+      ? { ...options, namespaces: { ...options.namespaces, pid: true as const } }
+      : options;
   const target = resolvePlanTarget(o);
-  const j = chooseJoins(o, target);
+  const j: Joins = { fromProcess: new Set(), fromFile: {}, heldFds: [], alreadyShared: [], ownFiles: [] };
+  try {
+    return planFor(o, target, j);
+  } catch (err) {
+    closeFds(j.heldFds.filter((fd) => !target?.fds?.includes(fd)));
+    // A target this call resolved is its own to release; one the caller gave stays the caller's.
+    if (target && typeof o.target === 'string') releaseTarget(target);
+    throw err;
+  }
+}
+
+function closeFds(fds: readonly number[]): void {
+  for (const fd of fds) {
+    try {
+      closeSync(fd);
+    } catch {
+      // not open any more
+    }
+  }
+}
+
+/** Close the fds a plan holds, for a plan that is not run (execPlan and spawnPlan hand them over). */
+export function releaseEnterPlan(plan: EnterPlan): void {
+  closeFds(plan.heldFds.splice(0));
+  if (plan.target) releaseTarget(plan.target);
+}
+
+function planFor(o: EnterOptions, target: Target | undefined, j: Joins): EnterPlan {
+  chooseJoins(o, target, j);
   const joinTypes = NS_TYPES.filter((t) => j.fromProcess.has(t) || j.fromFile[t]);
   const requested = NS_TYPES.some((t) => o.namespaces?.[t] !== undefined) || o.netSocket !== undefined;
   // all on a target that shares every namespace with us joins nothing and runs the command (what
@@ -378,9 +430,15 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
   if (joinTypes.length === 0 && !(o.all || !requested)) throw new TsnsError('no namespace specified');
   const joins: EnterPlan['joins'] = {};
   const words = [...joinWords(o, target, j, joins), ...placeWords(o, target), ...credentialWords(o, target, joinTypes.includes('user'))];
+  if (o.mountProc !== undefined) {
+    // The stage unshares a private copy of the mount namespace after the joins and mounts proc from
+    // the forked child, the first process inside the target's PID namespace that can.
+    words.push('unshare=mnt', 'propagation=private', `mount-proc=${o.mountProc === true ? '/proc' : o.mountProc}`);
+  }
   if (joinTypes.includes('pid') && !o.noFork) words.push('fork', 'forward-signals');
+  if (o.pty !== false) words.push('pty');
   const keepFds = o.preserveFds ? callerFds(o.preserveFds, j.heldFds) : [];
-  if (keepFds.length > 4096) throw new TsnsError(`preserve-fds ${o.preserveFds}: more than 4096 open fds to pass`);
+  if (keepFds.length > 4096) throw new TsnsError(msg`${option('preserveFds')} ${o.preserveFds}: more than 4096 open fds to pass`);
   for (const fd of keepFds) words.push(`keep-fd=${fd}`);
   const env = environmentOf(o, target);
   let argv = o.command && o.command.length > 0 ? o.command : undefined;
@@ -388,6 +446,23 @@ export function buildEnterPlan(o: EnterOptions): EnterPlan {
     const shell = defaultShell(env);
     argv = [shell];
     words.push(`argv0=-${basename(shell)}`);
+    // $SHELL is the host's: a busybox or distroless target has none. The stage's exec finds out.
+    if (shell !== FALLBACK_SHELL) words.push(`fallback=${FALLBACK_SHELL}`);
   }
-  return { words, argv, env, keepFds, heldFds: j.heldFds, joins, alreadyShared: j.alreadyShared, target };
+  return { words, argv, env, keepFds, heldFds: j.heldFds, joins, notices: noticesOf(j, target), target };
+}
+
+/** What runs when no command is given and the default shell is not in the target. */
+const FALLBACK_SHELL = '/bin/sh';
+
+function noticesOf(j: Joins, target: Target | undefined): string[] {
+  const notices: string[] = [];
+  const shared = j.alreadyShared;
+  if (shared.length) {
+    const list = shared.join(' and ').replace(/ and (?=.* and )/g, ', ');
+    const many = shared.length > 1;
+    notices.push(`${target?.description} is in our ${list} namespace${many ? 's' : ''}: nothing entered for ${many ? 'them' : 'it'}`);
+  }
+  for (const [type, file] of j.ownFiles) notices.push(`${file} is our own ${type} namespace: nothing entered for it`);
+  return notices;
 }

@@ -23,7 +23,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MNT_DETACH, MS_BIND, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, NS_TYPES, NsType, UMOUNT_NOFOLLOW, isNsType } from '../sys/constants';
-import { SysError, TsnsError, describeErrno, errorCode, errorText, withArticle } from '../sys/errors';
+import { SysError, TsnsError, codeOfSystemError, describeErrno, errorCode, errorText, msg, option, withArticle } from '../sys/errors';
 import * as libc from '../sys/libc';
 import { type MountEntry, mountAt, mountHolding, nsfsRoot, readMountinfo } from '../proc/mountinfo';
 import { NSFS_MAGIC, nsfsDevice, ownNamespace, readNsLink } from '../proc/ns';
@@ -77,7 +77,7 @@ export function resolvePinDestination(type: NsType, pathOrName: string): string 
 }
 
 /** The directory tsns manages for named pins of `type` (created on demand). */
-export function pinDirectory(type: NsType): string {
+function pinDirectory(type: NsType): string {
   return type === 'net' ? NETNS_RUN_DIR : path.join(PIN_RUN_DIR, type);
 }
 
@@ -110,10 +110,10 @@ const KERNEL_FILE_SYSTEMS = new Set([
   'hugetlbfs',
 ]);
 
-/** An existing empty file where a pin was asked for without force: the command line words the remedy. */
+/** An existing empty file where a pin was asked for without `force`. */
 export class ExistingFileError extends TsnsError {
   constructor(readonly file: string) {
-    super(`${file} already exists: tsns pins onto a file it creates, or onto an existing empty file only when forced`, 'EEXIST');
+    super(msg`${file} already exists: tsns pins onto a file it creates; ${option('force')} pins onto an existing empty file`, 'EEXIST');
   }
 }
 
@@ -128,7 +128,7 @@ function lstatOrUndefined(p: string): fs.Stats | undefined {
     return fs.lstatSync(p);
   } catch (err) {
     if (code(err) === 'ENOENT') return undefined;
-    throw new TsnsError(`cannot access ${p}: ${message(err)}`);
+    throw new TsnsError(`cannot access ${p}: ${message(err)}`, codeOfSystemError(err));
   }
 }
 
@@ -143,14 +143,14 @@ function canonical(p: string, missingParentOk = false): { file: string; parent: 
   const parent = path.dirname(abs);
   try {
     const real = fs.realpathSync(parent);
-    if (!fs.statSync(real).isDirectory()) throw new TsnsError(`${parent} is not a directory`);
+    if (!fs.statSync(real).isDirectory()) throw new TsnsError(`${parent} is not a directory`, 'ENOTARGET');
     return { file: path.join(real, base), parent: real, parentExists: true };
   } catch (err) {
     if (err instanceof TsnsError) throw err;
     if (code(err) === 'ENOENT' && missingParentOk) return { file: abs, parent, parentExists: false };
-    if (code(err) === 'ENOENT') throw new TsnsError(`${parent}: no such directory (the parent directory of a pin must exist)`);
-    if (code(err) === 'ENOTDIR') throw new TsnsError(`${parent} is not a directory`);
-    throw new TsnsError(`cannot access ${parent}: ${message(err)}`);
+    if (code(err) === 'ENOENT') throw new TsnsError(`${parent}: no such directory (the parent directory of a pin must exist)`, 'ENOTARGET');
+    if (code(err) === 'ENOTDIR') throw new TsnsError(`${parent} is not a directory`, 'ENOTARGET');
+    throw new TsnsError(`cannot access ${parent}: ${message(err)}`, codeOfSystemError(err));
   }
 }
 
@@ -163,23 +163,23 @@ type DestinationState = { kind: 'missing' } | { kind: 'file' } | { kind: 'same-p
 
 function inspectDestination(file: string, ns: OpenNamespace | undefined, table: MountEntry[], force: boolean): DestinationState {
   const st = lstatOrUndefined(file);
-  if (st?.isDirectory()) throw new TsnsError(`${file} is a directory; a pin must be a file (use --all DIR to pin into a directory)`);
+  if (st?.isDirectory()) throw new TsnsError(`${file} is a directory; a pin must be a file`, 'EEXIST');
   const mounted = mountAt(table, file);
   if (mounted) {
     const root = nsfsRoot(mounted);
     if (root) {
       if (ns && root.id === ns.inode && root.type === ns.type) return { kind: 'same-pin' };
-      throw new TsnsError(`${file} is already a pin of ${nsLabel(root.type, root.id)}; unpin it first`);
+      throw new TsnsError(`${file} is already a pin of ${nsLabel(root.type, root.id)}; unpin it first`, 'EEXIST');
     }
-    throw new TsnsError(`${file} is a mount point (${mounted.fsType}); refusing to cover it with a pin`);
+    throw new TsnsError(`${file} is a mount point (${mounted.fsType}); refusing to cover it with a pin`, 'EEXIST');
   }
   if (!st) return { kind: 'missing' };
-  if (st.isSymbolicLink()) throw new TsnsError(`${file} is a symbolic link; give the path it points to`);
-  if (st.isDirectory()) throw new TsnsError(`${file} is a directory; a pin must be a file (use --all DIR to pin into a directory)`);
+  if (st.isSymbolicLink()) throw new TsnsError(`${file} is a symbolic link; give the path it points to`, 'EEXIST');
+  if (st.isDirectory()) throw new TsnsError(`${file} is a directory; a pin must be a file`, 'EEXIST');
   // An nsfs file that mountinfo did not show (a mount made in a way this table cannot see).
   if (st.dev === nsfsDevice()) {
     if (ns && st.ino === ns.inode) return { kind: 'same-pin' };
-    throw new TsnsError(`${file} is already a namespace file; unpin it first`);
+    throw new TsnsError(`${file} is already a namespace file; unpin it first`, 'EEXIST');
   }
   if (!st.isFile()) throw new TsnsError(`${file} is not a regular file`, 'EEXIST');
   const fsType = mountHolding(table, file)?.fsType;
@@ -196,7 +196,7 @@ function mkdirOnce(tx: Transaction, dir: string, mode: number): void {
     fs.mkdirSync(dir, { mode });
   } catch (err) {
     if (code(err) === 'EEXIST') return;
-    throw new TsnsError(`cannot create directory ${dir}: ${message(err)}`);
+    throw new TsnsError(`cannot create directory ${dir}: ${message(err)}`, codeOfSystemError(err));
   }
   tx.did(() => fs.rmdirSync(dir));
   fs.chmodSync(dir, mode); // the umask may have narrowed mkdir's mode
@@ -208,7 +208,7 @@ function ensureMountPoint(tx: Transaction, dir: string, table: MountEntry[], rec
   try {
     libc.mount(dir, dir, 'none', MS_BIND | (recursive ? MS_REC : 0));
   } catch (err) {
-    throw new TsnsError(`cannot bind-mount ${dir} onto itself: ${message(err)}`);
+    throw new TsnsError(`cannot bind-mount ${dir} onto itself: ${message(err)}`, codeOfSystemError(err));
   }
   tx.did(() => libc.umount2(dir, MNT_DETACH));
 }
@@ -230,7 +230,7 @@ function prepareManagedDirectory(tx: Transaction, type: NsType, table: MountEntr
     try {
       libc.mount('', dir, 'none', MS_SHARED | MS_REC);
     } catch (err) {
-      throw new TsnsError(`mount --make-rshared ${dir} failed: ${message(err)}`);
+      throw new TsnsError(`cannot make ${dir} a recursively shared mount: ${message(err)}`, codeOfSystemError(err));
     }
     // Undone as it was: a slave mount stays a slave, anything else goes back to private.
     if (current) tx.did(() => libc.mount('', dir, 'none', (current.master !== undefined ? MS_SLAVE : MS_PRIVATE) | MS_REC));
@@ -245,12 +245,12 @@ function prepareManagedDirectory(tx: Transaction, type: NsType, table: MountEntr
   try {
     libc.mount('', dir, 'none', MS_PRIVATE);
   } catch (err) {
-    throw new TsnsError(`mount --make-private ${dir} failed: ${message(err)}`);
+    throw new TsnsError(`cannot make ${dir} a private mount: ${message(err)}`, codeOfSystemError(err));
   }
 }
 
 function requireMountPrivilege(what: string): void {
-  if (!hasSysAdmin()) throw new TsnsError(`${what} needs CAP_SYS_ADMIN (mount privilege): ${describeErrno(1)}`);
+  if (!hasSysAdmin()) throw new TsnsError(`${what} needs CAP_SYS_ADMIN (mount privilege): ${describeErrno(1)}`, 'EPERM');
 }
 
 function ownMountNamespace(): number | undefined {
@@ -276,6 +276,7 @@ function planDestination(type: NsType, dest: string, table: MountEntry[], force:
     if (ns && ns.inode === ownMountNamespace())
       throw new TsnsError(
         `cannot pin ${nsLabel('mnt', ns.inode)}: it is this process's own mount namespace, and a pin inside the namespace it holds would loop (the kernel refuses it)`,
+        'EKERNEL',
       );
     if (!managed) {
       const holder = mountHolding(table, target.parent);
@@ -283,6 +284,7 @@ function planDestination(type: NsType, dest: string, table: MountEntry[], force:
         throw new TsnsError(
           `cannot pin a mount namespace on ${target.parent}: it is on a shared mount (${holder.mountPoint}, shared:${holder.shared}), where the pin could propagate into a loop; ` +
             `use a NAME (pinned under ${managedDir}) or make the directory private first: mount --bind DIR DIR && mount --make-private DIR`,
+          'EKERNEL',
         );
     }
   }
@@ -341,7 +343,7 @@ function makePin(tx: Transaction, plan: PlannedPin, table: MountEntry[]): PinRes
       // As iproute2: O_EXCL, mode 0 (what counts is the mode of the nsfs file mounted on top).
       destFd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0);
     } catch (err) {
-      throw new TsnsError(`cannot create ${file}: ${message(err)}`);
+      throw new TsnsError(`cannot create ${file}: ${message(err)}`, codeOfSystemError(err));
     }
     tx.did(() => fs.unlinkSync(file));
     result.createdFile = true;
@@ -354,28 +356,30 @@ function makePin(tx: Transaction, plan: PlannedPin, table: MountEntry[]): PinRes
     try {
       destFd = fs.openSync(file, O_PATH | fs.constants.O_NOFOLLOW);
     } catch (err) {
-      throw new TsnsError(`cannot open ${file}: ${message(err)}`);
+      throw new TsnsError(`cannot open ${file}: ${message(err)}`, codeOfSystemError(err));
     }
   }
   try {
-    if (!fs.fstatSync(destFd).isFile()) throw new TsnsError(`${file} is no longer a regular file; not pinned`);
+    if (!fs.fstatSync(destFd).isFile()) throw new TsnsError(`${file} is no longer a regular file; not pinned`, 'EEXIST');
     libc.mount(`/proc/self/fd/${ns.fd}`, `/proc/self/fd/${destFd}`, 'none', MS_BIND);
   } catch (err) {
     if (err instanceof TsnsError) throw err;
     if (err instanceof SysError && err.code === 'EINVAL' && ns.type === 'mnt')
       throw new TsnsError(
         `the kernel refused to pin ${nsLabel('mnt', ns.inode)} on ${file} (${describeErrno(err.errno)}): the kernel pins a mount namespace only for a caller in an older mount namespace, and only on a mount that does not propagate`,
+        'EKERNEL',
       );
     if (err instanceof SysError && err.code === 'EPERM')
-      throw new TsnsError(`cannot pin onto ${file}: ${describeErrno(err.errno)} (mounting needs CAP_SYS_ADMIN)`);
-    throw new TsnsError(`cannot pin onto ${file}: ${message(err)}`);
+      throw new TsnsError(`cannot pin onto ${file}: ${describeErrno(err.errno)} (mounting needs CAP_SYS_ADMIN)`, 'EPERM');
+    throw new TsnsError(`cannot pin onto ${file}: ${message(err)}`, codeOfSystemError(err));
   } finally {
     fs.closeSync(destFd);
   }
   tx.did(() => libc.umount2(file, MNT_DETACH | UMOUNT_NOFOLLOW));
   // Trust but verify: the path must now show the namespace we opened.
   const st = fs.statSync(file);
-  if (st.ino !== ns.inode || st.dev !== ns.dev) throw new TsnsError(`${file}: the pin does not show ${nsLabel(ns.type, ns.inode)} after mounting; undone`);
+  if (st.ino !== ns.inode || st.dev !== ns.dev)
+    throw new TsnsError(`${file}: the pin does not show ${nsLabel(ns.type, ns.inode)} after mounting; undone`, 'EKERNEL');
   return result;
 }
 
@@ -385,7 +389,7 @@ function runPins(namespaces: OpenNamespace[], dests: string[], force: boolean): 
   const plans = namespaces.map((ns, i) => planPin(ns, dests[i], table, force));
   const files = new Set<string>();
   for (const p of plans) {
-    if (files.has(p.file)) throw new TsnsError(`${p.file} given twice`);
+    if (files.has(p.file)) throw new TsnsError(`${p.file} given twice`, 'EINVAL');
     files.add(p.file);
   }
   const tx = new Transaction();
@@ -452,9 +456,9 @@ export function pinAll(files: Partial<Record<NsType, string>>, dir: string, opti
   try {
     st = fs.statSync(dir);
   } catch (err) {
-    throw new TsnsError(code(err) === 'ENOENT' ? `${dir}: no such directory` : `cannot access ${dir}: ${message(err)}`);
+    throw new TsnsError(code(err) === 'ENOENT' ? `${dir}: no such directory` : `cannot access ${dir}: ${message(err)}`, codeOfSystemError(err));
   }
-  if (!st.isDirectory()) throw new TsnsError(`${dir} is not a directory`);
+  if (!st.isDirectory()) throw new TsnsError(`${dir} is not a directory`, 'ENOTARGET');
   const opened: OpenNamespace[] = [];
   const skipped: PinAllResult['skipped'] = [];
   try {
@@ -475,6 +479,7 @@ export function pinAll(files: Partial<Record<NsType, string>>, dir: string, opti
         skipped.length
           ? `no namespace to pin: ${skipped.map((s) => s.type).join(', ')} ${skipped.length > 1 ? 'are' : 'is'} this process's own`
           : 'no namespace to pin',
+        'ENOTARGET',
       );
     options.verifyOpened?.();
     const pins = runPins(
@@ -503,8 +508,9 @@ function findNamedPin(name: string, table: MountEntry[], type?: NsType): string 
       return mounted !== undefined && nsfsRoot(mounted) !== undefined;
     });
   if (candidates.length === 1) return candidates[0];
-  if (!candidates.length) throw new TsnsError(`no pin named '${name}'${type ? ` of type ${type}` : ''} (looked in ${NETNS_RUN_DIR} and ${PIN_RUN_DIR}/TYPE)`);
-  throw new TsnsError(`pin name '${name}' is ambiguous: ${candidates.join(', ')}; give the path or -t TYPE`);
+  if (!candidates.length)
+    throw new TsnsError(`no pin named '${name}'${type ? ` of type ${type}` : ''} (looked in ${NETNS_RUN_DIR} and ${PIN_RUN_DIR}/TYPE)`, 'ENOTARGET');
+  throw new TsnsError(msg`pin name '${name}' is ambiguous: ${candidates.join(', ')}; give the path or ${option('type', 'the type')}`, 'EAMBIGUOUS');
 }
 
 /** Check that `given` is a pin (an nsfs mount, per mountinfo, statfs and NS_GET_NSTYPE), changing nothing. */
@@ -512,19 +518,19 @@ function inspectPin(given: string, table: MountEntry[], type?: NsType): PinToRem
   const p = isPinName(given) ? findNamedPin(given, table, type) : given;
   const { file } = canonical(p);
   const st = lstatOrUndefined(file);
-  if (!st) throw new TsnsError(`${given}: no such file or directory`);
+  if (!st) throw new TsnsError(`${given}: no such file or directory`, 'ENOTARGET');
   const mounted = mountAt(table, file);
-  if (!mounted) throw new TsnsError(`${given} is not a mount point, so not a pin; nothing unmounted`);
+  if (!mounted) throw new TsnsError(`${given} is not a mount point, so not a pin; nothing unmounted`, 'ENOTNS');
   const root = nsfsRoot(mounted);
-  if (!root || !isNsType(root.type)) throw new TsnsError(`${given} is ${withArticle(mounted.fsType)} mount, not a namespace pin; nothing unmounted`);
-  if (Number(fs.statfsSync(file).type) !== NSFS_MAGIC) throw new TsnsError(`${given} is not on nsfs; nothing unmounted`);
+  if (!root || !isNsType(root.type)) throw new TsnsError(`${given} is ${withArticle(mounted.fsType)} mount, not a namespace pin; nothing unmounted`, 'ENOTNS');
+  if (Number(fs.statfsSync(file).type) !== NSFS_MAGIC) throw new TsnsError(`${given} is not on nsfs; nothing unmounted`, 'ENOTNS');
   const ns = openNamespace(file);
   try {
-    if (ns.inode !== root.id || ns.type !== root.type) throw new TsnsError(`${given}: mount table and file disagree; nothing unmounted`);
+    if (ns.inode !== root.id || ns.type !== root.type) throw new TsnsError(`${given}: mount table and file disagree; nothing unmounted`, 'EGONE');
   } finally {
     ns.close();
   }
-  if (type && root.type !== type) throw new TsnsError(`${given} pins ${withArticle(root.type)} namespace, not ${type}; nothing unmounted`);
+  if (type && root.type !== type) throw new TsnsError(`${given} pins ${withArticle(root.type)} namespace, not ${type}; nothing unmounted`, 'ENOTNS');
   return { file, type: root.type, ns: root.id };
 }
 
@@ -553,7 +559,7 @@ function createdForPin(file: string, st: fs.Stats): boolean {
  * then is reported in the result, not thrown: the unpin happened.
  */
 export function unpinAll(paths: string[], type?: NsType): UnpinResult[] {
-  if (!paths.length) throw new TsnsError('no pin given');
+  if (!paths.length) throw new TsnsError('no pin given', 'EINVAL');
   const table = readMountinfo();
   // A pin named twice (its path and its NAME, say) is unpinned once.
   const pins = [...new Map(paths.map((p) => inspectPin(p, table, type)).map((pin) => [pin.file, pin])).values()];
@@ -564,7 +570,7 @@ export function unpinAll(paths: string[], type?: NsType): UnpinResult[] {
     try {
       libc.umount2(pin.file, MNT_DETACH | UMOUNT_NOFOLLOW);
     } catch (err) {
-      throw new TsnsError(`cannot unmount ${pin.file}: ${message(err)}${already()}`);
+      throw new TsnsError(`cannot unmount ${pin.file}: ${message(err)}${already()}`, codeOfSystemError(err));
     }
     const result: UnpinResult = { path: pin.file, type: pin.type, ns: pin.ns, removedFile: false };
     let under: fs.Stats | undefined;

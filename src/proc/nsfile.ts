@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { nsTypeOfFlag, type NsType } from '../sys/constants';
-import { SysError, TsnsError, errorCode, errorText, withArticle } from '../sys/errors';
+import { SysError, TsnsError, codeOfSystemError, errorCode, errorText, withArticle } from '../sys/errors';
 import * as libc from '../sys/libc';
 import { nsfsDevice, parseNsLink, type NsId } from './ns';
 
@@ -28,7 +28,7 @@ function openFailure(file: string, err: unknown): TsnsError {
   if (code === 'ENOENT' && pid) return new TsnsError(`no process with PID ${pid} (it has exited)`, 'ENOTARGET');
   if (code === 'ENOENT') return new TsnsError(`${file}: No such file or directory`, 'ENOTARGET');
   if (code === 'EACCES' || code === 'EPERM') return new TsnsError(`${file}: ${errorText(err)}`, 'EPERM');
-  return new TsnsError(`cannot open ${file}: ${errorText(err)}`);
+  return new TsnsError(`cannot open ${file}: ${errorText(err)}`, codeOfSystemError(err));
 }
 
 /** Type of the namespace behind an open fd: its link when it reads `type:[inode]`, else (a pin reads

@@ -1,9 +1,9 @@
 /**
  * Cell text as libsmartcols prints it: values to strings, unsafe bytes escaped (\xHH), display width.
  */
-import type { CellValue, Column, RenderContext, Row } from './columns';
+import type { CellValue, Column, RenderContext } from './columns';
 
-export function cellText(column: Column, row: Row, ctx: RenderContext): string {
+export function cellText<R>(column: Column<R>, row: R, ctx: RenderContext): string {
   const v = column.value(row, ctx);
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return String(v);
@@ -12,7 +12,7 @@ export function cellText(column: Column, row: Row, ctx: RenderContext): string {
 }
 
 /** The JSON form of a value, by the column's JSON type. */
-export function cellJson(column: Column, value: CellValue): unknown {
+export function cellJson<R>(column: Column<R>, value: CellValue): unknown {
   if (value === null || value === undefined) return null;
   if (column.json === 'number') {
     if (typeof value === 'number') return value;

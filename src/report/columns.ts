@@ -1,34 +1,29 @@
 /**
- * The one column registry: -o parsing, headers, JSON keys and types, alignment, --list-columns and
- * what each column needs from the scan all come from here. A column is one `define(...)` line.
+ * Column registries: one table of columns per kind of listing (namespaces, pins, containers,
+ * processes) drives -o parsing, headers, JSON keys and types, alignment, -Q, --list-columns and what
+ * each column needs read. A column is one `define(...)` line in its table's file.
  */
 import { TsnsError } from '../sys/errors';
-import { pathFromHere, type Namespace, type ProcessInfo } from '../scan/model';
-import { userName } from '../scan/users';
-
-/** One output line: a namespace, and the process it is shown with (none for a pin-only namespace). */
-export interface Row {
-  ns: Namespace;
-  proc?: ProcessInfo;
-  children: Row[];
-}
 
 export interface RenderContext {
-  /** Separator between several NSFS paths: newline (a multi-line cell) or ',' with -W/-r. */
+  /** Separator between several values of one cell: newline (a multi-line cell) or ',' with -W/-r. */
   listSeparator: string;
   /** Inode of our own mount namespace: its pins are shown by path alone. */
   ownMountNamespace?: number;
+  /** Container ids whole (-u), not shortened to 12 characters as a table shows them. */
+  fullIds?: boolean;
 }
 
 export type JsonType = 'string' | 'number' | 'array';
 
-/** What a column needs the scan to have read. */
-/** ownerUid: the uid shown for a user namespace no process represents (one ioctl each). */
-export type ColumnNeed = 'details' | 'relations' | 'netnsid' | 'ownerUid' | 'container';
-
 export type CellValue = string | number | readonly string[] | null;
 
-export interface Column {
+/** A row of any listing: a tree view nests rows under `children`. */
+export interface TreeRow {
+  children: TreeRow[];
+}
+
+export interface Column<R = never, N extends string = string> {
   /** Header and -o name (matched case-insensitively); its lower case is the JSON key. */
   name: string;
   help: string;
@@ -41,105 +36,73 @@ export interface Column {
   wrap: boolean;
   /** libsmartcols width hint: a column whose data is at least as wide as its header is widened to this. */
   hint: number;
-  needs: readonly ColumnNeed[];
-  value(row: Row, ctx: RenderContext): CellValue;
+  /** What the listing must read for this column (its table says which needs exist). */
+  needs: readonly N[];
+  value(row: R, ctx: RenderContext): CellValue;
 }
 
-interface Flags {
+export interface ColumnFlags<N extends string> {
   hint?: number;
   right?: boolean;
   trunc?: boolean;
   wrap?: boolean;
-  needs?: readonly ColumnNeed[];
+  needs?: readonly N[];
 }
 
-export const columns: Column[] = [];
+/** The columns of one kind of listing, in --list-columns order. */
+export class ColumnTable<R, N extends string = string> {
+  readonly columns: Column<R, N>[] = [];
 
-export function define(name: string, json: JsonType, help: string, value: Column['value'], flags: Flags = {}): Column {
-  const column: Column = {
-    name,
-    help,
-    json,
-    right: flags.right ?? json === 'number',
-    trunc: flags.trunc ?? false,
-    wrap: flags.wrap ?? json === 'array',
-    hint: flags.hint ?? 0,
-    needs: flags.needs ?? [],
-    value,
-  };
-  const at = columns.findIndex((c) => c.name === name);
-  if (at >= 0) columns[at] = column;
-  else columns.push(column);
-  return column;
-}
+  /** `name` is the JSON table's key (`namespaces`, `pins`, ...). */
+  constructor(readonly name: string) {}
 
-// A namespace no process is in (held by a thread, fd, socket or pin) shows its owner's uid, not its holder's.
-const uidOf = (r: Row): number | undefined => (r.proc && r.ns.pids.length > 0 ? r.proc.uid : (r.ns.ownerUid ?? 0));
-
-function nsfsPaths(r: Row, ctx: RenderContext): string[] | null {
-  if (r.ns.nsfs.length === 0) return null;
-  const out: string[] = [];
-  for (const m of r.ns.nsfs) {
-    const shown = ctx.ownMountNamespace === undefined || m.mountNamespace === ctx.ownMountNamespace ? m.path : `${m.path} (mnt:[${m.mountNamespace}])`;
-    if (!out.includes(shown)) out.push(shown);
+  define(name: string, json: JsonType, help: string, value: Column<R, N>['value'], flags: ColumnFlags<N> = {}): Column<R, N> {
+    const column: Column<R, N> = {
+      name,
+      help,
+      json,
+      right: flags.right ?? json === 'number',
+      trunc: flags.trunc ?? false,
+      wrap: flags.wrap ?? json === 'array',
+      hint: flags.hint ?? 0,
+      needs: flags.needs ?? [],
+      value,
+    };
+    const at = this.columns.findIndex((c) => c.name === name);
+    if (at >= 0) this.columns[at] = column;
+    else this.columns.push(column);
+    return column;
   }
-  return out;
-}
 
-// lsns's columns, in lsns's order and with its meanings.
-define('NS', 'number', 'namespace identifier (inode number)', (r) => r.ns.id, { hint: 10 });
-define('TYPE', 'string', 'kind of namespace', (r) => r.ns.type, { hint: 5 });
-// A member's link, else the first way in the scan recorded (a thread's link, an fd, a pin), else none.
-define('PATH', 'string', 'path to the namespace', (r) =>
-  r.proc && r.ns.pids.length > 0 ? `/proc/${r.proc.pid}/ns/${r.ns.type}` : r.ns.paths[0] ? pathFromHere(r.ns.paths[0]) : null,
-);
-define('NPROCS', 'number', 'number of processes in the namespace', (r) => r.ns.pids.length, { hint: 5 });
-define('PID', 'number', 'lowest PID in the namespace', (r) => r.proc?.pid ?? null, { hint: 5 });
-define('PPID', 'number', 'PPID of the PID', (r) => r.proc?.ppid ?? null, { hint: 5, needs: ['details'] });
-define('COMMAND', 'string', 'command line of the PID', (r) => r.proc?.command ?? null, { trunc: true, needs: ['details'] });
-define('UID', 'number', 'UID of the PID', (r) => uidOf(r) ?? null, { needs: ['details', 'ownerUid'] });
-define(
-  'USER',
-  'string',
-  'username of the PID',
-  (r) => {
-    const uid = uidOf(r);
-    return uid === undefined ? null : userName(uid);
-  },
-  { needs: ['details', 'ownerUid'] },
-);
-define(
-  'NETNSID',
-  'string',
-  'namespace ID as used by network subsystem',
-  (r) => (r.ns.type !== 'net' || r.ns.netnsid === undefined ? null : r.ns.netnsid === null ? 'unassigned' : String(r.ns.netnsid)),
-  { right: true, needs: ['netnsid'] },
-);
-define('NSFS', 'string', 'nsfs mountpoint (usually used network subsystem)', (r, ctx) => nsfsPaths(r, ctx)?.join(ctx.listSeparator) ?? null, { wrap: true });
-define('PNS', 'number', 'parent namespace identifier (inode number)', (r) => r.ns.parent ?? null, { hint: 10, needs: ['relations'] });
-define('ONS', 'number', 'owner namespace identifier (inode number)', (r) => r.ns.owner ?? null, { hint: 10, needs: ['relations'] });
-define('SOURCES', 'array', 'how the namespace is held: process, task, fd, socket, nsfs, parent, owner', (r) => r.ns.sources);
-define('CONTAINER', 'string', 'container whose init process is the topmost member', (r) => r.ns.container ?? null, { needs: ['container'] });
-
-export function findColumn(name: string): Column | undefined {
-  const upper = name.toUpperCase();
-  return columns.find((c) => c.name === upper);
-}
-
-/**
- * -o LIST: comma-separated names replace `current`; `+LIST` appends to it (util-linux
- * string_add_to_idarray). Unknown names are an error naming the column.
- */
-export function parseColumnList(list: string, current: readonly Column[]): Column[] {
-  const append = list.startsWith('+');
-  const body = append ? list.slice(1) : list;
-  if (body === '') throw new TsnsError(`empty column list: '${list}'`);
-  const out = append ? [...current] : [];
-  for (const name of body.split(',')) {
-    const column = findColumn(name);
-    if (!column) throw new TsnsError(`unknown column: ${name}`);
-    out.push(column);
+  find(name: string): Column<R, N> | undefined {
+    const upper = name.toUpperCase();
+    return this.columns.find((c) => c.name === upper);
   }
-  if (out.length > columns.length * 2) throw new TsnsError(`too many columns specified, the limit is ${columns.length * 2 - 1} columns`);
-  return out;
+
+  /** Columns by name, in the order given (each must exist). */
+  pick(...names: string[]): Column<R, N>[] {
+    return names.map((n) => {
+      const c = this.find(n);
+      if (!c) throw new Error(`no column ${n} in ${this.name}`);
+      return c;
+    });
+  }
+
+  /**
+   * -o LIST: comma-separated names replace `current`; `+LIST` appends to it (util-linux
+   * string_add_to_idarray). Unknown names are an error naming the column.
+   */
+  parseList(list: string, current: readonly Column<R, N>[]): Column<R, N>[] {
+    const append = list.startsWith('+');
+    const body = append ? list.slice(1) : list;
+    if (body === '') throw new TsnsError(`empty column list: '${list}'`);
+    const out = append ? [...current] : [];
+    for (const name of body.split(',')) {
+      const column = this.find(name);
+      if (!column) throw new TsnsError(`unknown column: ${name}`);
+      out.push(column);
+    }
+    if (out.length > this.columns.length * 2) throw new TsnsError(`too many columns specified, the limit is ${this.columns.length * 2 - 1} columns`);
+    return out;
+  }
 }

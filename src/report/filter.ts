@@ -20,7 +20,7 @@
  * regex (JavaScript's RegExp, with [[:class:]] translated) against the left side as a string.
  */
 import { TsnsError } from '../sys/errors';
-import { findColumn, type Column, type RenderContext, type Row } from './columns';
+import type { Column, RenderContext } from './columns';
 
 export type FilterType = 'string' | 'number' | 'float' | 'boolean';
 export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | '=~' | '!~';
@@ -377,15 +377,15 @@ export function evaluateFilter(filter: Filter, cell: (name: string) => FilterCel
 // ---- Rows of the column registry
 
 /** A filter bound to the column registry, for rows of a listing. */
-export interface RowFilter {
+export interface RowFilter<R = never, N extends string = string> {
   filter: Filter;
   /** The columns it reads (each once): computed for it even when not shown. */
-  columns: Column[];
-  matches(row: Row, ctx: RenderContext): boolean;
+  columns: Column<R, N>[];
+  matches(row: R, ctx: RenderContext): boolean;
 }
 
 /** What a column holds on a row, as the filter sees it: the cell's text, or its number. */
-export function filterCell(column: Column, row: Row, ctx: RenderContext): FilterCell {
+export function filterCell<R>(column: Column<R>, row: R, ctx: RenderContext): FilterCell {
   const v = column.value(row, ctx);
   const type = column.json === 'number' ? 'number' : 'string';
   if (v === null || v === undefined) return { type, value: null };
@@ -393,9 +393,9 @@ export function filterCell(column: Column, row: Row, ctx: RenderContext): Filter
 }
 
 /** Parse `text` and bind its names (case-insensitive) to columns; an unknown name is `unknown column: NAME`. */
-export function compileRowFilter(text: string, lookup: (name: string) => Column | undefined = findColumn): RowFilter {
+export function compileRowFilter<R, N extends string>(text: string, lookup: (name: string) => Column<R, N> | undefined): RowFilter<R, N> {
   const filter = parseFilter(text);
-  const byName = new Map<string, Column>();
+  const byName = new Map<string, Column<R, N>>();
   for (const name of filter.columns) {
     const column = lookup(name);
     if (!column) throw new TsnsError(`unknown column: ${name}`);

@@ -1,6 +1,8 @@
-/** Views of the scan model: the column registry, row building, the -Q row filter, table/raw and JSON output. */
-export { columns, define, findColumn, parseColumnList } from './columns';
-export type { CellValue, Column, ColumnNeed, JsonType, RenderContext, Row } from './columns';
+/** Views: column registries (one per kind of listing), row building, the -Q row filter, table/raw, JSON and --list-columns output. */
+export { ColumnTable } from './columns';
+export type { CellValue, Column, ColumnFlags, JsonType, RenderContext, TreeRow } from './columns';
+export { namespaceColumns } from './namespace-columns';
+export type { ColumnNeed, NamespaceColumn, Row } from './namespace-columns';
 export { namespaceRows, processRows, pruneRows } from './rows';
 export type { NamespaceRowOptions, RowSet, TreeKind } from './rows';
 export { renderText } from './table';

@@ -3,15 +3,15 @@
  * lower-case column names as keys, numbers as numbers, empty values as null, a tree's rows under
  * "children" (only when a tree column is shown, as lsns).
  */
-import type { Column, RenderContext, Row } from './columns';
+import type { Column, RenderContext, TreeRow } from './columns';
 import { cellJson } from './cells';
 import type { RowSet } from './rows';
 
-function fields(columns: readonly Column[], row: Row, ctx: RenderContext): string[] {
+function fields<R extends TreeRow>(columns: readonly Column<R>[], row: R, ctx: RenderContext): string[] {
   return columns.map((c) => `"${c.name.toLowerCase()}": ${JSON.stringify(cellJson(c, c.value(row, ctx)))}`);
 }
 
-function emit(out: string[], columns: readonly Column[], rows: readonly Row[], indent: string, ctx: RenderContext, tree: boolean): void {
+function emit<R extends TreeRow>(out: string[], columns: readonly Column<R>[], rows: readonly R[], indent: string, ctx: RenderContext, tree: boolean): void {
   const inner = indent + '   ';
   for (let k = 0; k < rows.length; k++) {
     const row = rows[k];
@@ -21,14 +21,14 @@ function emit(out: string[], columns: readonly Column[], rows: readonly Row[], i
     for (let i = 0; i < parts.length; i++) out.push(`${inner}${parts[i]}${i < parts.length - 1 || nested ? ',' : ''}`);
     if (nested) {
       out.push(`${inner}"children": [`);
-      emit(out, columns, row.children, inner + '   ', ctx, tree);
+      emit(out, columns, row.children as R[], inner + '   ', ctx, tree);
       out.push(`${inner}]`);
     }
   }
   if (rows.length > 0) out.push(`${indent}}`);
 }
 
-export function renderJson(tableName: string, columns: readonly Column[], rows: RowSet, ctx: RenderContext, tree: boolean): string {
+export function renderJson<R extends TreeRow>(tableName: string, columns: readonly Column<R>[], rows: RowSet<R>, ctx: RenderContext, tree: boolean): string {
   const out: string[] = ['{', `   "${tableName}": [`];
   const list = tree ? rows.top : rows.inOrder;
   if (list.length === 0) out.push('');

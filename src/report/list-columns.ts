@@ -1,33 +1,28 @@
-/** --list-columns: the registry as util-linux prints it (name, JSON type, description; no headings). */
-import { columns, type Column, type RenderContext, type Row } from './columns';
+/** --list-columns: a registry as util-linux prints it (name, JSON type, description; no headings). */
+import { ColumnTable, type ColumnTable as Table, type JsonType, type RenderContext } from './columns';
 import { renderJson } from './json';
 import { renderText } from './table';
 
-const TYPE_NAMES: Record<Column['json'], string> = { number: '<integer>', string: '<string>', array: '<string>' };
+const TYPE_NAMES: Record<JsonType, string> = { number: '<integer>', string: '<string>', array: '<string>' };
 
-export function renderColumnList(format: 'table' | 'raw' | 'json', ascii: boolean): string {
-  // Rows carry the described column in `ns`'s place: a small view of its own, built from the registry.
-  const described = new Map<Row, Column>();
-  const holder: Column = {
-    name: 'HOLDER',
-    help: '',
-    json: 'string',
-    right: true,
-    trunc: false,
-    wrap: false,
-    hint: 0,
-    needs: [],
-    value: (r) => described.get(r)?.name ?? null,
-  };
-  const type: Column = { ...holder, name: 'TYPE', right: false, value: (r) => TYPE_NAMES[described.get(r)?.json ?? 'string'] };
-  const description: Column = { ...holder, name: 'DESCRIPTION', right: false, value: (r) => described.get(r)?.help ?? null };
-  const rows: Row[] = columns.map((c) => {
-    const row = { ns: undefined, children: [] } as unknown as Row;
-    described.set(row, c);
-    return row;
-  });
+/** A row that describes one column of another table. */
+interface Described {
+  name: string;
+  json: JsonType;
+  help: string;
+  children: Described[];
+}
+
+const described = new ColumnTable<Described>('columns');
+described.define('HOLDER', 'string', 'column name', (r) => r.name, { right: true });
+described.define('TYPE', 'string', 'JSON type', (r) => TYPE_NAMES[r.json]);
+described.define('DESCRIPTION', 'string', 'what it shows', (r) => r.help);
+
+/** `jsonName`: the JSON table's key, as util-linux names it (`lsns-columns`). */
+export function renderColumnList<R, N extends string>(table: Table<R, N>, jsonName: string, format: 'table' | 'raw' | 'json', ascii: boolean): string {
+  const rows: Described[] = table.columns.map((c) => ({ name: c.name, json: c.json, help: c.help, children: [] }));
   const ctx: RenderContext = { listSeparator: ',' };
   const set = { top: rows, inOrder: rows };
-  if (format === 'json') return renderJson('lsns-columns', [holder, type, description], set, ctx, false);
-  return renderText([holder, type, description], set, ctx, { raw: format === 'raw', noHeadings: true, treeColumn: -1, ascii });
+  if (format === 'json') return renderJson(jsonName, described.columns, set, ctx, false);
+  return renderText(described.columns, set, ctx, { raw: format === 'raw', noHeadings: true, treeColumn: -1, ascii });
 }

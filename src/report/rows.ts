@@ -11,7 +11,8 @@
  * moving up to its nearest kept ancestor.
  */
 import type { Namespace, ProcessInfo, ScanModel } from '../scan/model';
-import type { Row } from './columns';
+import type { TreeRow } from './columns';
+import type { Row } from './namespace-columns';
 
 export type TreeKind = 'none' | 'process' | 'owner' | 'parent';
 
@@ -25,9 +26,9 @@ export interface NamespaceRowOptions {
 
 /** Output rows: the top of the tree, and every row in the order it was made (the order lsns prints
  *  when there is no tree column to draw). */
-export interface RowSet {
-  top: Row[];
-  inOrder: Row[];
+export interface RowSet<R extends TreeRow = Row> {
+  top: R[];
+  inOrder: R[];
 }
 
 /** Rows for a namespace listing. */
@@ -119,19 +120,19 @@ export function processRows(model: ScanModel, ns: Namespace, tree: boolean, keep
 }
 
 /** The rows `keep` accepts (asked once each, in output order); a refused row's children take its place. */
-export function pruneRows(rows: RowSet, keep: (row: Row) => boolean): RowSet {
+export function pruneRows<R extends TreeRow>(rows: RowSet<R>, keep: (row: R) => boolean): RowSet<R> {
   const kept = new Set(rows.inOrder.filter(keep));
-  const top: Row[] = [];
+  const top: R[] = [];
   // Depth first without recursion (a process tree can be deep): each row, and where its kept self goes.
-  const stack: [Row, Row[]][] = rows.top.map((row): [Row, Row[]] => [row, top]).reverse();
+  const stack: [R, R[]][] = rows.top.map((row): [R, R[]] => [row, top]).reverse();
   for (let next = stack.pop(); next; next = stack.pop()) {
     const [row, into] = next;
-    const children = row.children;
+    const children = row.children as R[];
     let childrenInto = into;
     if (kept.has(row)) {
       row.children = [];
       into.push(row);
-      childrenInto = row.children;
+      childrenInto = row.children as R[];
     }
     for (let i = children.length - 1; i >= 0; i--) stack.push([children[i], childrenInto]);
   }

@@ -4,7 +4,7 @@
  * column, multi-line cells (NSFS) continued on following lines; raw: single spaces, unsafe bytes escaped.
  * On a terminal the truncatable column (COMMAND) is cut to fit, unless -u.
  */
-import type { Column, RenderContext, Row } from './columns';
+import type { Column, RenderContext, TreeRow } from './columns';
 import { cellText, cutToWidth, displayWidth, rawSafe, tableSafe } from './cells';
 import type { RowSet } from './rows';
 
@@ -31,11 +31,11 @@ interface Line {
   prefix: string;
 }
 
-export function renderText(columns: readonly Column[], rows: RowSet, ctx: RenderContext, options: TextOptions): string {
+export function renderText<R extends TreeRow>(columns: readonly Column<R>[], rows: RowSet<R>, ctx: RenderContext, options: TextOptions): string {
   const glyphs = options.ascii ? ASCII_GLYPHS : UTF8_GLYPHS;
   const ncols = columns.length;
   const lines: Line[] = [];
-  const makeLine = (row: Row, prefix: string): void => {
+  const makeLine = (row: R, prefix: string): void => {
     const cells: string[][] = new Array(ncols);
     for (let i = 0; i < ncols; i++) {
       const text = cellText(columns[i], row, ctx);
@@ -48,12 +48,12 @@ export function renderText(columns: readonly Column[], rows: RowSet, ctx: Render
   if (options.treeColumn < 0) {
     for (const row of rows.inOrder) makeLine(row, '');
   } else {
-    const walk = (list: readonly Row[], indent: string, depth: number): void => {
+    const walk = (list: readonly R[], indent: string, depth: number): void => {
       for (let k = 0; k < list.length; k++) {
         const row = list[k];
         const isLast = k === list.length - 1;
         makeLine(row, depth === 0 ? '' : indent + (isLast ? glyphs.last : glyphs.branch));
-        if (row.children.length > 0) walk(row.children, depth === 0 ? '' : indent + (isLast ? glyphs.space : glyphs.vertical), depth + 1);
+        if (row.children.length > 0) walk(row.children as R[], depth === 0 ? '' : indent + (isLast ? glyphs.space : glyphs.vertical), depth + 1);
       }
     };
     walk(rows.top, '', 0);
@@ -130,7 +130,7 @@ export function renderText(columns: readonly Column[], rows: RowSet, ctx: Render
 }
 
 /** Shrink truncatable columns so the line fits `width`; never below the header. */
-function fit(columns: readonly Column[], widths: number[], width: number): void {
+function fit<R>(columns: readonly Column<R>[], widths: number[], width: number): void {
   const total = widths.reduce((a, b) => a + b, 0) + widths.length - 1;
   let excess = total - width;
   if (excess <= 0) return;

@@ -2,6 +2,7 @@
  * Ending as the command ended: the same exit code, or death by the same signal (as a shell reports
  * it: `$?` is 128+N and `wait` sees WIFSIGNALED).
  */
+import { prctl } from '../sys/libc';
 import { signalNumber } from './stage';
 
 const PR_SET_DUMPABLE = 4;
@@ -32,8 +33,7 @@ export function dieBySignal(sig: NodeJS.Signals): number {
     sig === 'SIGXFSZ'
   ) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require('../sys/libc') as typeof import('../sys/libc')).prctl(PR_SET_DUMPABLE, 0);
+      prctl(PR_SET_DUMPABLE, 0);
     } catch {
       // no koffi: a core file at worst
     }

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import { TsnsError, errorText } from '../sys/errors';
+import { TsnsError, codeOfSystemError, errorText } from '../sys/errors';
 
 /** One line of uid_map/gid_map: `count` ids from `outer` (parent namespace) seen as `inner` inside. */
 export interface IdRange {
@@ -60,7 +60,7 @@ export function resolveId(kind: IdKind, text: string): number {
   if (n !== undefined) return n;
   const fields = text ? getent(kind === 'user' ? 'passwd' : 'group', text) : undefined;
   const id = fields ? parseId(fields[2]) : undefined;
-  if (id === undefined) throw new TsnsError(`unknown ${kind} '${text}'`);
+  if (id === undefined) throw new TsnsError(`unknown ${kind} '${text}'`, 'ENOTARGET');
   return id;
 }
 
@@ -97,7 +97,7 @@ export function subordinateRange(kind: IdKind, uid: number, identity = false): I
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new TsnsError(`cannot read ${file}: ${errorText(err)}`);
+    throw new TsnsError(`cannot read ${file}: ${errorText(err)}`, codeOfSystemError(err));
   }
   for (const line of text.split('\n')) {
     const [who, start, count] = line.trim().split(':');
@@ -108,7 +108,7 @@ export function subordinateRange(kind: IdKind, uid: number, identity = false): I
     if (outer === undefined || n === undefined || n < 1) throw new TsnsError(`${file}: bad line '${line.trim()}'`);
     return { inner: identity ? outer : 0, outer, count: n };
   }
-  throw new TsnsError(`no line for user ${name ?? uid} in ${file}`);
+  throw new TsnsError(`no line for user ${name ?? uid} in ${file}`, 'ENOTARGET');
 }
 
 /** Every id this process's own user namespace maps (--map-users=all): identity ranges. */

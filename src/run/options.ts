@@ -4,8 +4,8 @@
  */
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
-import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
-import { TsnsError } from '../sys/errors';
+import { NS_TYPES, NsType } from '../sys/constants';
+import { TsnsError, msg, option, together } from '../sys/errors';
 import { IdRange, kernelRanges, mergeSingle, parseIdRange, resolveId, subordinateRange } from './ids';
 import { defaultShell } from '../shell';
 import { checkPinDestination } from '../pin';
@@ -60,6 +60,8 @@ export interface RunOptions {
   hostname?: string;
   /** Command and arguments; default $SHELL, else the caller's login shell, else /bin/sh. */
   command?: string[];
+  /** When fd 0 is a terminal, the command gets a new one of its own, relayed (default true). */
+  pty?: boolean;
 }
 
 /** The checked, resolved form the plan is built from. */
@@ -95,6 +97,7 @@ export interface RunSpec {
   command: string[];
   /** No command given: $SHELL runs as a login shell (argv[0] "-sh"), as unshare's exec_shell. */
   defaultShell: boolean;
+  pty: boolean;
 }
 
 /** A signal by name (KILL, SIGKILL, kill) or number. */
@@ -138,7 +141,7 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   for (const [type, value] of Object.entries(o.namespaces ?? {}) as [NsType, true | string | undefined][]) {
     if (!NS_TYPES.includes(type)) throw new TsnsError(`unknown namespace type '${type}'`);
     if (value === undefined) continue;
-    if (value !== true && value === '') throw new TsnsError(`--${NS_OPTION[type].long}: empty file name`);
+    if (value !== true && value === '') throw new TsnsError(msg`${option(`namespaces.${type}`)}: empty file name`);
     requested.set(type, value);
   }
   const want = (type: NsType) => {
@@ -146,13 +149,13 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   };
 
   let mountProc = o.mountProc === undefined ? undefined : o.mountProc === true ? '/proc' : o.mountProc;
-  if (mountProc === '') throw new TsnsError('--mount-proc=: empty directory name');
+  if (mountProc === '') throw new TsnsError(msg`${option('mountProc')}: empty directory name`);
   // unshare 2.42: binfmt_misc in its default place comes with a new /proc (it lives under /proc).
   let mountBinfmt = typeof o.mountBinfmt === 'string' ? o.mountBinfmt : undefined;
   if (o.loadInterp !== undefined && !/^:[^:]+:[EM]:/.test(o.loadInterp)) {
     throw new TsnsError(`invalid binfmt_misc rule '${o.loadInterp}': give :name:type:offset:magic:mask:interpreter:flags`);
   }
-  if (mountBinfmt === '') throw new TsnsError('--mount-binfmt=: empty directory name');
+  if (mountBinfmt === '') throw new TsnsError(msg`${option('mountBinfmt')}: empty directory name`);
   let procForBinfmt = false;
   if ((o.mountBinfmt !== undefined || o.loadInterp !== undefined) && mountBinfmt === undefined) {
     mountBinfmt = '/proc/sys/fs/binfmt_misc';
@@ -198,11 +201,15 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   else if (mapGroup !== undefined) gidMap = [{ inner: mapGroup, outer: egid, count: 1 }];
 
   const setgroups = o.setgroups;
-  if (setgroups !== undefined && setgroups !== 'allow' && setgroups !== 'deny') throw new TsnsError(`unsupported --setgroups argument '${String(setgroups)}'`);
-  if (setgroups !== undefined && !requested.has('user')) throw new TsnsError('--setgroups needs a new user namespace (--user)');
+  if (setgroups !== undefined && setgroups !== 'allow' && setgroups !== 'deny')
+    throw new TsnsError(msg`unsupported ${option('setgroups')} argument '${String(setgroups)}'`);
+  if (setgroups !== undefined && !requested.has('user'))
+    throw new TsnsError(msg`${option('setgroups')} needs a new user namespace (${option('namespaces.user')})`);
   // An unprivileged single-gid map is only accepted once setgroups is denied (Linux 3.19+).
   if (setgroups === 'allow' && mapGroup !== undefined && !groupRanges.length) {
-    throw new TsnsError('options --setgroups=allow and --map-group (or -r, -c) are mutually exclusive');
+    throw new TsnsError(
+      msg`options ${option('setgroups')} allow and ${option('mapGroup')} (or ${option('mapRootUser')}, ${option('mapCurrentUser')}) are mutually exclusive`,
+    );
   }
 
   const propagation = o.propagation ?? 'private';
@@ -215,13 +222,15 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   const monotonic = o.monotonic === undefined ? undefined : parseOffset(o.monotonic, 'monotonic');
   const boottime = o.boottime === undefined ? undefined : parseOffset(o.boottime, 'boottime');
   if ((monotonic !== undefined || boottime !== undefined) && !requested.has('time')) {
-    throw new TsnsError('options --monotonic and --boottime require a new time namespace (--time)');
+    throw new TsnsError(msg`options ${option('monotonic')} and ${option('boottime')} require a new time namespace (${option('namespaces.time')})`);
   }
 
   // A new /proc in a new user namespace needs a pid namespace of its own (the kernel refuses it
   // otherwise): say so before anything is made, where unshare 2.42 fails mounting it.
   if (procForBinfmt && !(requested.has('pid') && fork)) {
-    throw new TsnsError('--mount-binfmt and --load-interp mount a new /proc, which needs --pid --fork (or give --mount-binfmt=DIR)');
+    throw new TsnsError(
+      msg`${option('mountBinfmt')} and ${option('loadInterp')} mount a new /proc, which needs ${together('namespaces.pid', 'fork')} (or give ${option('mountBinfmt')} a directory)`,
+    );
   }
 
   const pins: Partial<Record<NsType, string>> = {};
@@ -229,9 +238,10 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   for (const [type, value] of requested) {
     if (value === true) continue;
     const file = path.resolve(value);
-    if ((type === 'pid' || type === 'time') && !fork) throw new TsnsError(`--${NS_OPTION[type].long}=${value}: a persistent ${type} namespace needs --fork`);
+    if ((type === 'pid' || type === 'time') && !fork)
+      throw new TsnsError(msg`${option(`namespaces.${type}`)}=${value}: a persistent ${type} namespace needs ${option('fork')}`);
     const other = seen.get(file);
-    if (other) throw new TsnsError(`${value}: given for both --${NS_OPTION[other].long} and --${NS_OPTION[type].long}`);
+    if (other) throw new TsnsError(msg`${value}: given for both ${option(`namespaces.${other}`)} and ${option(`namespaces.${type}`)}`);
     seen.set(file, type);
     // Every check `tsns pin` makes, now, so that a bad FILE fails before any namespace exists.
     // As unshare binds onto the file given (`touch FILE` first is its idiom), an existing empty file
@@ -245,8 +255,8 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   const clearEnv = o.clearEnv === true;
   // As unshare, the default shell is looked up after the environment is cleared.
   const command = o.command && o.command.length ? o.command : [defaultShell(clearEnv ? {} : env)];
-  if (o.root !== undefined && o.root === '') throw new TsnsError('--root: empty directory name');
-  if (o.wd !== undefined && o.wd === '') throw new TsnsError('--wd: empty directory name');
+  if (o.root !== undefined && o.root === '') throw new TsnsError(msg`${option('root')}: empty directory name`);
+  if (o.wd !== undefined && o.wd === '') throw new TsnsError(msg`${option('wd')}: empty directory name`);
 
   return {
     unshare: NS_TYPES.filter((t) => requested.has(t)),
@@ -279,6 +289,7 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
     hostname: o.hostname,
     command,
     defaultShell: !(o.command && o.command.length),
+    pty: o.pty !== false,
   };
 }
 

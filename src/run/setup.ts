@@ -53,10 +53,34 @@ function runIdHelper(helper: 'newuidmap' | 'newgidmap', pid: number, ranges: IdR
   }
 }
 
+/** What the setup needs of a RunSpec: the part the CLI hands its setup helper (as JSON, see setupJson). */
+export type SetupSpec = Pick<RunSpec, 'pins' | 'setgroups' | 'singleGidMap' | 'uidMap' | 'uidMapHelper' | 'gidMap' | 'gidMapHelper' | 'monotonic' | 'boottime'>;
+
+/** The setup spec as one argv word (bigint offsets as strings). */
+export function setupJson(spec: SetupSpec): string {
+  const { pins, setgroups, singleGidMap, uidMap, uidMapHelper, gidMap, gidMapHelper, monotonic, boottime } = spec;
+  return JSON.stringify({
+    pins,
+    setgroups,
+    singleGidMap,
+    uidMap,
+    uidMapHelper,
+    gidMap,
+    gidMapHelper,
+    monotonic: monotonic?.toString(),
+    boottime: boottime?.toString(),
+  });
+}
+
+export function parseSetupJson(text: string): SetupSpec {
+  const o = JSON.parse(text) as Omit<SetupSpec, 'monotonic' | 'boottime'> & { monotonic?: string; boottime?: string };
+  return { ...o, monotonic: o.monotonic === undefined ? undefined : BigInt(o.monotonic), boottime: o.boottime === undefined ? undefined : BigInt(o.boottime) };
+}
+
 export class NamespaceSetup {
   private readonly pins: MadePin[] = [];
 
-  constructor(private readonly spec: RunSpec) {}
+  constructor(private readonly spec: SetupSpec) {}
 
   /** A pid pin must wait for the namespace's first process (pid_for_children is empty until then). */
   get needsSecondRound(): boolean {

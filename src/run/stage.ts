@@ -1,74 +1,62 @@
 /**
- * Start native/tsns-stage with a plan, answer its sync handshake, and wait for it while standing in for
- * the command the way unshare(1)'s own process would: Node stays the parent (JavaScript cannot fork),
- * so the signals sent to tsns are handled as unshare handles them.
+ * The TypeScript end of the stage's sync handshake (native/PROTOCOL.md, `sync=FD`), and the library's
+ * way to run a plan: spawn native/tsns-stage as a child and answer the handshake in this process. (The
+ * CLI execs the stage instead, which forks a setup helper to answer it: cli/run.ts.) unshare(1)'s
+ * signal semantics are the stage's: its waiting parent passes on or ignores what it gets.
  *
- * Handshake on fd 3 (a socketpair from spawn's 'pipe'): the stage writes `U` after unshare; we set up
+ * Handshake on fd 3 (a socketpair): the stage writes `U`, its pid and a newline after unshare; we set up
  * ids, clocks and pins and answer `1` (go), `2` (go, and ask again after fork: a pid pin needs the
- * namespace's first process) or `0` (refused: the stage exits 125 silently; we report). A second round
+ * namespace's first process) or `0` (refused: the stage exits 1 silently; we report). A second round
  * is the forked child's `F`, answered `1` or `0`.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { Socket } from 'node:net';
-import { isatty } from 'node:tty';
 import { TsnsError } from '../sys/errors';
 import { StagePlan } from './plan';
 import { NamespaceSetup } from './setup';
 import { requireStage } from '../stage';
 
 export interface StageEnd {
-  /** Exit code of the stage (the command's, or 125/126/127), or null when it died by a signal. */
+  /** Exit code of the stage (the command's, or 1 after a refused setup, 125/126/127), or null when it died by a signal. */
   code: number | null;
   signal: NodeJS.Signals | null;
   /** Set when our side of the handshake refused; it is the error to report. */
   error?: TsnsError;
 }
 
-export interface SignalPolicy {
-  /** Passed on to the stage while it runs. */
-  forward: NodeJS.Signals[];
-  /** Ignored while it runs. */
-  ignore: NodeJS.Signals[];
-}
-
-/**
- * unshare(1)'s parent, mirrored:
- * - no fork: tsns stands for the command (unshare would have exec'd it): signals sent to tsns go on to
- *   it, except the terminal's SIGINT/SIGQUIT, which already reached it (we share its process group);
- * - fork with --forward-signals: SIGTERM and SIGINT go on (the stage passes them to the child);
- * - fork without: SIGINT and SIGTERM are ignored (2.42 blocks them: no "impatient parent").
- * With a terminal and fork, the stage gives the command its own foreground process group, so ^C and
- * ^\ reach the command only.
- */
-export function signalPolicy(fork: boolean, forwardSignals: boolean): SignalPolicy {
-  const terminal = isatty(0) || isatty(1) || isatty(2);
-  if (!fork) {
-    const forward: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGALRM'];
-    if (!terminal) forward.push('SIGINT', 'SIGQUIT');
-    return { forward, ignore: terminal ? ['SIGINT', 'SIGQUIT'] : [] };
-  }
-  if (forwardSignals) return { forward: ['SIGTERM', 'SIGINT'], ignore: terminal ? ['SIGQUIT'] : [] };
-  return { forward: [], ignore: terminal ? ['SIGINT', 'SIGTERM', 'SIGQUIT'] : ['SIGINT', 'SIGTERM'] };
-}
-
-function answerHandshake(child: ChildProcess, sock: Socket, setup: NamespaceSetup, fail: (err: TsnsError) => void): void {
+/** Answer the handshake on `sock`; `fail` gets our side's refusal (the stage is told `0`). */
+export function answerHandshake(sock: Socket, setup: NamespaceSetup, fail: (err: TsnsError) => void): void {
   let round = 0;
+  let stagePid = 0;
+  let heard = '';
+  sock.setEncoding('latin1');
   sock.on('error', () => {
     // The stage died mid-handshake: its exit tells the rest.
   });
-  sock.on('data', (chunk: Buffer) => {
-    for (const byte of chunk) {
-      const pid = child.pid as number;
+  sock.on('data', (chunk: string) => {
+    heard += chunk;
+    for (;;) {
+      // `U<pid>\n` after unshare (the pid of the process that unshared: with a pty relay, not the
+      // one we started), `F` from the forked child.
+      const m = /^(?:U(\d+)\n|F)/.exec(heard);
+      if (!m) {
+        if (/^(U\d*)?$/.test(heard)) return; // nothing, or the rest is on its way
+        fail(new TsnsError(`internal error: unexpected ${JSON.stringify(heard)} from the stage`));
+        sock.end('0');
+        return;
+      }
+      heard = heard.slice(m[0].length);
       let answer = '1';
       try {
-        if (byte === 0x55 /* U */ && round === 0) {
-          setup.afterUnshare(pid);
+        if (m[1] !== undefined && round === 0) {
+          stagePid = Number(m[1]);
+          setup.afterUnshare(stagePid);
           if (setup.needsSecondRound) answer = '2';
-        } else if (byte === 0x46 /* F */ && round === 1) {
-          setup.afterFork(pid);
+        } else if (m[1] === undefined && round === 1) {
+          setup.afterFork(stagePid);
         } else {
-          throw new TsnsError(`internal error: unexpected byte 0x${byte.toString(16)} from the stage`);
+          throw new TsnsError(`internal error: unexpected ${JSON.stringify(m[0])} from the stage`);
         }
       } catch (err) {
         answer = '0';
@@ -81,46 +69,25 @@ function answerHandshake(child: ChildProcess, sock: Socket, setup: NamespaceSetu
   });
 }
 
-/** Run the stage; resolves when it has ended. */
-export function runStage(plan: StagePlan, setup: NamespaceSetup, policy: SignalPolicy, env: NodeJS.ProcessEnv = process.env): Promise<StageEnd> {
+/** Run the stage as a child; resolves when it has ended. */
+export function runStage(plan: StagePlan, setup: NamespaceSetup, env: NodeJS.ProcessEnv = process.env): Promise<StageEnd> {
   const stage = requireStage();
   return new Promise((resolve) => {
     let error: TsnsError | undefined;
-    // Handlers first: the command may be running before spawn() has returned to us, and a signal
-    // meant for it must not kill tsns and orphan it. (JavaScript handlers run only after spawn returns,
-    // so `child` is set by then.)
-    let child: ChildProcess | undefined;
-    const handlers = new Map<NodeJS.Signals, () => void>();
-    const forward = (sig: NodeJS.Signals) => () => {
-      try {
-        if (child?.pid) process.kill(child.pid, sig);
-      } catch {
-        // already gone
-      }
-    };
-    for (const sig of policy.forward) handlers.set(sig, forward(sig));
-    for (const sig of policy.ignore) handlers.set(sig, () => {});
-    for (const [sig, h] of handlers) process.on(sig, h);
+    let child;
     try {
       child = spawn(stage, [...plan.words, '--', ...plan.argv], {
         stdio: plan.sync ? ['inherit', 'inherit', 'inherit', 'pipe'] : ['inherit', 'inherit', 'inherit'],
         env,
       });
     } catch (err) {
-      for (const [sig, h] of handlers) process.removeListener(sig, h);
       resolve({ code: 1, signal: null, error: new TsnsError(`cannot run ${stage}: ${(err as Error).message}`) });
       return;
     }
-    const done = (end: StageEnd) => {
-      for (const [sig, h] of handlers) process.removeListener(sig, h);
-      resolve(end);
-    };
-    child.once('error', (err) => {
-      done({ code: 1, signal: null, error: new TsnsError(`cannot run ${stage}: ${err.message}`) });
-    });
-    child.once('exit', (code, signal) => done({ code, signal, error }));
+    child.once('error', (err) => resolve({ code: 1, signal: null, error: new TsnsError(`cannot run ${stage}: ${err.message}`) }));
+    child.once('exit', (code, signal) => resolve({ code, signal, error }));
     if (plan.sync) {
-      answerHandshake(child, child.stdio[3] as Socket, setup, (err) => {
+      answerHandshake(child.stdio[3] as Socket, setup, (err) => {
         error ??= err;
       });
     }

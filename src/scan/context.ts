@@ -4,6 +4,7 @@
  * namespaces and their members). Nothing here outlives the scan but the model.
  */
 import type { NsType } from '../sys/constants';
+import type { ProcWalk } from '../proc/walk';
 import { addSource, newNamespace, type Namespace, type NsPath, type NsSource, type ScanModel } from './model';
 
 /** A socket fd seen in a process's fd table: who holds it and the socket's inode. */
@@ -16,6 +17,8 @@ export interface SocketFd {
 /** A source adds what it finds to the model; it must tolerate processes vanishing under it. */
 export interface Source {
   (ctx: ScanContext): void;
+  /** What it needs the one /proc walk (the process source's) to read besides the namespace links. */
+  walks?: { fds?: boolean; threads?: boolean };
 }
 
 export interface ResolvedScanOptions {
@@ -30,8 +33,9 @@ export interface ResolvedScanOptions {
 }
 
 export class ScanContext {
-  /** The PIDs /proc listed when the scan began (every per-process source walks this one list). */
-  pids: readonly number[] = [];
+  /** The one walk of /proc (src/proc/walk.ts): every process's links, and the fds and threads the
+   *  listed sources need. */
+  walk?: ProcWalk;
   /** Socket fds the fd source found, for the socket source. */
   socketFds: SocketFd[] = [];
   /** Mount namespaces with their members, whatever types the model keeps: the nsfs source reads each

@@ -1,8 +1,9 @@
 /**
- * Process details (PPID, UID, COMMAND, state) for the processes a view shows, read after the walk; a
- * representative that exited meanwhile is replaced by the next member, so rows are never half-filled.
+ * Process details (PPID, UID, COMMAND, state, start time) for the processes a view shows, read after
+ * the walk by the native reader in one call; a representative that exited meanwhile is replaced by the
+ * next member, so rows are never half-filled.
  */
-import { readDetails } from '../proc/details';
+import { readProcessDetails as readNativeDetails } from '../proc/walk';
 import type { Namespace, ScanModel } from './model';
 
 /** Take a process out of the model and out of its namespaces' member lists. */
@@ -20,24 +21,32 @@ function removeProcess(model: ScanModel, pid: number): void {
 }
 
 /**
- * Fill ppid, uid, command and state of the given processes. A process that has exited is removed from
- * the model (from its namespaces too), so no view shows a half row; returns the PIDs removed.
+ * Fill ppid, uid, command, state and start of the given processes. A process that has exited is removed
+ * from the model (from its namespaces too), so no view shows a half row; returns the PIDs removed.
  */
 export function readProcessDetails(model: ScanModel, pids: Iterable<number>): number[] {
-  const removed: number[] = [];
+  const wanted: number[] = [];
   for (const pid of pids) {
     const proc = model.processes.get(pid);
-    if (!proc || proc.command !== undefined) continue;
-    const details = readDetails(pid);
-    if (!details) {
+    if (proc && proc.command === undefined) wanted.push(pid);
+  }
+  if (wanted.length === 0) return [];
+  const details = readNativeDetails(wanted);
+  const removed: number[] = [];
+  for (let i = 0; i < details.length; i++) {
+    const pid = details.pid[i];
+    const proc = model.processes.get(pid);
+    if (!proc) continue;
+    if (!details.found[i]) {
       removeProcess(model, pid);
       removed.push(pid);
       continue;
     }
-    proc.ppid = details.ppid;
-    proc.uid = details.uid;
-    proc.command = details.command;
-    proc.state = details.state;
+    proc.ppid = details.ppid[i];
+    proc.uid = details.uid[i];
+    proc.command = details.command[i] ?? '';
+    proc.state = String.fromCharCode(details.state[i]);
+    proc.start = details.startTime[i];
   }
   return removed;
 }

@@ -5,8 +5,10 @@
  * containers) are opt-in through ScanOptions so `tsns ls` pays only for the columns it prints; the
  * library default is everything.
  */
-import { NS_TYPES, type NsType } from '../sys/constants';
+import { NS_TYPES, isNsType, type NsType } from '../sys/constants';
+import { TsnsError } from '../sys/errors';
 import { ownNamespace } from '../proc/ns';
+import { timed } from '../profile';
 import { ScanContext, type ResolvedScanOptions, type Source } from './context';
 import { newModel, type Namespace, type ScanModel } from './model';
 import { prune, readProcessDetails, readRepresentatives } from './details';
@@ -55,6 +57,7 @@ export const defaultSources: readonly Source[] = Object.freeze([
 export const lsnsSources: readonly Source[] = Object.freeze([processSource, ownPinSource]);
 
 export function resolveScanOptions(options: ScanOptions = {}): ResolvedScanOptions {
+  for (const type of options.types ?? []) if (!isNsType(type)) throw new TsnsError(`unknown namespace type '${type}' (one of ${NS_TYPES.join(', ')})`);
   return {
     types: options.types && options.types.length > 0 ? options.types : NS_TYPES,
     details: options.details ?? 'all',
@@ -66,23 +69,12 @@ export function resolveScanOptions(options: ScanOptions = {}): ResolvedScanOptio
   };
 }
 
-/** TSNS_PROFILE=1: the time each source takes, on stderr (npm run bench prints it). */
-function profiler(): ((name: string, t0: bigint) => void) | undefined {
-  if (!process.env.TSNS_PROFILE) return undefined;
-  return (name, t0) => void process.stderr.write(`tsns-profile ${name} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms\n`);
-}
-
 /** Scan the host: every namespace tsns can see, with the processes in them. */
 export function scan(options: ScanOptions = {}): ScanModel {
   const opts = resolveScanOptions(options);
   const model = newModel(ownNamespace('mnt'));
   const ctx = new ScanContext(model, opts);
-  const profile = profiler();
-  for (const source of opts.sources) {
-    const t0 = process.hrtime.bigint();
-    source(ctx);
-    profile?.(source.name || 'source', t0);
-  }
+  for (const source of opts.sources) timed(source.name || 'source', () => source(ctx));
   // Discovery kept every type; the model keeps those asked for.
   if (opts.types.length < NS_TYPES.length) for (const [id, ns] of model.namespaces) if (!opts.types.includes(ns.type)) model.namespaces.delete(id);
   for (const ns of model.namespaces.values()) if (ns.pid === undefined && ns.pids.length > 0) ns.pid = ns.pids[0];

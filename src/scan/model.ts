@@ -4,7 +4,8 @@
  * renders it. JSON.stringify of a model gives plain data in lsns -J's vocabulary (see toJSON).
  */
 import type { NsType } from '../sys/constants';
-import type { ContainerInfo } from './containers';
+import type { Container, EngineName } from '../containers/types';
+import { userName } from './users';
 
 /** How tsns learnt that a namespace exists (the SOURCES column), in the order SOURCES lists them. */
 export const NS_SOURCES = ['process', 'task', 'fd', 'socket', 'nsfs', 'parent', 'owner'] as const;
@@ -27,6 +28,10 @@ export interface NsPath {
   kind: 'task' | 'fd' | 'nsfs';
   path: string;
   root?: string;
+  /** The holder of a thread's link or an fd, and which (for the hierarchy's native walk). */
+  pid?: number;
+  tid?: number;
+  fd?: number;
 }
 
 /** A way in as a path from the scanning process's view: a pin in another mount namespace through the
@@ -50,6 +55,8 @@ export interface ProcessInfo {
   command?: string;
   /** State letter of /proc/PID/stat (Z: a zombie, which still shows its pid and user namespaces). */
   state?: string;
+  /** Start time in clock ticks since boot: with the PID, names the process for good. */
+  start?: number;
   /** Namespace inode per type, as /proc/PID/ns says (a type whose link was unreadable is absent). */
   ns: Partial<Record<NsType, number>>;
 }
@@ -80,8 +87,20 @@ export interface Namespace {
   /** NETNSID as the network subsystem numbers it (net only): a number, null if unassigned,
    *  undefined when unknown or not read (ScanOptions.netnsid). */
   netnsid?: number | null;
-  /** The container whose init process is the namespace's topmost member, by name or id. */
-  container?: string;
+  /** The container whose init process is the namespace's topmost member (a pod's shared namespaces:
+   *  its sandbox's). */
+  container?: ContainerRef;
+}
+
+/** Which container a namespace belongs to, as the CONTAINER, ENGINE, CTRID and POD columns show it. */
+export interface ContainerRef {
+  /** The name a user of its engine types (ENGINE:NAME, or the id, where another container has it too). */
+  name: string;
+  engine: EngineName;
+  /** Full id. */
+  id: string;
+  /** Kubernetes: namespace/pod. */
+  pod?: string;
 }
 
 export interface ScanModel {
@@ -90,32 +109,108 @@ export interface ScanModel {
   processes: Map<number, ProcessInfo>;
   /** Inode of the mount namespace the scan ran in (whose mountinfo NSFS paths come from), if readable. */
   ownMountNamespace?: number;
-  /** The live containers found (ScanOptions.containers). */
-  containers?: ContainerInfo[];
-  /** Container state directories that exist but could not be read (ScanOptions.containers): the
-   *  containers there are not in `containers`. */
-  containerStateDenied?: string[];
+  /** The containers the engines' state records, running or not (ScanOptions.containers). */
+  containers?: Container[];
+  /** State that exists but could not be read (ScanOptions.containers): a name found nowhere may be there. */
+  deniedState?: string[];
 }
 
-/** Plain data for JSON.stringify(model): namespaces sorted by id with lsns -J's names, processes by PID. */
-function modelJson(this: ScanModel): unknown {
+/** PATH as lsns shows it: /proc/PID/ns/TYPE of the representing member, else the first way in. */
+export function shownPath(ns: Namespace, proc: ProcessInfo | undefined): string | undefined {
+  return proc && ns.pids.length > 0 ? `/proc/${proc.pid}/ns/${ns.type}` : ns.paths[0] ? pathFromHere(ns.paths[0]) : undefined;
+}
+
+/** UID as lsns shows it: the representing member's; for a namespace no process is in (held by a
+ *  thread, fd, socket or pin), its owner's (ownerUid), not its holder's. */
+export function shownUid(ns: Namespace, proc: ProcessInfo | undefined): number | undefined {
+  return proc && ns.pids.length > 0 ? proc.uid : (ns.ownerUid ?? 0);
+}
+
+/** A namespace as plain data, with lsns -J's names for what lsns shows (null: none, or not read). */
+export interface NamespaceJson {
+  ns: number;
+  type: NsType;
+  path: string | null;
+  nprocs: number;
+  pid: number | null;
+  ppid: number | null;
+  command: string | null;
+  uid: number | null;
+  user: string | null;
+  /** null: unassigned, not a network namespace, or not read. */
+  netnsid: number | null;
+  nsfs: NsfsMount[];
+  pns: number | null;
+  ons: number | null;
+  /** tsns's own: every member, how the namespace is held, its container. */
+  pids: number[];
+  sources: NsSource[];
+  container: string | null;
+  engine: EngineName | null;
+  ctrid: string | null;
+  pod: string | null;
+}
+
+export interface ProcessJson {
+  pid: number;
+  ppid: number | null;
+  command: string | null;
+  uid: number | null;
+  user: string | null;
+  state: string | null;
+  ns: Partial<Record<NsType, number>>;
+}
+
+/** What JSON.stringify(model) gives: plain data, namespaces sorted by id, processes by PID. */
+export interface ScanModelJson {
+  namespaces: NamespaceJson[];
+  processes: ProcessJson[];
+  ownMountNamespace: number | null;
+  containers: Container[] | null;
+}
+
+function namespaceJson(ns: Namespace, proc: ProcessInfo | undefined): NamespaceJson {
+  const uid = shownUid(ns, proc);
+  return {
+    ns: ns.id,
+    type: ns.type,
+    path: shownPath(ns, proc) ?? null,
+    nprocs: ns.pids.length,
+    pid: ns.pid ?? null,
+    ppid: proc?.ppid ?? null,
+    command: proc?.command ?? null,
+    uid: uid ?? null,
+    user: uid === undefined ? null : userName(uid),
+    netnsid: ns.netnsid ?? null,
+    nsfs: ns.nsfs.map((m) => ({ path: m.path, mountNamespace: m.mountNamespace })),
+    pns: ns.parent ?? null,
+    ons: ns.owner ?? null,
+    pids: [...ns.pids],
+    sources: [...ns.sources],
+    container: ns.container?.name ?? null,
+    engine: ns.container?.engine ?? null,
+    ctrid: ns.container?.id ?? null,
+    pod: ns.container?.pod ?? null,
+  };
+}
+
+function processJson(p: ProcessInfo): ProcessJson {
+  return {
+    pid: p.pid,
+    ppid: p.ppid ?? null,
+    command: p.command ?? null,
+    uid: p.uid ?? null,
+    user: p.uid === undefined ? null : userName(p.uid),
+    state: p.state ?? null,
+    ns: { ...p.ns },
+  };
+}
+
+function modelJson(this: ScanModel): ScanModelJson {
   const namespaces = [...this.namespaces.values()]
     .sort((a, b) => a.id - b.id)
-    .map((ns) => ({
-      ns: ns.id,
-      type: ns.type,
-      nprocs: ns.pids.length,
-      pid: ns.pid ?? null,
-      pids: ns.pids,
-      path: ns.pid !== undefined && ns.pids.length > 0 ? `/proc/${ns.pid}/ns/${ns.type}` : ns.paths[0] ? pathFromHere(ns.paths[0]) : null,
-      sources: ns.sources,
-      nsfs: ns.nsfs.map((m) => m.path),
-      pns: ns.parent ?? null,
-      ons: ns.owner ?? null,
-      netnsid: ns.netnsid ?? null,
-      container: ns.container ?? null,
-    }));
-  const processes = [...this.processes.values()].sort((a, b) => a.pid - b.pid);
+    .map((ns) => namespaceJson(ns, ns.pid === undefined ? undefined : this.processes.get(ns.pid)));
+  const processes = [...this.processes.values()].sort((a, b) => a.pid - b.pid).map(processJson);
   return { namespaces, processes, ownMountNamespace: this.ownMountNamespace ?? null, containers: this.containers ?? null };
 }
 

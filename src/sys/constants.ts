@@ -53,11 +53,6 @@ export const SIOCGSKNS = 0x894c;
 export const PIDFS_MAGIC = 0x50494446;
 
 // mount(2) flags
-export const MS_RDONLY = 1;
-export const MS_NOSUID = 2;
-export const MS_NODEV = 4;
-export const MS_NOEXEC = 8;
-export const MS_REMOUNT = 32;
 export const MS_BIND = 4096;
 export const MS_REC = 16384;
 export const MS_PRIVATE = 1 << 18;
@@ -70,4 +65,3 @@ export const UMOUNT_NOFOLLOW = 8;
 // x86_64 and aarch64 share these numbers (asm-generic table since 5.x).
 export const SYS_pidfd_open = 434;
 export const SYS_pidfd_getfd = 438;
-export const SYS_close_range = 436;

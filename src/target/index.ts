@@ -10,7 +10,7 @@
  * Errors are TsnsErrors: ENOTARGET (nothing of that name), EAMBIGUOUS, EACCES (state that exists but
  * cannot be read), ENOTNS (a file that is not a namespace), EINVAL (not a target at all).
  */
-import { statSync } from 'node:fs';
+import { closeSync, statSync } from 'node:fs';
 import { isNsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { fromContainer } from './container';
@@ -51,19 +51,25 @@ export function resolveTargetSync(spec: string): Target {
   if (nsId && isNsType(nsId[1])) return fromNamespaceId(Number(nsId[2]), nsId[1]);
   if (spec.includes('/')) {
     const st = statOrUndefined(spec);
-    if (!st) throw new TsnsError(`${spec}: No such file or directory`, 'ENOTARGET');
-    return st.isDirectory() ? fromPinDirectory(spec) : fromFile(spec);
+    if (st) return st.isDirectory() ? fromPinDirectory(spec) : fromFile(spec);
+    // Not a file: a relative spec may be a namespaced container name (containerd NAMESPACE/ID,
+    // Kubernetes NAMESPACE/POD/CONTAINER or POD/CONTAINER).
+    if (spec.startsWith('/') || spec.startsWith('.')) throw new TsnsError(`${spec}: No such file or directory`, 'ENOTARGET');
+    return containerOrNothing(spec, 'not a file, nor a container');
   }
   const pin = fromPinName(spec);
   if (pin) return pin;
   const st = statOrUndefined(spec);
   if (st) return st.isDirectory() ? fromPinDirectory(spec) : fromFile(spec);
+  return containerOrNothing(spec, 'not a PID, namespace id, namespace file, pin or container');
+}
+
+/** The container `spec` names, or a no-such-target error saying what else it is not. */
+function containerOrNothing(spec: string, notWhat: string): Target {
   try {
     return fromContainer(spec);
   } catch (err) {
-    if (err instanceof TsnsError && err.code === 'ENOTARGET') {
-      throw new TsnsError(`no such target '${spec}': not a PID, namespace id, namespace file, pin or container`, 'ENOTARGET');
-    }
+    if (err instanceof TsnsError && err.code === 'ENOTARGET') throw new TsnsError(`no such target '${spec}': ${notWhat}`, 'ENOTARGET');
     throw err;
   }
 }
@@ -71,4 +77,15 @@ export function resolveTargetSync(spec: string): Target {
 /** Resolve TARGET (always a Promise, for callers that stay asynchronous). */
 export async function resolveTarget(spec: string): Promise<Target> {
   return resolveTargetSync(spec);
+}
+
+/** Close the descriptors a target holds (Target.fds), for a target that no action used. */
+export function releaseTarget(target: Target): void {
+  for (const fd of target.fds?.splice(0) ?? []) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed by its owner
+    }
+  }
 }

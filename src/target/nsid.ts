@@ -10,11 +10,14 @@
 import { closeSync, fstatSync } from 'node:fs';
 import type { NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
+import { nsGetParent, nsGetUserns, pidfdOpen } from '../sys/libc';
+import { tryBorrowSocketNetns } from '../proc/sockets';
 import { kernelNsTypes, readNsLinkAt } from '../proc/ns';
 import { listPids, listThreads, listFds } from '../proc/pids';
 import { nsfsMounts, readMountinfoText } from '../proc/mountinfo';
 import { startTime } from '../proc/stat';
 import type { Namespace, ScanModel } from '../scan/model';
+import { openNamespaceFd } from '../scan/open';
 import type { Target } from './types';
 
 interface Found {
@@ -60,19 +63,13 @@ function keepIf(fd: number, id: number): number | undefined {
 /** Any way to an fd of `ns`: a member's /proc entry, a recorded way in, a socket, a relative. */
 function openByRelation(model: ScanModel, ns: Namespace, depth: number): number | undefined {
   if (depth > 8) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { openNamespaceFd } = require('../scan/open') as typeof import('../scan/open');
   const direct = openNamespaceFd(model, ns);
   if (direct !== undefined) return direct;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const libc = require('../sys/libc') as typeof import('../sys/libc');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { tryBorrowSocketNetns } = require('../proc/sockets') as typeof import('../proc/sockets');
   if (ns.type === 'net' && ns.sources.includes('socket') && ns.pid !== undefined) {
     const holder = ns.pid;
     let pidfd: number | undefined;
     try {
-      pidfd = libc.pidfdOpen(holder);
+      pidfd = pidfdOpen(holder);
       for (const fd of listFds(holder).slice(0, 4096)) {
         const netfd = tryBorrowSocketNetns(pidfd, fd);
         const found = netfd === undefined ? undefined : keepIf(netfd, ns.id);
@@ -90,7 +87,7 @@ function openByRelation(model: ScanModel, ns: Namespace, depth: number): number 
     const childFd = openByRelation(model, child, depth + 1);
     if (childFd === undefined) continue;
     try {
-      const found = keepIf(asParent ? libc.nsGetParent(childFd) : libc.nsGetUserns(childFd), ns.id);
+      const found = keepIf(asParent ? nsGetParent(childFd) : nsGetUserns(childFd), ns.id);
       if (found !== undefined) return found;
     } catch {
       // outside our view
@@ -102,6 +99,7 @@ function openByRelation(model: ScanModel, ns: Namespace, depth: number): number 
 }
 
 function findByScan(id: number, type: NsType | undefined): Found | undefined {
+  // Loaded only on this slow path: the scan's modules cost `tsns enter` ~15 ms of start-up.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { scan } = require('../scan') as typeof import('../scan');
   const model = scan({ details: 'none', relations: true, addMissingRelations: true, netnsid: false, containers: false });

@@ -2,6 +2,7 @@
 import { closeSync, fstatSync, statfsSync } from 'node:fs';
 import { PIDFS_MAGIC } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
+import { pidfdOpen } from '../sys/libc';
 import { kernelNsTypes } from '../proc/ns';
 import { readStatus } from '../proc/status';
 import { startTime } from '../proc/stat';
@@ -31,8 +32,6 @@ export function fromPid(pid: number, description?: string): Target {
  */
 export function fromPidAndInode(pid: number, inode: bigint, spec: string): Target {
   const before = startTime(pid);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { pidfdOpen } = require('../sys/libc') as typeof import('../sys/libc');
   let pidfd: number;
   try {
     pidfd = pidfdOpen(pid);
@@ -46,7 +45,7 @@ export function fromPidAndInode(pid: number, inode: bigint, spec: string): Targe
       throw new TsnsError(`${spec}: PID ${pid} is another process (its pidfd inode is not ${inode})`, 'ENOTARGET');
     // The same start time before and after opening the pidfd: /proc/PID was the pidfd's process.
     const target = fromPid(pid, `process ${spec}`);
-    if (target.startTime !== before) throw new TsnsError(`no process with PID ${pid}`, 'ENOTARGET');
+    if (target.startTime !== before) throw new TsnsError(`no process with PID ${pid}`, 'EGONE');
     return target;
   } finally {
     closeSync(pidfd);

@@ -15,9 +15,10 @@ export interface Target {
   /** Start time of `pid` (or `tid`) in clock ticks (/proc/PID/stat field 22): guards against PID reuse. */
   startTime?: number;
   /** The container, when the spec named one. */
-  container?: { id: string; name: string };
+  container?: { id: string; name: string; engine: string; pod?: string };
   /** Descriptors this process holds open for `files` of the form /proc/self/fd/N: a namespace that has
-   *  no path (held only by a socket, or only as another namespace's parent or owner). */
+   *  no path (held only by a socket, or only as another namespace's parent or owner). Such a target is
+   *  good for one action: the spawnIn, enter or pin that uses it closes them (releaseTarget, unused). */
   fds?: number[];
 }
 

@@ -40,8 +40,7 @@ export function tsnsHere(args: string[]): Result {
   try {
     const plan = ls.planLs(args, false);
     if (!('columns' in plan)) throw new Error(`tsnsHere is for listings, not ${args.join(' ')}`);
-    const { model, rows } = ls.collect(plan);
-    return { status: 0, stdout: ls.renderLs(plan, model, rows), stderr: '' };
+    return { status: 0, stdout: ls.renderLs(plan, ls.collect(plan)), stderr: '' };
   } catch (err) {
     if ((err as Error).name !== 'TsnsError') throw err;
     return { status: 1, stdout: '', stderr: `tsns: ${(err as Error).message}\n` };

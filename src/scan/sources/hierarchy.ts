@@ -10,9 +10,10 @@
  * Also fills ownerUid: NS_GET_OWNER_UID for user namespaces; for the others, their owner's creator, so
  * that USER means something for a namespace no process is in.
  */
-import type { NsType } from '../../sys/constants';
+import { NS_TYPES, type NsType } from '../../sys/constants';
 import { close, fdInode, nsGetOwnerUid, nsGetParent, nsGetUserns } from '../../sys/libc';
-import type { Source } from '../context';
+import { readHierarchy, type NamespaceRelations, type NamespaceWay } from '../../proc/walk';
+import type { ScanContext, Source } from '../context';
 import { addSource, newNamespace, type Namespace, type ScanModel } from '../model';
 import { openNamespaceFd } from '../open';
 
@@ -120,8 +121,75 @@ export class HierarchyWalk {
   }
 }
 
-/** Source: the hierarchy walk (sources `parent`, `owner`), from every namespace the others found. */
+/** The way the native walk reaches a namespace: a member's link, a thread's, or an fd (pins are left
+ *  to the JS walk, which opens them the checked way). */
+function wayOf(ns: Namespace): NamespaceWay | undefined {
+  if (ns.pids.length > 0) return { pid: ns.pids[0], type: ns.type, inode: ns.id };
+  for (const p of ns.paths) {
+    if (p.kind === 'task' && p.pid !== undefined && p.tid !== undefined) return { pid: p.pid, tid: p.tid, type: ns.type, inode: ns.id };
+    if (p.kind === 'fd' && p.pid !== undefined && p.fd !== undefined) return { pid: p.pid, fd: p.fd, type: ns.type, inode: ns.id };
+  }
+  return undefined;
+}
+
+/** Fill the model from the native walk's answers: the namespaces asked (entries below `asked.length`)
+ *  and the ancestors they led to (added with source owner/parent when their type is kept). */
+function applyRelations(ctx: ScanContext, rel: NamespaceRelations, asked: readonly Namespace[]): void {
+  const { model } = ctx;
+  const entryOf = new Map<number, number>();
+  const asOwner = new Set<number>();
+  const asParent = new Set<number>();
+  for (let i = 0; i < rel.length; i++) {
+    if (!entryOf.has(rel.inode[i])) entryOf.set(rel.inode[i], i);
+    if (!rel.reached[i]) continue;
+    if (rel.owner[i] > 0) asOwner.add(rel.owner[i]);
+    if (rel.parent[i] > 0) asParent.add(rel.parent[i]);
+  }
+  const creatorOf = (id: number): number | undefined => {
+    const known = model.namespaces.get(id)?.ownerUid;
+    if (known !== undefined) return known;
+    const e = entryOf.get(id);
+    return e !== undefined && rel.reached[e] && rel.ownerUid[e] >= 0 ? rel.ownerUid[e] : undefined;
+  };
+  const fill = (ns: Namespace, i: number): void => {
+    ns.owner ??= Math.max(0, rel.owner[i]);
+    if (ns.parent === undefined) ns.parent = ns.type === 'user' || ns.type === 'pid' ? Math.max(0, rel.parent[i]) : 0;
+    if (ns.ownerUid === undefined)
+      ns.ownerUid = ns.type === 'user' ? (rel.ownerUid[i] >= 0 ? rel.ownerUid[i] : undefined) : ns.owner ? creatorOf(ns.owner) : undefined;
+    ctx.walked.add(ns.id);
+  };
+  for (let i = asked.length; i < rel.length; i++) {
+    if (!rel.reached[i]) continue;
+    const id = rel.inode[i];
+    const type = NS_TYPES[rel.type[i]];
+    let ns = model.namespaces.get(id);
+    if (ns && foundOnlyAsRelative(ns)) {
+      if (asOwner.has(id)) addSource(ns, 'owner');
+      if (asParent.has(id)) addSource(ns, 'parent');
+    } else if (!ns && ctx.options.types.includes(type)) {
+      ns = newNamespace(id, type, asOwner.has(id) ? 'owner' : 'parent');
+      if (asOwner.has(id) && asParent.has(id)) addSource(ns, 'parent');
+      model.namespaces.set(id, ns);
+    }
+    if (ns) fill(ns, i);
+  }
+  for (let i = 0; i < asked.length; i++) if (rel.reached[i]) fill(asked[i], i);
+}
+
+/** Source: the hierarchy (sources `parent`, `owner`), from every namespace the others found: one native
+ *  call for what a member, a thread or an fd reaches, the JS walk for the rest (pins, and ways that led
+ *  nowhere because their holder moved on). */
 export const hierarchySource: Source = function hierarchySource(ctx) {
+  const asked: Namespace[] = [];
+  const ways: NamespaceWay[] = [];
+  for (const ns of ctx.model.namespaces.values()) {
+    if (ctx.walked.has(ns.id)) continue;
+    const way = wayOf(ns);
+    if (!way) continue;
+    asked.push(ns);
+    ways.push(way);
+  }
+  if (ways.length > 0) applyRelations(ctx, readHierarchy(ways), asked);
   const walk = new HierarchyWalk(ctx.model, new Set(ctx.options.types), ctx.walked);
   for (const ns of [...ctx.model.namespaces.values()]) walk.from(ns);
   walk.finish();

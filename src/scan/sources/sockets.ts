@@ -189,7 +189,10 @@ function borrowAndPlace(ctx: ScanContext, sockets: SocketFd[]): void {
 }
 
 /** Source: network namespaces of sockets held from outside them (source `socket`). After the fd source. */
-export const socketSource: Source = function socketSource(ctx) {
-  // Whatever types are asked for: a network namespace only a socket holds may be the way to its owner.
-  addSockets(ctx, ctx.socketFds);
-};
+export const socketSource: Source = Object.assign(
+  function socketSource(ctx: Parameters<Source>[0]): void {
+    // Whatever types are asked for: a network namespace only a socket holds may be the way to its owner.
+    addSockets(ctx, ctx.socketFds);
+  },
+  { walks: { fds: true } },
+);

@@ -1,3 +1,0 @@
-export * from './constants';
-export * from './errors';
-export * as libc from './libc';
