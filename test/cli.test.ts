@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { killAll, nsInode, unshareProcess, type NsProcess } from './helpers/ns';
 
 const TSNS = resolve(__dirname, '../../bin/tsns');
-const COMMANDS = ['ls', 'enter', 'pin', 'unpin', 'pins', 'run'];
+const COMMANDS = ['ls', 'enter', 'pin', 'unpin', 'pins', 'run', 'debug', 'containers', 'ps', 'completion'];
 
 function tsns(args: string[], shell?: string): SpawnSyncReturns<string> {
   if (shell === undefined) return spawnSync(process.execPath, [TSNS, ...args], { encoding: 'utf8', timeout: 30000 });
