@@ -119,11 +119,16 @@ describe('tsns ls (parity with util-linux lsns)', function () {
     ['-n', '-l', '-o', 'NS,USER,UID'],
   ];
 
-  it('prints exactly what lsns prints for -p PID (tables, raw, JSON, trees, -o, -n, -l, -W, -u)', () => {
+  it('prints exactly what lsns prints for -p PID (tables, raw, JSON, trees, -o, -n, -l, -W, -u)', function () {
+    // 37 pairs, each a scan of the whole host by both: lsns 2.38 is quadratic in processes (about 1 s a
+    // pair on a host of 2,500, a few ms on a quiet one).
+    this.timeout(120000);
     let n = 0;
-    const fewer = new Set(['', '-r', '-J', '-T', '-Tparent', '-n -l -o NS,USER,UID', '-o ns,command,type']);
+    // Every form for fixture a (every type but user), a few for the others: the forms exercise the
+    // rendering, the fixtures the data; each pair is a scan of the whole host by both commands.
+    const fewer = new Set(['', '-J', '-Tparent', '-n -l -o NS,USER,UID']);
     for (const p of [a, b, ghost, weird, stranger, pinned]) {
-      const variants = p === a || p === pinned ? pidVariants : pidVariants.filter((v) => fewer.has(v.join(' ')));
+      const variants = p === a ? pidVariants : pidVariants.filter((v) => fewer.has(v.join(' ')));
       // Limit to the types each fixture made, so NPROCS of host namespaces (which change) stays out.
       const types = NS_TYPES.filter((t) => ours.has(p.ns(t)));
       for (const v of variants) {
@@ -140,7 +145,7 @@ describe('tsns ls (parity with util-linux lsns)', function () {
         n++;
       }
     }
-    assert.equal(n, 2 * pidVariants.length + 4 * fewer.size);
+    assert.equal(n, pidVariants.length + 5 * fewer.size);
   });
 
   it('prints exactly what lsns prints for -p PID with host namespaces (columns without NPROCS)', () => {
