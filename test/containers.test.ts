@@ -14,6 +14,7 @@ import path from 'node:path';
 import { startContainer, stopAllContainers, USERNS_HOST_ID, type Container } from './fixtures/runc';
 import { listContainers, pickContainer, resolveContainer, type Container as Found } from '../src/containers';
 import { TsnsError } from '../src/sys/errors';
+import { tsnsAsNobody } from './helpers/nobody';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
@@ -339,5 +340,21 @@ describe('containers without an engine (real runc)', function () {
       assert.equal(r.stdout, '');
       assert.match(r.stderr, /^tsns: [^\n]+\n$/);
     }
+  });
+
+  it('as nobody, a runc container whose state is 0700: enter, ls --container and pin say the state could not be read', function () {
+    // runc's state root for root is 0700: nobody cannot see that the container exists (issue 9, item 9).
+    assert.equal(fs.statSync('/run/runc').mode & 0o777, 0o700);
+    for (const args of [
+      ['enter', web.id, '--', 'true'],
+      ['ls', '--container', web.id],
+      ['pin', web.id, 'uts', '/tmp/never-made'],
+    ]) {
+      const r = tsnsAsNobody(args);
+      assert.equal(r.status, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /^tsns: [^\n]*\/run\/runc[^\n]* could not be read \(Permission denied\); run tsns as root[^\n]*\n$/, args.join(' '));
+    }
+    assert.equal(fs.existsSync('/tmp/never-made'), false);
   });
 });

@@ -10,9 +10,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { asNobody, tsnsAsNobody, NOBODY_UID } from './helpers/nobody';
 import { startContainer, stopAllContainers } from './fixtures/runc';
-import { NETNS_RUN_DIR, PIN_RUN_DIR, checkPinDestination, isPinName, listPins, pinNamespace, resolvePinDestination, unpin } from '../src/pin';
-import { parseMountinfo } from '../src/proc/mountinfo';
+import {
+  ExistingFileError,
+  NETNS_RUN_DIR,
+  PIN_RUN_DIR,
+  checkPinDestination,
+  isPinName,
+  listPins,
+  pinNamespace,
+  resolvePinDestination,
+  unpin,
+} from '../src/pin';
+import { parseMountinfo, visibleMounts } from '../src/proc/mountinfo';
 import { ok, sleep } from './helpers/proc';
+import { enterPrivateRun } from './helpers/private-run';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
@@ -38,8 +49,10 @@ function mountinfo() {
   return parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
 }
 
+/** The mounts a lookup of `p` passes through that sit at `p` itself (stacked pins: more than one). A mount
+ *  hidden under a later one on a parent path (the host's /run/netns under this suite's /run) is not one. */
 function mountedAt(p: string) {
-  return mountinfo().filter((m) => m.mountPoint === p);
+  return visibleMounts(mountinfo(), p).filter((m) => m.mountPoint === p);
 }
 
 interface PinsRow {
@@ -198,7 +211,12 @@ describe('tsns pin, unpin, pins', function () {
   const managedDirs = [NETNS_RUN_DIR, path.join(PIN_RUN_DIR, 'mnt'), path.join(PIN_RUN_DIR, 'uts'), path.join(PIN_RUN_DIR, 'net'), PIN_RUN_DIR];
   const preexisting = new Set<string>();
 
-  before(() => {
+  let leavePrivateRun: (() => void) | undefined;
+
+  before(async () => {
+    // Named pins go in /run/netns and /run/tsns, which other suites on this host use at the same time:
+    // this suite has a /run of its own, so it neither sees their pins nor removes their directories.
+    leavePrivateRun = await enterPrivateRun();
     for (const d of managedDirs) if (fs.existsSync(d)) preexisting.add(d);
     testDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsns-pin-'));
     fs.chmodSync(testDir, 0o755);
@@ -241,6 +259,7 @@ describe('tsns pin, unpin, pins', function () {
       while (mountedAt(d).length) run(['umount', '-l', d]);
       fs.rmdirSync(d);
     }
+    leavePrivateRun?.();
   });
 
   describe('library', () => {
@@ -262,6 +281,15 @@ describe('tsns pin, unpin, pins', function () {
       assert.throws(() => checkPinDestination('uts', testDir), /is a directory/);
       assert.throws(() => checkPinDestination('mnt', path.join(sharedDir, 'm')), /on a shared mount/);
       assert.equal(checkPinDestination('uts', path.join(sharedDir, 'm')), path.join(sharedDir, 'm'));
+      const empty = path.join(testDir, 'lib-empty');
+      fs.writeFileSync(empty, '');
+      assert.throws(
+        () => checkPinDestination('uts', empty),
+        (err: Error) => err instanceof ExistingFileError && (err as ExistingFileError).code === 'EEXIST',
+      );
+      assert.equal(checkPinDestination('uts', empty, { force: true }), empty);
+      fs.unlinkSync(empty);
+      assert.throws(() => checkPinDestination('uts', '/proc/version', { force: true }), /on a proc file system/);
       assert.deepEqual(snapshot(watched()), before);
     });
 
@@ -276,6 +304,7 @@ describe('tsns pin, unpin, pins', function () {
       assert.equal(listed.nprocs, 0);
       assert.equal(listed.mountNamespace, nsInode('self', 'mnt'));
       assert.throws(() => pinNamespace(`/proc/self/ns/uts`, 'ipc', path.join(testDir, 'lib-x')), /is a uts namespace, not ipc/);
+      assert.throws(() => pinNamespace(`/proc/self/ns/ipc`, 'uts', path.join(testDir, 'lib-x')), /is an ipc namespace, not uts/);
       // A relative path is relative to the working directory (unshare's --net=FILE), never a NAME.
       const cwd = process.cwd();
       process.chdir(testDir);
@@ -414,15 +443,69 @@ describe('tsns pin, unpin, pins', function () {
       assert.equal(fs.existsSync(file), false);
     });
 
-    it('an existing file is pinned over, and kept (with its content) by unpin', async () => {
+    it('an existing empty file: only with --force, and unpin leaves it (tsns did not create it)', async () => {
       const h = await startHolder(markDir);
-      const file = path.join(testDir, 'existing');
-      fs.writeFileSync(file, 'keep me\n');
+      const mine = path.join(testDir, 'mine');
+      fs.writeFileSync(mine, ''); // touch mine
+      assertOneTsnsLine(
+        tsns('pin', String(h.pid), 'uts', mine),
+        /^tsns: \S+\/mine already exists: tsns pins onto a file it creates; --force pins onto an existing empty file$/,
+      );
+      assert.equal(mountedAt(mine).length, 0);
+      ok(tsns('pin', '--force', String(h.pid), 'uts', mine));
+      assert.equal(fs.statSync(mine).ino, nsInode(h.pid, 'uts'));
+      assert.equal(ok(tsns('unpin', '-v', mine)), `unpinned uts:[${nsInode(h.pid, 'uts')}] from ${mine} (file kept)\n`);
+      assert.deepEqual([fs.existsSync(mine), mountedAt(mine).length, fs.statSync(mine).size], [true, 0, 0]);
+      fs.unlinkSync(mine);
+    });
+
+    it('unpin removes the file tsns created, by a mark on the file itself (a copy of it is not that file)', async () => {
+      const h = await startHolder(markDir);
+      const made = path.join(testDir, 'made');
+      const copy = path.join(testDir, 'made-copy');
+      const mark = (file: string) => run(['python3', '-c', 'import os, sys; print(os.getxattr(sys.argv[1], "user.tsns.pin").decode())', file]);
+      ok(tsns('pin', String(h.pid), 'uts', made));
+      // Unmounted behind tsns's back (the pinning process long gone): the file and its mark are there.
+      ok(run(['umount', made]));
+      assert.equal(ok(mark(made)).trim(), `created by tsns pin, inode ${fs.statSync(made).ino}`);
+      ok(run(['cp', '-a', made, copy]));
+      const copied = mark(copy);
+      assert.match(ok(copied).trim(), /^created by tsns pin, inode \d+$/, 'cp -a carries the mark');
+      // Pins made by other tools on both: unpin removes tsns's own file only.
+      for (const f of [made, copy]) ok(run(['mount', '--bind', `/proc/${h.pid}/ns/uts`, f]));
+      const uts = nsInode(h.pid, 'uts');
+      assert.equal(ok(tsns('unpin', '-v', made, copy)), `unpinned uts:[${uts}] from ${made} (file removed)\nunpinned uts:[${uts}] from ${copy} (file kept)\n`);
+      assert.deepEqual([fs.existsSync(made), fs.existsSync(copy)], [false, true]);
+      fs.unlinkSync(copy);
+    });
+
+    it('an unpin that unmounted is a success even when the file cannot be removed: one warning, exit 0', async () => {
+      const h = await startHolder(markDir);
+      const ro = path.join(testDir, 'ro');
+      fs.mkdirSync(ro);
+      ok(run(['mount', '-t', 'tmpfs', 'tsns-pin-ro', ro]));
+      const file = path.join(ro, 'pin');
       ok(tsns('pin', String(h.pid), 'uts', file));
-      assert.equal(fs.statSync(file).ino, nsInode(h.pid, 'uts'));
-      ok(tsns('unpin', file));
-      assert.equal(fs.readFileSync(file, 'utf8'), 'keep me\n');
-      fs.unlinkSync(file);
+      ok(run(['mount', '-o', 'remount,ro', ro]));
+      const r = tsns('unpin', file);
+      assert.deepEqual(
+        [r.status, r.stdout, r.stderr],
+        [0, '', `tsns: warning: unpinned ${file}, but cannot remove the file tsns made there: Read-only file system\n`],
+      );
+      assert.deepEqual([mountedAt(file).length, fs.existsSync(file)], [0, true]);
+      ok(run(['umount', ro]));
+    });
+
+    it('ip netns add, then tsns unpin NAME: the pin file in /run/netns goes, as ip netns delete removes it', () => {
+      const name = uniqueName('ipnetns');
+      ok(run(['ip', 'netns', 'add', name]));
+      ok(tsns('unpin', name));
+      assert.equal(fs.existsSync(path.join(NETNS_RUN_DIR, name)), false);
+      assert.ok(
+        !ok(run(['ip', 'netns', 'list']))
+          .split('\n')
+          .some((l) => l.split(' ')[0] === name),
+      );
     });
 
     it('a container and a namespace id as TARGET; the pin outlives the container', () => {
@@ -498,6 +581,31 @@ describe('tsns pin, unpin, pins', function () {
       ok(tsns('unpin', ...types.map((t) => path.join(dir, t))));
       assert.deepEqual(fs.readdirSync(dir), []);
     });
+
+    it('--all DIR skips the namespaces the target shares with the caller, unless the target named them', async () => {
+      const h = await startHolder(markDir); // uts, net, ipc and mnt of its own; user, pid, cgroup, time ours
+      const dir = path.join(testDir, 'own-only');
+      fs.mkdirSync(dir);
+      const out = ok(tsns('pin', '-v', String(h.pid), '--all', dir));
+      assert.deepEqual(fs.readdirSync(dir).sort(), ['ipc', 'mnt', 'net', 'uts']);
+      for (const t of ['user', 'pid', 'cgroup', 'time']) {
+        assert.ok(out.includes(`skipped ${t}: ${t}:[${nsInode('self', t)}] is this process's own ${t} namespace\n`), out);
+      }
+      // A pin directory names its types: its pin of our own uts namespace is pinned again.
+      const named = path.join(testDir, 'named');
+      const again = path.join(testDir, 'named-again');
+      fs.mkdirSync(named);
+      fs.mkdirSync(again);
+      ok(tsns('pin', String(process.pid), 'uts', path.join(named, 'uts')));
+      ok(tsns('pin', named, '--all', again));
+      assert.equal(fs.statSync(path.join(again, 'uts')).ino, nsInode('self', 'uts'));
+      // Nothing of its own: nothing to pin.
+      assertOneTsnsLine(
+        tsns('pin', String(process.pid), '--all', again),
+        /^tsns: no namespace to pin: mnt, net, ipc, user, pid, uts, cgroup, time are this process's own$/,
+      );
+      ok(tsns('unpin', ...['ipc', 'mnt', 'net', 'uts'].map((t) => path.join(dir, t)), path.join(named, 'uts'), path.join(again, 'uts')));
+    });
   });
 
   describe('refusals: one tsns: line, non-zero exit, mount table and files unchanged', () => {
@@ -547,6 +655,31 @@ describe('tsns pin, unpin, pins', function () {
       refuse(['pin', String(h.pid), 'uts', link], /symbolic link/);
       refuse(['pin', String(h.pid), 'uts', '/dev/null'], /not a regular file/);
       refuse(['pin', String(h.pid), 'uts', '/proc'], /is a directory/);
+    });
+
+    it('PATH a file with contents, or one the kernel makes: refused even with --force, the file as it was', () => {
+      const full = path.join(testDir, 'full');
+      fs.writeFileSync(full, 'keep me\n');
+      const keep = path.join(testDir, 'keep-dir');
+      fs.mkdirSync(keep, { recursive: true });
+      fs.writeFileSync(path.join(keep, 'uts'), 'data');
+      for (const force of [[], ['--force']]) {
+        refuse(
+          ['pin', ...force, String(h.pid), 'uts', full],
+          /full is not empty \(8 bytes\): a pin would hide what it holds; pin onto a new path \(tsns creates the file\)$/,
+        );
+        refuse(
+          ['pin', ...force, String(h.pid), 'uts', '/proc/version'],
+          /^tsns: \/proc\/version is on a proc file system, whose files the kernel makes: a pin would cover it$/,
+        );
+        refuse(['pin', ...force, String(h.pid), 'uts', '/sys/kernel/uevent_seqnum'], /is on a sysfs file system/);
+        refuse(['pin', ...force, String(h.pid), '--all', keep], /uts is not empty \(4 bytes\)/);
+      }
+      // tsns run --uts=FILE makes the same checks before it makes any namespace.
+      refuse(['run', `--uts=${full}`, 'true'], /full is not empty \(8 bytes\)/);
+      assert.equal(fs.readFileSync(full, 'utf8'), 'keep me\n');
+      assert.match(fs.readFileSync('/proc/version', 'utf8'), /^Linux version /);
+      assert.deepEqual(mountedAt('/proc/version'), []);
     });
 
     it('PATH already a pin of another namespace', () => {
@@ -633,7 +766,7 @@ describe('tsns pin, unpin, pins', function () {
 
     it('unpin of anything but an nsfs mount unmounts nothing', () => {
       refuse(['unpin', plainFile], /not a mount point/);
-      refuse(['unpin', sharedDir], /tmpfs mount, not a namespace pin/);
+      refuse(['unpin', sharedDir], /is a tmpfs mount, not a namespace pin/);
       refuse(['unpin', taken, plainFile], /not a mount point/);
       refuse(['unpin', taken, sharedDir], /not a namespace pin/);
       refuse(['unpin', path.join(testDir, 'nothing-here')], /no such file/);

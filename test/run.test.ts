@@ -18,8 +18,12 @@ const NS = ['mnt', 'uts', 'ipc', 'net', 'pid', 'user', 'cgroup', 'time'] as cons
 
 type Result = SpawnSyncReturns<string>;
 
+/** Put before every command a suite runs (the --map-auto suite's private /etc/subuid and /etc/subgid). */
+let wrap: string[] = [];
+
 function run(argv: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Result {
-  return spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', cwd: '/', timeout: 20000, stdio: ['ignore', 'pipe', 'pipe'], ...options }) as Result;
+  const full = [...wrap, ...argv];
+  return spawnSync(full[0], full.slice(1), { encoding: 'utf8', cwd: '/', timeout: 20000, stdio: ['ignore', 'pipe', 'pipe'], ...options }) as Result;
 }
 
 function tsns(args: string[]): Result {
@@ -785,41 +789,52 @@ describe('tsns run', function () {
   });
 
   describe('--map-auto (subordinate ids through newuidmap/newgidmap)', () => {
-    // Lines this suite adds, recognisable so that a run killed half-way is cleaned up by the next one.
-    const ours = (line: string) => /^(root:2000000|nobody:3000000):65536$/.test(line);
-    let saved: Record<string, string | undefined> = {};
+    // The host's /etc/subuid and /etc/subgid are never touched: each command runs in a mount namespace
+    // of its own where copies with this suite's ranges are bound over them (newuidmap reads them there).
+    // Where the host has no such file to bind over, that namespace gets a copy of /etc to bind them in.
+    const RANGES = 'root:2100000:65536\nnobody:3100000:65536\n';
+    const PRIVATE_SUBIDS = [
+      'set -e',
+      // newuidmap opens them O_NOFOLLOW: bind mounts, not links; a copy of /etc where there is nothing to bind over.
+      'if [ ! -e /etc/subuid ] || [ ! -e /etc/subgid ]; then',
+      '  etc=$(mktemp -d "$3/etc.XXXXXX"); cp -a /etc/. "$etc"; : > "$etc/subuid"; : > "$etc/subgid"; mount --bind "$etc" /etc',
+      'fi',
+      'mount --bind "$1" /etc/subuid',
+      'mount --bind "$2" /etc/subgid',
+      'shift 3',
+      'exec "$@"',
+    ].join('\n');
+    let dir = '';
+    const onHost = () => ['/etc/subuid', '/etc/subgid'].some((f) => fs.existsSync(f) && /^(root:2100000|nobody:3100000):/m.test(fs.readFileSync(f, 'utf8')));
     before(() => {
-      saved = {};
-      for (const file of ['/etc/subuid', '/etc/subgid']) {
-        const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
-        saved[file] = existing
-          ?.split('\n')
-          .filter((l) => !ours(l))
-          .join('\n');
-        const text = saved[file] ?? '';
-        fs.writeFileSync(file, `${text}${text && !text.endsWith('\n') ? '\n' : ''}root:2000000:65536\nnobody:3000000:65536\n`);
-      }
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsns-subids-'));
+      fs.chmodSync(dir, 0o755);
+      for (const f of ['subuid', 'subgid']) fs.writeFileSync(path.join(dir, f), RANGES);
+      wrap = ['unshare', '--mount', '--propagation=private', 'sh', '-c', PRIVATE_SUBIDS, 'sh', path.join(dir, 'subuid'), path.join(dir, 'subgid'), dir];
     });
     after(() => {
-      for (const [file, text] of Object.entries(saved)) {
-        if (text === undefined) fs.rmSync(file, { force: true });
-        else fs.writeFileSync(file, text);
-      }
+      wrap = [];
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("the commands see this suite's ranges in /etc/subuid and /etc/subgid; the host's files never have them", () => {
+      assert.equal(ok(run(['cat', '/etc/subuid', '/etc/subgid'])), RANGES + RANGES);
+      assert.equal(onHost(), false);
     });
 
     it('maps like unshare, as root and as nobody, alone and with -r', () => {
-      assert.equal(sameAsUnshare(['--map-auto']).uid_map, '0 2000000 65536');
-      assert.equal(sameAsUnshare(['--map-auto', '-r']).uid_map, '0 0 1 1 2000000 65535');
-      assert.equal(sameAsUnshare(['--map-auto'], 'nobody').uid_map, '0 3000000 65536');
+      assert.equal(sameAsUnshare(['--map-auto']).uid_map, '0 2100000 65536');
+      assert.equal(sameAsUnshare(['--map-auto', '-r']).uid_map, '0 0 1 1 2100000 65535');
+      assert.equal(sameAsUnshare(['--map-auto'], 'nobody').uid_map, '0 3100000 65536');
       const f = sameAsUnshare(['--map-auto', '-r'], 'nobody');
-      assert.equal(f.uid_map, '0 65534 1 1 3000000 65535');
-      assert.equal(f.gid_map, '0 65534 1 1 3000000 65535');
+      assert.equal(f.uid_map, '0 65534 1 1 3100000 65535');
+      assert.equal(f.gid_map, '0 65534 1 1 3100000 65535');
       assert.equal(
         ok(tsnsAsNobody(['--map-users=auto', '--map-groups=auto', '--', 'cat', '/proc/self/uid_map']))
           .trim()
           .split(/\s+/)
           .join(' '),
-        '0 3000000 65536',
+        '0 3100000 65536',
       );
       // 2.42's --map-subids (not in 2.38): the range onto itself.
       assert.equal(
@@ -827,13 +842,18 @@ describe('tsns run', function () {
           .trim()
           .split(/\s+/)
           .join(' '),
-        '3000000 3000000 65536',
+        '3100000 3100000 65536',
       );
     });
 
     it('refuses a user with no subordinate range', () => {
-      fs.writeFileSync('/etc/subuid', saved['/etc/subuid'] ?? '');
-      refused(tsns(['--map-auto', 'true']), /no line for user root in \/etc\/subuid/);
+      fs.writeFileSync(path.join(dir, 'subuid'), 'nobody:3100000:65536\n');
+      try {
+        refused(tsns(['--map-auto', 'true']), /no line for user root in \/etc\/subuid/);
+      } finally {
+        fs.writeFileSync(path.join(dir, 'subuid'), RANGES);
+      }
+      assert.equal(onHost(), false);
     });
   });
 

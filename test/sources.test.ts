@@ -11,6 +11,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tsnsAsNobody } from './helpers/nobody';
+import { randomBytes } from 'node:crypto';
+import { startContainer, stopAllContainers, type Container } from './fixtures/runc';
+import { collect, planLs, renderLs, type LsPlan } from '../src/cli/ls';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
@@ -139,6 +142,12 @@ describe('holder sources: namespaces no process is in (real fixtures)', function
   let mntHolder: ChildProcess;
   let pinPath = '';
   let pinnedUts = 0;
+  /** A network namespace pinned in that same mount namespace only (unshare --net=FILE there). */
+  let pinnedNet = 0;
+
+  /** A runc container known only by its docker-shaped cgroup (its state lies outside /run). */
+  let container: Container;
+  let containerId = '';
   let pinMnt = 0;
 
   /** sleep in a user namespace whose parent no process is in. */
@@ -206,10 +215,28 @@ describe('holder sources: namespaces no process is in (real fixtures)', function
     // A UTS namespace pinned (unshare --uts=FILE) inside a private mount namespace: invisible from ours.
     pinPath = path.join(tmp, 'uts-pin');
     fs.writeFileSync(pinPath, '');
-    mntHolder = start('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `unshare --uts=${pinPath} true && echo ready && exec sleep 1000000`]);
+    const netPinPath = path.join(tmp, 'net-pin');
+    fs.writeFileSync(netPinPath, '');
+    mntHolder = start('unshare', [
+      '-m',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      `unshare --uts=${pinPath} true && unshare --net=${netPinPath} true && echo ready && exec sleep 1000000`,
+    ]);
     await firstLine(mntHolder, 'mount namespace fixture');
     pinMnt = nsInode(mntHolder.pid as number, 'mnt');
     pinnedUts = fs.statSync(`/proc/${mntHolder.pid}/root${pinPath}`).ino;
+    pinnedNet = fs.statSync(`/proc/${mntHolder.pid}/root${netPinPath}`).ino;
+    assert.notEqual(fs.statSync(netPinPath).ino, pinnedNet);
+
+    containerId = randomBytes(32).toString('hex');
+    container = startContainer({
+      id: `tsns-sources-${process.pid}`,
+      root: path.join(tmp, 'runc'),
+      cgroupsPath: `/tsns-sources-${process.pid}/docker-${containerId}.scope`,
+    });
     assert.notEqual(fs.statSync(pinPath).ino, pinnedUts, 'the pin must not be visible in our mount namespace');
 
     // A user namespace with no process, only a child: the outer unshare execs the inner one.
@@ -225,6 +252,7 @@ describe('holder sources: namespaces no process is in (real fixtures)', function
   });
 
   after(async function () {
+    stopAllContainers();
     await Promise.all(children.map(killAndWait));
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
@@ -240,6 +268,74 @@ describe('holder sources: namespaces no process is in (real fixtures)', function
     // lsns (processes only) does not list it.
     const lsns = spawnSync('lsns', ['-J', '-t', 'uts'], { encoding: 'utf8' });
     assert.ok(!(JSON.parse(lsns.stdout) as { namespaces: { ns: number }[] }).namespaces.some((n) => n.ns === threadUts));
+  });
+
+  it("a thread id is a target as nsenter -t takes one: enter, ls -p and pin reach the thread's own namespace", function () {
+    const tid = String(threadTid);
+    const own = `uts:[${threadUts}]`;
+    const readUts = ['readlink', '/proc/self/ns/uts'];
+    assert.equal(ok(spawnSync('nsenter', ['-t', tid, '-u', ...readUts], { encoding: 'utf8' })).trim(), own, 'nsenter -t TID');
+    assert.equal(ok(tsns('enter', tid, '-u', '--', ...readUts)).trim(), own, 'enter TID -u');
+    assert.equal(ok(tsns('enter', '-t', tid, '-u', ...readUts)).trim(), own, 'enter -t TID -u');
+    // With nothing named: every namespace of the thread not already ours, its own uts among them.
+    assert.equal(ok(tsns('enter', tid, '--', ...readUts)).trim(), own, 'enter TID');
+    // ls -p TID: the thread's namespaces, every type, as /proc/TID/ns shows them.
+    const listed = lsJson('-p', tid)
+      .map((r) => `${r.type}:[${r.ns}]`)
+      .sort();
+    const links = ['mnt', 'net', 'ipc', 'user', 'pid', 'uts', 'cgroup', 'time'].map((t) => fs.readlinkSync(`/proc/${tid}/ns/${t}`)).sort();
+    assert.deepEqual(listed, links);
+    assert.equal(row(lsJson('-p', tid, '-t', 'uts'), threadUts).pid, threadHolder.pid);
+    // pin TID uts FILE pins the thread's namespace, not its process's.
+    const file = path.join(tmp, 'thread-uts');
+    ok(tsns('pin', tid, 'uts', file));
+    try {
+      assert.equal(fs.statSync(file).ino, threadUts);
+      assert.equal(ok(spawnSync('nsenter', [`--uts=${file}`, ...readUts], { encoding: 'utf8' })).trim(), own);
+    } finally {
+      ok(tsns('unpin', file));
+    }
+  });
+
+  it("PATH is a way into the row's own namespace that nsenter takes; empty where none exists", function () {
+    // A pin in our own mount namespace, its namespace's only holder (unshare --uts=FILE: util-linux's).
+    const ownPin = path.join(tmp, 'own-uts-pin');
+    fs.writeFileSync(ownPin, '');
+    ok(spawnSync('unshare', [`--uts=${ownPin}`, 'true'], { encoding: 'utf8' }));
+    try {
+      const ownPinned = fs.statSync(ownPin).ino;
+      const pathOf = new Map(
+        (JSON.parse(ok(tsns('ls', '-J', '-o', 'NS,TYPE,PATH'))) as { namespaces: { ns: number; type: string; path: string | null }[] }).namespaces.map((r) => [
+          r.ns,
+          r,
+        ]),
+      );
+      const ways: [string, number, string][] = [
+        ['only a thread is in it', threadUts, `/proc/${threadHolder.pid}/task/${threadTid}/ns/uts`],
+        ['only an fd holds it', fdNet, `/proc/${fdHolder.pid}/fd/3`],
+        ['only a pin here holds it', ownPinned, ownPin],
+        ['only a pin in another mount namespace holds it', pinnedUts, `/proc/${mntHolder.pid}/root${pinPath}`],
+        ['a process is in it', pinMnt, `/proc/${mntHolder.pid}/ns/mnt`],
+      ];
+      for (const [what, id, way] of ways) {
+        const r = pathOf.get(id);
+        assert.ok(r, `${what}: ${id} not listed`);
+        assert.equal(r.path, way, what);
+        // The real nsenter, given that PATH, is in exactly that namespace.
+        const option = r.type === 'mnt' ? 'mount' : r.type;
+        const inside = spawnSync('nsenter', [`--${option}=${r.path}`, 'readlink', `/proc/self/ns/${r.type}`], { encoding: 'utf8' });
+        assert.equal(ok(inside).trim(), `${r.type}:[${id}]`, `${what}: nsenter --${option}=${r.path}`);
+      }
+      for (const [what, id] of [
+        ['only a socket holds it', socketNet],
+        ['known only as a parent', outerUser],
+        ['known only as an owner', fdOwner],
+      ] as [string, number][]) {
+        assert.equal(pathOf.get(id)?.path, null, what);
+      }
+    } finally {
+      spawnSync('umount', [ownPin]);
+    }
   });
 
   it('a namespace only an fd holds: SOURCES fd, holder as PID, USER from its owner (nobody), owner listed as owner', function () {
@@ -317,6 +413,68 @@ describe('holder sources: namespaces no process is in (real fixtures)', function
     const persistent = new Set(lsJson('--persistent').map((r) => r.ns));
     for (const id of [threadUts, fdNet, fdOwner, socketNet, pinnedUts, outerUser]) assert.ok(persistent.has(id), `${id} missing from -P`);
     for (const id of [innerUser, pinMnt]) assert.ok(!persistent.has(id), `${id} has a process but is in -P`);
+  });
+
+  it('-t narrows what is shown, never what is found: a net namespace pinned only in another mount namespace is in ls -t net', function () {
+    for (const args of [[], ['-t', 'net'], ['-t', 'net', '-P'], ['-t', 'net', '-t', 'uts']]) {
+      const r = row(lsJson(...args), pinnedNet);
+      assert.deepEqual({ type: r.type, nprocs: r.nprocs, sources: r.sources }, { type: 'net', nprocs: 0, sources: ['nsfs'] }, args.join(' '));
+    }
+    // A container known only by its cgroup is found through mount namespaces: with -t uts too.
+    assert.deepEqual(
+      lsJson('-t', 'uts', '--container', containerId).map((r) => r.ns),
+      [nsInode(container.pid, 'uts')],
+    );
+  });
+
+  it('every -t, -p and --container combination shows the rows the unfiltered scan shows for that selection', function () {
+    this.timeout(120000);
+    // In-process (the ls command's own planning, scan and JSON rendering): one unfiltered scan, then each
+    // selection. Compared on the fixtures' own namespaces (the rest of the host changes meanwhile);
+    // every row shown must fit the selection.
+    const listing = (args: string[]): NsRow[] => {
+      const plan = planLs(['-J', '-l', '--output-all', ...args], false) as LsPlan;
+      return (JSON.parse(renderLs(plan, collect(plan))) as { namespaces: NsRow[] }).namespaces;
+    };
+    const everything = listing([]);
+    const links = (pid: number | undefined) => new Set(['mnt', 'net', 'ipc', 'user', 'pid', 'uts', 'cgroup', 'time'].map((t) => nsInode(pid as number, t)));
+    const hostOwn = links(process.pid);
+    const fixtures = new Set(
+      [...[threadUts, fdNet, fdOwner, socketNet, pinnedUts, pinnedNet, outerUser, innerUser], ...links(mntHolder.pid), ...links(container.pid)].filter(
+        (id) => !hostOwn.has(id),
+      ),
+    );
+    const byId = new Map(everything.map((r) => [r.ns, r]));
+    for (const id of fixtures) assert.ok(byId.has(id), `${id} not in the unfiltered scan`);
+    const typeSets: string[][] = [[], ...['mnt', 'net', 'ipc', 'user', 'pid', 'uts', 'cgroup', 'time'].map((t) => [t]), ['net', 'user']];
+    const selections: { args: string[]; keeps: (r: NsRow) => boolean }[] = [
+      { args: [], keeps: () => true },
+      { args: ['-p', String(mntHolder.pid)], keeps: (r) => links(mntHolder.pid).has(r.ns) },
+      { args: ['-p', String(container.pid)], keeps: (r) => links(container.pid).has(r.ns) },
+      { args: ['--container', containerId], keeps: (r) => r.container === containerId },
+      { args: ['-p', String(container.pid), '--container', containerId], keeps: (r) => r.container === containerId },
+      { args: ['-P'], keeps: (r) => r.nprocs === 0 },
+    ];
+    // Each type alone, each selection alone, and each selection with two types: 8 + 5 + 5 scans.
+    const combinations = [
+      ...typeSets.slice(1).map((types) => ({ types, sel: selections[0] })),
+      ...selections.slice(1).flatMap((sel) => [typeSets[0], typeSets[typeSets.length - 1]].map((types) => ({ types, sel }))),
+    ];
+    let compared = 0;
+    for (const { types, sel } of combinations) {
+      const args = [...types.flatMap((t) => ['-t', t]), ...sel.args];
+      const shown = listing(args);
+      const fits = (r: NsRow) => (types.length === 0 || types.includes(r.type)) && sel.keeps(r);
+      for (const r of shown) assert.ok(fits(r), `ls ${args.join(' ')}: ${r.type}:[${r.ns}] does not fit`);
+      const want = everything.filter((r) => fixtures.has(r.ns) && fits(r));
+      assert.deepEqual(
+        shown.filter((r) => fixtures.has(r.ns)),
+        want,
+        `ls ${args.join(' ')}`,
+      );
+      compared += want.length;
+    }
+    assert.ok(compared > 30, `only ${compared} rows compared`);
   });
 
   it('-t filters the holder sources too', function () {

@@ -88,12 +88,11 @@ export function completionScript(shell: Shell): string {
 const specs: OptionSpecs = { help: { short: 'h', kind: 'boolean' } };
 
 export function run(args: string[]): number {
-  const { values, positionals, rest } = parseCommandLine(args, specs);
+  const { values, positionals: words } = parseCommandLine(args, specs, { positionals: 1 });
   if (values.help) {
     process.stdout.write(usage);
     return 0;
   }
-  const words = [...positionals, ...rest];
   if (words.length !== 1) throw new TsnsError(`usage: tsns completion bash|zsh|fish; try 'tsns completion --help'`);
   const shell = words[0];
   if (!(SHELLS as readonly string[]).includes(shell)) throw new TsnsError(`unknown shell '${shell}' (one of ${SHELLS.join(', ')})`);

@@ -32,12 +32,11 @@ const specs: OptionSpecs = {
 };
 
 export function run(args: string[]): number {
-  const { values, positionals } = parseCommandLine(args, specs);
+  const { values } = parseCommandLine(args, specs);
   if (values.help) {
     process.stdout.write(usage);
     return 0;
   }
-  if (positionals.length) throw new TsnsError(`unexpected argument '${positionals[0]}'; try 'tsns containers --help'`);
   const listing = parseListing(containerColumns, values, ['ENGINE', 'NAME', 'CTRID', 'POD', 'PID', 'STATUS', 'OWN']);
   if (listing === 'list-columns') return 0;
   const engines = values.engine as string[] | undefined;

@@ -36,14 +36,14 @@ Options:
 `;
 
 export function run(args: string[]): number {
-  const first = parseCommandLine(args, SPECS, { stopAfterPositionals: 0 });
+  const first = parseCommandLine(args, SPECS, { command: true });
   if (first.values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
   const [target, ...rest] = first.rest;
   if (target === undefined) throw new TsnsError("no target; try 'tsns debug --help'");
-  const second = first.dashdash ? { values: {}, rest, dashdash: true } : parseCommandLine(rest, SPECS, { stopAfterPositionals: 0 });
+  const second = first.dashdash ? { values: {}, rest, dashdash: true } : parseCommandLine(rest, SPECS, { command: true });
   const values = { ...first.values, ...second.values };
   if (values.help) {
     process.stdout.write(USAGE);

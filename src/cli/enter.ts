@@ -2,7 +2,7 @@
  * `tsns enter [TARGET] [options] [-- COMMAND [ARG...]]`: nsenter's options (util-linux 2.42), a
  * container, namespace id or pin as TARGET. Parses, builds the plan, execs the native stage.
  */
-import { OptionSpecs, OptionValue, parseCommandLine, parseNumber } from './args';
+import { OptionSpecs, OptionValue, parseCommandLine, parseNumber, typeAlias } from './args';
 import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { EnterOptions, buildEnterPlan, needsTarget } from '../enter/plan';
@@ -13,7 +13,8 @@ const SPECS: OptionSpecs = {
   all: { short: 'a', kind: 'boolean' },
   target: { short: 't', kind: 'string' },
   // -m/--mount[=FILE] ... -T/--time[=FILE]: as nsenter, the short forms take an attached file too.
-  ...Object.fromEntries(NS_TYPES.map((t) => [NS_OPTION[t].long, { short: NS_OPTION[t].short, kind: 'optional' as const }])),
+  // The type's own name is a spelling too (--mnt, as tsns names the type everywhere else).
+  ...Object.fromEntries(NS_TYPES.map((t) => [NS_OPTION[t].long, { short: NS_OPTION[t].short, kind: 'optional' as const, aliases: typeAlias(t) }])),
   'net-socket': { short: 'N', kind: 'string' },
   'user-parent': { kind: 'boolean' },
   setuid: { short: 'S', kind: 'string' },
@@ -42,7 +43,7 @@ TARGET: PID (PID:INODE: only if its pidfd has that inode), container name or id,
 Options:
  -a, --all                 enter every namespace of the target not already shared (default with no -m..-T)
  -t, --target PID[:INODE]  target process (instead of TARGET)
- -m, --mount[=FILE]        enter the mount namespace
+ -m, --mount[=FILE]        enter the mount namespace (--mnt[=FILE] too)
  -u, --uts[=FILE]          enter the UTS namespace (hostname etc)
  -i, --ipc[=FILE]          enter the System V IPC namespace
  -n, --net[=FILE]          enter the network namespace
@@ -93,17 +94,17 @@ function dirOption(value: OptionValue | undefined, option: string): true | strin
 }
 
 /** argv -> EnterOptions. */
-function parseEnterArgs(args: string[]): EnterOptions & { help?: boolean } {
+export function parseEnterArgs(args: string[]): EnterOptions & { help?: boolean } {
   // First pass: options up to the first positional. Whether that positional is TARGET or the
   // command depends on the options (no TARGET when -t is given or every namespace is a file).
-  const first = parseCommandLine(args, SPECS, { stopAfterPositionals: 0 });
+  const first = parseCommandLine(args, SPECS, { command: true });
   let values = first.values;
   let command = first.rest;
   const options = toOptions(values);
   if (values.help) return { help: true };
   if (!first.dashdash && needsTarget(options) && command.length > 0) {
     const [target, ...restArgs] = command;
-    const second = parseCommandLine(restArgs, SPECS, { stopAfterPositionals: 0 });
+    const second = parseCommandLine(restArgs, SPECS, { command: true });
     values = { ...values, ...second.values };
     command = second.rest;
     if (values.help) return { help: true };

@@ -50,7 +50,7 @@ Options:
  -o, --output <list>    define which output columns to use (+<list> adds to the defaults)
      --output-all       output all columns
  -P, --persistent       namespaces without processes
- -p, --task <pid>       print process namespaces
+ -p, --task <pid>       print process namespaces (a thread id: that thread's)
  -Q, --filter <expr>    apply display filter
  -r, --raw              use the raw output format
  -u, --notruncate       don't truncate text in columns
@@ -115,7 +115,7 @@ export interface LsPlan {
 
 /** Options -> what to scan and how to show it (exported for tests of the parsing alone). */
 export function planLs(args: string[], isTTY: boolean): LsPlan | { help: true } | { listColumns: 'table' | 'raw' | 'json' } | { version: true } {
-  const { values, positionals } = parseCommandLine(args, specs);
+  const { values, positionals } = parseCommandLine(args, specs, { positionals: 1 });
   for (const [a, b] of EXCLUSIVE) {
     if (values[a] !== undefined && values[b] !== undefined) throw new TsnsError(`mutually exclusive arguments: --${a} --${b}`);
   }
@@ -132,7 +132,6 @@ export function planLs(args: string[], isTTY: boolean): LsPlan | { help: true } 
   if (task === 0) throw new TsnsError(`invalid PID argument: '0'`);
   let tree: TreeKind = values.tree !== undefined ? parseTree(values.tree as string | boolean) : 'none';
   const forceList = values.list === true;
-  if (positionals.length > 1) throw new TsnsError(`unexpected argument: '${positionals[1]}'`);
 
   let columns: NamespaceColumn[] = values['output-all'] ? [...namespaceColumns.columns] : [];
   const col = (name: string): NamespaceColumn => namespaceColumns.pick(name)[0];

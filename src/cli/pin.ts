@@ -13,16 +13,20 @@ const usage = `Usage:
   tsns pin [options] TARGET TYPE PATH|NAME
   tsns pin [options] TARGET --all DIR
 
-Keep a namespace alive with no process in it: bind-mount its namespace file onto PATH (an empty file is
-created when none exists; the parent directory must exist). A bare NAME pins net namespaces as
-/run/netns/NAME (seen by 'ip netns') and the others as /run/tsns/TYPE/NAME.
+Keep a namespace alive with no process in it: bind-mount its namespace file onto PATH, an empty file
+tsns creates (the parent directory must exist). A bare NAME pins net namespaces as /run/netns/NAME
+(seen by 'ip netns') and the others as /run/tsns/TYPE/NAME. A pin never hides data: PATH may not be
+a file with contents or a file the kernel makes (/proc, /sys); an existing empty file only with
+--force. 'tsns unpin' removes the file again only if tsns created it.
 
 TARGET   a PID, a container, a namespace id, or an existing pin (path or name)
 TYPE     ${NS_TYPES.join(', ')}
 
 Options:
- -a, --all DIR   pin every namespace of TARGET as DIR/<type> (all or none; the caller's own mount
-                 namespace is skipped: the kernel cannot pin it there)
+ -a, --all DIR   pin every namespace of TARGET as DIR/<type>, all or none; those the caller shares
+                 with TARGET are skipped (as 'enter --all' skips them) unless TARGET named them (a
+                 pin directory, a namespace id); the caller's own mount namespace always
+ -f, --force     pin onto an existing empty regular file too (never onto one with contents)
  -v, --verbose   say what was pinned
  -h, --help      display this help
 
@@ -32,6 +36,7 @@ A mount namespace cannot be pinned on a shared mount: use a NAME or a private di
 
 const specs: OptionSpecs = {
   all: { short: 'a', kind: 'boolean' },
+  force: { short: 'f', kind: 'boolean' },
   verbose: { short: 'v', kind: 'boolean' },
   help: { short: 'h', kind: 'boolean' },
 };
@@ -46,12 +51,11 @@ function sameProcess(target: Target): () => void {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals, rest } = parseCommandLine(args, specs);
+  const { values, positionals: words } = parseCommandLine(args, specs, { positionals: 3 });
   if (values.help) {
     process.stdout.write(usage);
     return 0;
   }
-  const words = [...positionals, ...rest];
   const say = (text: string) => {
     if (values.verbose) process.stdout.write(text + '\n');
   };
@@ -59,7 +63,8 @@ export async function run(args: string[]): Promise<number> {
     if (words.length !== 2) throw new TsnsError(`usage: tsns pin TARGET --all DIR; try 'tsns pin --help'`);
     const [spec, dir] = words;
     const target = await resolveTarget(spec);
-    const { pins, skipped } = pinAll(target.files, dir, { verifyOpened: sameProcess(target) });
+    const force = values.force === true;
+    const { pins, skipped } = pinAll(target.files, dir, { verifyOpened: sameProcess(target), named: target.named, force });
     for (const p of pins) say(`${p.alreadyPinned ? 'already pinned' : 'pinned'} ${p.type}:[${p.ns}] on ${p.path}`);
     for (const s of skipped) say(`skipped ${s.type}: ${s.reason}`);
     return 0;
@@ -70,7 +75,7 @@ export async function run(args: string[]): Promise<number> {
   const target = await resolveTarget(spec);
   const file = target.files[type];
   if (!file) throw new TsnsError(`${target.description} has no ${type} namespace to pin`);
-  const p = pinNamespace(file, type, resolvePinDestination(type, dest), { verifyOpened: sameProcess(target) });
+  const p = pinNamespace(file, type, resolvePinDestination(type, dest), { verifyOpened: sameProcess(target), force: values.force === true });
   say(`${p.alreadyPinned ? 'already pinned' : 'pinned'} ${p.type}:[${p.ns}] on ${p.path}`);
   return 0;
 }

@@ -28,12 +28,11 @@ const specs: OptionSpecs = {
 };
 
 export function run(args: string[]): number {
-  const { values, positionals } = parseCommandLine(args, specs);
+  const { values } = parseCommandLine(args, specs);
   if (values.help) {
     process.stdout.write(usage);
     return 0;
   }
-  if (positionals.length) throw new TsnsError(`unexpected argument '${positionals[0]}'; try 'tsns pins --help'`);
   const allMounts = Boolean(values['all-mounts']);
   const listing = parseListing(pinColumns, values, ['PATH', 'TYPE', 'NS', 'NPROCS', ...(allMounts ? ['MNTNS'] : [])]);
   if (listing === 'list-columns') return 0;

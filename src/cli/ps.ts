@@ -26,12 +26,12 @@ const specs: OptionSpecs = {
 };
 
 export function run(args: string[]): number {
-  const { values, positionals } = parseCommandLine(args, specs);
+  const { values, positionals } = parseCommandLine(args, specs, { positionals: 1 });
   if (values.help) {
     process.stdout.write(usage);
     return 0;
   }
-  if (positionals.length !== 1) throw new TsnsError(positionals.length ? `unexpected argument '${positionals[1]}'` : "no target; try 'tsns ps --help'");
+  if (positionals.length !== 1) throw new TsnsError("no target; try 'tsns ps --help'");
   const listing = parseListing(processColumns, values, ['PID', 'NSPID', 'PPID', 'USER', 'CUID', 'COMMAND']);
   if (listing === 'list-columns') return 0;
   const { rows } = listTargetProcesses(positionals[0]);

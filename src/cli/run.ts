@@ -2,7 +2,7 @@
  * `tsns run [options] [--] [COMMAND [ARG...]]`: run a program in new namespaces, with the options and
  * semantics of util-linux 2.42 unshare(1), plus --hostname. tsns ends as the command ends.
  */
-import { parseCommandLine, OptionSpecs, OptionValue } from './args';
+import { parseCommandLine, OptionSpecs, OptionValue, typeAlias } from './args';
 import { NS_OPTION, NS_TYPES, NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { RunOptions, Propagation, Setgroups, resolveRunOptions } from '../run/options';
@@ -18,9 +18,9 @@ else /bin/sh, as a login shell.
 Works unprivileged with --user (-U) and a map (-r, -c, --map-*).
 
 Namespaces (=FILE pins the new namespace on FILE, as 'tsns pin' would: an empty FILE is created if
-missing, its directory must exist; a mount namespace cannot be pinned on a shared mount; pid and time
+missing, an existing FILE must be empty, its directory must exist; a mount namespace cannot be pinned on a shared mount; pid and time
 need --fork):
- -m, --mount[=FILE]          new mount namespace
+ -m, --mount[=FILE]          new mount namespace (--mnt[=FILE] too)
  -u, --uts[=FILE]            new UTS namespace (hostname, domain name)
  -i, --ipc[=FILE]            new System V IPC namespace
  -n, --net[=FILE]            new network namespace
@@ -81,7 +81,7 @@ const nsOptions: Record<string, { short: string; type: NsType }> = Object.fromEn
 // As in unshare's getopt string, the short forms take no file (`-mu` is --mount --uts); only the long
 // forms take `=FILE`. The short letters go to hidden boolean options ("-m" cannot be typed as a long name).
 const specs: OptionSpecs = {
-  ...Object.fromEntries(Object.keys(nsOptions).map((name) => [name, { kind: 'optional' as const }])),
+  ...Object.fromEntries(Object.entries(nsOptions).map(([name, o]) => [name, { kind: 'optional' as const, aliases: typeAlias(o.type) }])),
   ...Object.fromEntries(Object.values(nsOptions).map((o) => [`-${o.short}`, { short: o.short, kind: 'boolean' as const }])),
   fork: { short: 'f', kind: 'boolean' },
   'kill-child': { kind: 'optional' },
@@ -124,7 +124,7 @@ function optionalValue(v: OptionValue | undefined): true | string | undefined {
 
 /** argv -> RunOptions (no checking beyond the option forms: resolveRunOptions checks the rest). */
 export function parseRunArgs(args: string[]): RunOptions | 'help' {
-  const { values: v, positionals, rest } = parseCommandLine(args, specs, { stopAfterPositionals: 0 });
+  const { values: v, rest } = parseCommandLine(args, specs, { command: true });
   if (v.help) return 'help';
   const namespaces: RunOptions['namespaces'] = {};
   for (const [name, o] of Object.entries(nsOptions)) {
@@ -159,7 +159,7 @@ export function parseRunArgs(args: string[]): RunOptions | 'help' {
     keepCaps: v['keep-caps'] === true,
     monotonic: str(v.monotonic),
     boottime: str(v.boottime),
-    command: [...positionals, ...rest],
+    command: rest,
     pty: v['no-pty'] !== true,
   };
 }

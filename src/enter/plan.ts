@@ -6,7 +6,7 @@
 import { closeSync, readdirSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NS_TYPES, type NsType } from '../sys/constants';
-import { TsnsError, codeOfSystemError, errorCode, errorText, msg, option, type OptionRef } from '../sys/errors';
+import { TsnsError, codeOfSystemError, errorCode, errorText, msg, option, withArticle, type OptionRef } from '../sys/errors';
 import { close, pidfdOpen } from '../sys/libc';
 import { borrowSocketNetns } from '../proc/sockets';
 import { kernelNsTypes, readNsLink, readNsLinkAt } from '../proc/ns';
@@ -177,7 +177,7 @@ function chooseJoins(o: EnterOptions, target: Target | undefined, j: Joins): voi
   const takeFromTarget = (type: NsType): void => {
     if (target?.named?.includes(type) || (target && target.pid === undefined)) {
       const file = target.files[type];
-      if (!file) throw new TsnsError(`${target.description} has no ${type} namespace; name a ${type} namespace file`, 'ENOTARGET');
+      if (!file) throw new TsnsError(`${target.description} has no ${type} namespace; name ${withArticle(type)} namespace file`, 'ENOTARGET');
       j.fromFile[type] = file;
     } else if (target?.pid !== undefined) {
       j.fromProcess.add(type);
@@ -199,7 +199,7 @@ function chooseJoins(o: EnterOptions, target: Target | undefined, j: Joins): voi
     if (typeof v === 'string') {
       const found = namespaceOfFile(v);
       if (!found) throw new TsnsError(`${v} is not a namespace file`, 'ENOTNS');
-      if (found.type !== type) throw new TsnsError(`${v} is not a ${type} namespace (it is ${found.type})`, 'ENOTNS');
+      if (found.type !== type) throw new TsnsError(`${v} is not ${withArticle(type)} namespace (it is ${found.type})`, 'ENOTNS');
       j.fromFile[type] = v;
       if (readNsLink('self', type)?.id === found.id) j.ownFiles.push([type, v]);
     } else {

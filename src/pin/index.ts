@@ -10,11 +10,20 @@
  *   namespace cannot be pinned on a shared mount), the others plain directories.
  * - Pinning a namespace onto a path that already pins that same namespace succeeds and changes nothing;
  *   a path pinning another namespace is an error.
+ * - A pin never hides data: it goes on a file tsns creates, or (forced) on an existing empty regular
+ *   file of a file system that stores files; never on a file with contents, nor on a file the kernel
+ *   makes (proc, sysfs, ...).
+ * - Unpin removes only the file tsns created. The record of that is an extended attribute on the file
+ *   itself (user.tsns.pin, naming the file's inode): it outlives the pinning process, travels with
+ *   the file, needs no shared state to lock or to go stale, and a copy or a new file at that path
+ *   (another inode) does not carry it. Where the file system keeps no such attributes the file stays
+ *   after unpin. /run/netns is the one exception: by ip netns's convention every file there is a
+ *   pin's mount point, and `ip netns delete` removes it as unpin does.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { MNT_DETACH, MS_BIND, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, NS_TYPES, NsType, UMOUNT_NOFOLLOW, isNsType } from '../sys/constants';
-import { SysError, TsnsError, codeOfSystemError, describeErrno, errorCode, errorText, msg, option } from '../sys/errors';
+import { SysError, TsnsError, codeOfSystemError, describeErrno, errorCode, errorText, msg, option, withArticle } from '../sys/errors';
 import * as libc from '../sys/libc';
 import { type MountEntry, mountAt, mountHolding, nsfsRoot, readMountinfo } from '../proc/mountinfo';
 import { NSFS_MAGIC, nsfsDevice, ownNamespace, readNsLink } from '../proc/ns';
@@ -72,6 +81,42 @@ function pinDirectory(type: NsType): string {
   return type === 'net' ? NETNS_RUN_DIR : path.join(PIN_RUN_DIR, type);
 }
 
+/** The mark on a file tsns created to pin onto (see the module comment), and its value for inode `ino`. */
+const PIN_XATTR = 'user.tsns.pin';
+const createdMark = (ino: number): string => `created by tsns pin, inode ${ino}`;
+
+/** File systems whose files the kernel makes: a pin there would cover one of them (/proc/version). */
+const KERNEL_FILE_SYSTEMS = new Set([
+  'proc',
+  'sysfs',
+  'cgroup',
+  'cgroup2',
+  'debugfs',
+  'tracefs',
+  'securityfs',
+  'configfs',
+  'bpf',
+  'pstore',
+  'efivarfs',
+  'fusectl',
+  'devpts',
+  'devtmpfs',
+  'mqueue',
+  'binfmt_misc',
+  'nsfs',
+  'autofs',
+  'rpc_pipefs',
+  'selinuxfs',
+  'hugetlbfs',
+]);
+
+/** An existing empty file where a pin was asked for without `force`. */
+export class ExistingFileError extends TsnsError {
+  constructor(readonly file: string) {
+    super(msg`${file} already exists: tsns pins onto a file it creates; ${option('force')} pins onto an existing empty file`, 'EEXIST');
+  }
+}
+
 /** open(2) O_PATH (same value on x86_64 and aarch64); Node does not export it. */
 const O_PATH = 0o10000000;
 
@@ -116,7 +161,7 @@ function nsLabel(type: string, inode: number): string {
 /** What is at the destination now, decided before anything changes. */
 type DestinationState = { kind: 'missing' } | { kind: 'file' } | { kind: 'same-pin' };
 
-function inspectDestination(file: string, ns: OpenNamespace | undefined, table: MountEntry[]): DestinationState {
+function inspectDestination(file: string, ns: OpenNamespace | undefined, table: MountEntry[], force: boolean): DestinationState {
   const st = lstatOrUndefined(file);
   if (st?.isDirectory()) throw new TsnsError(`${file} is a directory; a pin must be a file`, 'EEXIST');
   const mounted = mountAt(table, file);
@@ -137,6 +182,12 @@ function inspectDestination(file: string, ns: OpenNamespace | undefined, table: 
     throw new TsnsError(`${file} is already a namespace file; unpin it first`, 'EEXIST');
   }
   if (!st.isFile()) throw new TsnsError(`${file} is not a regular file`, 'EEXIST');
+  const fsType = mountHolding(table, file)?.fsType;
+  if (fsType !== undefined && KERNEL_FILE_SYSTEMS.has(fsType))
+    throw new TsnsError(`${file} is on ${withArticle(fsType)} file system, whose files the kernel makes: a pin would cover it`, 'EEXIST');
+  if (st.size > 0)
+    throw new TsnsError(`${file} is not empty (${st.size} bytes): a pin would hide what it holds; pin onto a new path (tsns creates the file)`, 'EEXIST');
+  if (!force) throw new ExistingFileError(file);
   return { kind: 'file' };
 }
 
@@ -214,13 +265,13 @@ interface PlannedDestination {
 }
 
 /** Every check of a destination for a pin of `type` (of namespace `ns`, when known), nothing changed. */
-function planDestination(type: NsType, dest: string, table: MountEntry[], ns?: OpenNamespace): PlannedDestination {
+function planDestination(type: NsType, dest: string, table: MountEntry[], force: boolean, ns?: OpenNamespace): PlannedDestination {
   const managedDir = pinDirectory(type);
   // Named-pin directories are made on demand, so compare them as far as they exist (/var/run -> /run).
   const managed = realpathLoose(path.dirname(path.resolve(dest))) === realpathLoose(managedDir);
   const target = canonical(dest, managed);
   const file = target.parentExists ? target.file : path.join(managedDir, path.basename(target.file));
-  const state = inspectDestination(file, ns, table);
+  const state = inspectDestination(file, ns, table, force);
   if (type === 'mnt' && state.kind !== 'same-pin') {
     if (ns && ns.inode === ownMountNamespace())
       throw new TsnsError(
@@ -243,19 +294,20 @@ function planDestination(type: NsType, dest: string, table: MountEntry[], ns?: O
 /**
  * Check, changing nothing, that a namespace of `type` could be pinned at `pathOrName` (a path or bare
  * NAME): the parent directory exists (or is a named-pin directory), the path is not a directory, not a
- * symlink, not a mount point or pin, and for mnt not on a shared mount. Returns the path the pin would
- * have. For callers that create the namespace only after this (tsns run --net=FILE), so that bad input
- * fails before anything exists; pinNamespace repeats every check.
+ * symlink, not a mount point or pin, not a file with contents or one the kernel makes, an existing empty
+ * file only with `force`, and for mnt not on a shared mount. Returns the path the pin would have. For
+ * callers that create the namespace only after this (tsns run --net=FILE), so that bad input fails
+ * before anything exists; pinNamespace repeats every check.
  */
-export function checkPinDestination(type: NsType, pathOrName: string): string {
-  return planDestination(type, resolvePinDestination(type, pathOrName), readMountinfo()).file;
+export function checkPinDestination(type: NsType, pathOrName: string, options: { force?: boolean } = {}): string {
+  return planDestination(type, resolvePinDestination(type, pathOrName), readMountinfo(), options.force === true).file;
 }
 
 type PlannedPin = PlannedDestination & { ns: OpenNamespace };
 
 /** Every check for one pin, nothing changed. */
-function planPin(ns: OpenNamespace, dest: string, table: MountEntry[]): PlannedPin {
-  return { ns, ...planDestination(ns.type, dest, table, ns) };
+function planPin(ns: OpenNamespace, dest: string, table: MountEntry[], force: boolean): PlannedPin {
+  return { ns, ...planDestination(ns.type, dest, table, force, ns) };
 }
 
 function safeRealpath(p: string): string {
@@ -295,6 +347,11 @@ function makePin(tx: Transaction, plan: PlannedPin, table: MountEntry[]): PinRes
     }
     tx.did(() => fs.unlinkSync(file));
     result.createdFile = true;
+    try {
+      libc.fsetxattr(destFd, PIN_XATTR, createdMark(fs.fstatSync(destFd).ino));
+    } catch {
+      // A file system without user attributes: unpin will leave the (empty) file.
+    }
   } else {
     try {
       destFd = fs.openSync(file, O_PATH | fs.constants.O_NOFOLLOW);
@@ -326,10 +383,10 @@ function makePin(tx: Transaction, plan: PlannedPin, table: MountEntry[]): PinRes
   return result;
 }
 
-function runPins(namespaces: OpenNamespace[], dests: string[]): PinResult[] {
+function runPins(namespaces: OpenNamespace[], dests: string[], force: boolean): PinResult[] {
   requireMountPrivilege('pinning');
   const table = readMountinfo();
-  const plans = namespaces.map((ns, i) => planPin(ns, dests[i], table));
+  const plans = namespaces.map((ns, i) => planPin(ns, dests[i], table, force));
   const files = new Set<string>();
   for (const p of plans) {
     if (files.has(p.file)) throw new TsnsError(`${p.file} given twice`, 'EINVAL');
@@ -353,6 +410,9 @@ export interface PinOptions {
    * held open is the one meant.
    */
   verifyOpened?: () => void;
+  /** Pin onto an existing empty regular file (of a file system that stores files) too, not only onto
+   *  a file tsns creates. Never onto a file with contents. */
+  force?: boolean;
 }
 
 /**
@@ -368,7 +428,7 @@ export function pinNamespace(nsFile: string, type: NsType, dest: string, options
   const ns = openNamespace(nsFile, type);
   try {
     options.verifyOpened?.();
-    return runPins([ns], [path.resolve(dest)])[0];
+    return runPins([ns], [path.resolve(dest)], options.force === true)[0];
   } finally {
     ns.close();
   }
@@ -376,15 +436,22 @@ export function pinNamespace(nsFile: string, type: NsType, dest: string, options
 
 export interface PinAllResult {
   pins: PinResult[];
-  /** Types not pinned, and why (the caller's own mount namespace cannot be pinned by the caller). */
+  /** Types not pinned, and why: the caller's own namespaces (as `enter --all` skips them). */
   skipped: Array<{ type: NsType; reason: string }>;
 }
 
+export interface PinAllOptions extends PinOptions {
+  /** Types to pin even when they are the caller's own (those the target itself named: a pin
+   *  directory, a namespace id). The caller's own mount namespace is never pinnable by the caller. */
+  named?: readonly NsType[];
+}
+
 /**
- * Pin every namespace in `files` (type -> namespace file) as DIR/<type>: all or none. DIR must exist.
- * The caller's own mount namespace is skipped (the kernel refuses that pin: it would loop).
+ * Pin the namespaces in `files` (type -> namespace file) as DIR/<type>: all or none. DIR must exist.
+ * The caller's own namespaces are skipped (they are not the target's to keep), unless `named`; its own
+ * mount namespace always (the kernel refuses that pin: it would loop).
  */
-export function pinAll(files: Partial<Record<NsType, string>>, dir: string, options: PinOptions = {}): PinAllResult {
+export function pinAll(files: Partial<Record<NsType, string>>, dir: string, options: PinAllOptions = {}): PinAllResult {
   let st: fs.Stats;
   try {
     st = fs.statSync(dir);
@@ -399,18 +466,26 @@ export function pinAll(files: Partial<Record<NsType, string>>, dir: string, opti
       const file = files[type];
       if (!file) continue;
       const ns = openNamespace(file, type);
-      if (type === 'mnt' && ns.inode === ownMountNamespace()) {
+      const own = ns.inode === ownNamespace(type);
+      if (own && (type === 'mnt' || !options.named?.includes(type))) {
         ns.close();
-        skipped.push({ type, reason: `${nsLabel('mnt', ns.inode)} is this process's own mount namespace` });
+        skipped.push({ type, reason: `${nsLabel(type, ns.inode)} is this process's own ${type} namespace` });
         continue;
       }
       opened.push(ns);
     }
-    if (!opened.length) throw new TsnsError('no namespace to pin', 'ENOTARGET');
+    if (!opened.length)
+      throw new TsnsError(
+        skipped.length
+          ? `no namespace to pin: ${skipped.map((s) => s.type).join(', ')} ${skipped.length > 1 ? 'are' : 'is'} this process's own`
+          : 'no namespace to pin',
+        'ENOTARGET',
+      );
     options.verifyOpened?.();
     const pins = runPins(
       opened,
       opened.map((ns) => path.join(path.resolve(dir), ns.type)),
+      options.force === true,
     );
     return { pins, skipped };
   } finally {
@@ -447,7 +522,7 @@ function inspectPin(given: string, table: MountEntry[], type?: NsType): PinToRem
   const mounted = mountAt(table, file);
   if (!mounted) throw new TsnsError(`${given} is not a mount point, so not a pin; nothing unmounted`, 'ENOTNS');
   const root = nsfsRoot(mounted);
-  if (!root || !isNsType(root.type)) throw new TsnsError(`${given} is a ${mounted.fsType} mount, not a namespace pin; nothing unmounted`, 'ENOTNS');
+  if (!root || !isNsType(root.type)) throw new TsnsError(`${given} is ${withArticle(mounted.fsType)} mount, not a namespace pin; nothing unmounted`, 'ENOTNS');
   if (Number(fs.statfsSync(file).type) !== NSFS_MAGIC) throw new TsnsError(`${given} is not on nsfs; nothing unmounted`, 'ENOTNS');
   const ns = openNamespace(file);
   try {
@@ -455,7 +530,7 @@ function inspectPin(given: string, table: MountEntry[], type?: NsType): PinToRem
   } finally {
     ns.close();
   }
-  if (type && root.type !== type) throw new TsnsError(`${given} pins a ${root.type} namespace, not ${type}; nothing unmounted`, 'ENOTNS');
+  if (type && root.type !== type) throw new TsnsError(`${given} pins ${withArticle(root.type)} namespace, not ${type}; nothing unmounted`, 'ENOTNS');
   return { file, type: root.type, ns: root.id };
 }
 
@@ -463,14 +538,25 @@ export interface UnpinResult {
   path: string;
   type: NsType;
   ns: number;
-  /** True when the empty file under the pin was removed. */
+  /** True when the file under the pin, which tsns created, was removed. */
   removedFile: boolean;
+  /** The file tsns created could not be removed (a read-only file system): why. The unpin stands. */
+  removeError?: string;
+}
+
+/** Whether the file left at `file` after unmounting (`st`) is the one tsns created to pin onto (see the
+ *  module comment), or an empty pin file in /run/netns. */
+function createdForPin(file: string, st: fs.Stats): boolean {
+  if (!st.isFile() || st.size !== 0) return false;
+  if (libc.getxattr(file, PIN_XATTR) === createdMark(st.ino)) return true;
+  return path.dirname(file) === safeRealpath(NETNS_RUN_DIR);
 }
 
 /**
  * Unpin every path (or bare pin NAME): all are checked first, and if any is not an nsfs mount nothing
- * is unmounted. Each is lazily unmounted (MNT_DETACH), and its file removed when what is left is an
- * empty regular file (the kind tsns and ip netns create).
+ * is unmounted. Each is lazily unmounted (MNT_DETACH), and its file removed only if tsns created it
+ * (or it is an empty file in /run/netns, as ip netns delete removes it); a file that cannot be removed
+ * then is reported in the result, not thrown: the unpin happened.
  */
 export function unpinAll(paths: string[], type?: NsType): UnpinResult[] {
   if (!paths.length) throw new TsnsError('no pin given', 'EINVAL');
@@ -486,17 +572,23 @@ export function unpinAll(paths: string[], type?: NsType): UnpinResult[] {
     } catch (err) {
       throw new TsnsError(`cannot unmount ${pin.file}: ${message(err)}${already()}`, codeOfSystemError(err));
     }
-    let removedFile = false;
-    const under = lstatOrUndefined(pin.file);
-    if (under && under.isFile() && under.size === 0 && !mountAt(readMountinfo(), pin.file)) {
+    const result: UnpinResult = { path: pin.file, type: pin.type, ns: pin.ns, removedFile: false };
+    let under: fs.Stats | undefined;
+    try {
+      under = fs.lstatSync(pin.file);
+    } catch {
+      // gone already (removed by whoever made it, between the unmount and now)
+    }
+    // Still a mount point: a pin stacked under this one keeps the file.
+    if (under && !mountAt(readMountinfo(), pin.file) && createdForPin(pin.file, under)) {
       try {
         fs.unlinkSync(pin.file);
-        removedFile = true;
+        result.removedFile = true;
       } catch (err) {
-        throw new TsnsError(`unmounted ${pin.file} but cannot remove it: ${message(err)}${already()}`, codeOfSystemError(err));
+        result.removeError = message(err);
       }
     }
-    results.push({ path: pin.file, type: pin.type, ns: pin.ns, removedFile });
+    results.push(result);
   }
   return results;
 }

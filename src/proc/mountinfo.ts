@@ -4,7 +4,6 @@
  * (whose servers could make a lookup under them hang).
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { NsType } from '../sys/constants';
 import { parseNsLink } from './ns';
 
@@ -111,24 +110,50 @@ export function nsfsRoot(entry: MountEntry): { type: NsType; id: number } | unde
 }
 
 /**
- * The mount visible at exactly `mountPoint` (canonical absolute path). Mounts stacked on one point are
- * each the parent of the next: the visible one is the one no other mount there sits on.
+ * The mounts a lookup of `file` (canonical absolute path) passes through, from the root down: at each
+ * prefix, the child mounted there on the mount reached so far, then whatever is stacked on it (a mount
+ * on the same point has the one it covers as parent). A mount hidden under another (an old /run/netns
+ * under a tmpfs mounted on /run later) is not on the path, although mountinfo still lists it.
  */
-export function mountAt(table: readonly MountEntry[], mountPoint: string): MountEntry | undefined {
-  const here = table.filter((m) => m.mountPoint === mountPoint);
-  const covered = new Set(here.map((m) => m.parentId));
-  return here.filter((m) => !covered.has(m.mountId)).pop() ?? here.pop();
+export function visibleMounts(table: readonly MountEntry[], file: string): MountEntry[] {
+  const children = new Map<number, MountEntry[]>();
+  const ids = new Set(table.map((m) => m.mountId));
+  for (const m of table) {
+    const list = children.get(m.parentId);
+    if (list) list.push(m);
+    else children.set(m.parentId, [m]);
+  }
+  // The last mounted wins where two share a parent and a point (mountinfo lists mounts in order).
+  const childAt = (parent: MountEntry, point: string): MountEntry | undefined =>
+    children
+      .get(parent.mountId)
+      ?.filter((m) => m.mountPoint === point && m !== parent)
+      .pop();
+  let top = table.filter((m) => m.mountPoint === '/' && !ids.has(m.parentId)).pop() ?? table.find((m) => m.mountPoint === '/');
+  if (!top) return [];
+  const chain: MountEntry[] = [];
+  const descend = (point: string): void => {
+    for (let next = childAt(top as MountEntry, point); next && chain.length < 4096; next = childAt(next, point)) {
+      chain.push(next);
+      top = next;
+    }
+  };
+  chain.push(top);
+  descend('/');
+  const parts = file.split('/').filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) descend(`/${parts.slice(0, i).join('/')}`);
+  return chain;
 }
 
-/** The mount that holds `file` (canonical absolute path): the deepest mount point above it, last wins. */
+/** The mount visible at exactly `mountPoint` (canonical absolute path), if something is mounted there. */
+export function mountAt(table: readonly MountEntry[], mountPoint: string): MountEntry | undefined {
+  const holder = mountHolding(table, mountPoint);
+  return holder?.mountPoint === mountPoint ? holder : undefined;
+}
+
+/** The mount that holds `file` (canonical absolute path): the last one a lookup of it passes through. */
 export function mountHolding(table: readonly MountEntry[], file: string): MountEntry | undefined {
-  let found: MountEntry | undefined;
-  for (const m of table) {
-    const mp = m.mountPoint;
-    const inside = mp === '/' || file === mp || file.startsWith(mp.endsWith('/') ? mp : mp + path.sep);
-    if (inside && (!found || mp.length >= found.mountPoint.length)) found = m;
-  }
-  return found;
+  return visibleMounts(table, file).pop();
 }
 
 /** Mount points of FUSE file systems in a mountinfo text (cheap when there are none). */

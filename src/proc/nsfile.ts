@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { nsTypeOfFlag, type NsType } from '../sys/constants';
-import { SysError, TsnsError, codeOfSystemError, errorCode, errorText } from '../sys/errors';
+import { SysError, TsnsError, codeOfSystemError, errorCode, errorText, withArticle } from '../sys/errors';
 import * as libc from '../sys/libc';
 import { nsfsDevice, parseNsLink, type NsId } from './ns';
 
@@ -65,7 +65,7 @@ export function openNamespace(file: string, expected?: NsType): OpenNamespace {
   try {
     const type = typeOfFd(fd);
     if (!type) throw new TsnsError(`${file} is not a namespace file`, 'ENOTNS');
-    if (expected && type !== expected) throw new TsnsError(`${file} is a ${type} namespace, not ${expected}`, 'ENOTNS');
+    if (expected && type !== expected) throw new TsnsError(`${file} is ${withArticle(type)} namespace, not ${expected}`, 'ENOTNS');
     const st = fs.fstatSync(fd);
     return { fd, file, type, inode: st.ino, dev: st.dev, close: () => fs.closeSync(fd) };
   } catch (err) {

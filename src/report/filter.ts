@@ -125,6 +125,10 @@ function integer(digits: string, suffix: string | undefined, fail: (reason: stri
 
 const COMPARE_OPS: ReadonlySet<TokenKind> = new Set(['==', '!=', '<', '<=', '>', '>=', '=~', '!~']);
 
+/** Parentheses, `!` and chained comparisons nest the tree this deep at most (the parser and the
+ *  evaluator recurse on them); a chain of && and || is walked without recursing, so it may be long. */
+const MAX_NESTING = 1000;
+
 /** Parse an expression; a syntax error is a TsnsError `failed to parse "TEXT": REASON`. */
 export function parseFilter(text: string): Filter {
   const fail = (reason: string): never => {
@@ -136,6 +140,10 @@ export function parseFilter(text: string): Filter {
   let pos = 0;
   const peek = (): Token => tokens[pos];
   const unexpected = (): never => fail(`syntax error, unexpected ${peek().kind === 'end' ? 'end of expression' : `'${peek().text}'`}`);
+  let nesting = 0;
+  const deeper = (): void => {
+    if (++nesting > MAX_NESTING) fail(`expression nested too deeply (more than ${MAX_NESTING} levels)`);
+  };
 
   const logic = (): FilterNode => {
     let left = comparison();
@@ -147,27 +155,35 @@ export function parseFilter(text: string): Filter {
   };
   const comparison = (): FilterNode => {
     let left = unary();
+    const outer = nesting;
     while (COMPARE_OPS.has(peek().kind)) {
+      deeper();
       const op = tokens[pos++].kind as CompareOp;
       const right = unary();
       if (op !== '=~' && op !== '!~') left = { kind: 'compare', op, left, right };
       else if (right.kind !== 'value' || right.type !== 'string') fail(`the right side of ${op} must be a quoted string`);
       else left = { kind: 'compare', op, left, right, regex: compileRegex(right.value as string, fail) };
     }
+    nesting = outer;
     return left;
   };
   const unary = (): FilterNode => {
     if (peek().kind !== 'not') return primary();
     pos++;
-    return { kind: 'not', operand: unary() };
+    deeper();
+    const operand = unary();
+    nesting--;
+    return { kind: 'not', operand };
   };
   const primary = (): FilterNode => {
     const token = peek();
     if (token.kind === '(') {
       pos++;
+      deeper();
       const inner = logic();
       if (peek().kind !== ')') unexpected();
       pos++;
+      nesting--;
       return inner;
     }
     if (token.kind === 'value') {
@@ -313,9 +329,22 @@ export function evaluateFilter(filter: Filter, cell: (name: string) => FilterCel
   const test = (n: FilterNode): boolean => {
     switch (n.kind) {
       case 'and':
-        return test(n.left) && test(n.right);
-      case 'or':
-        return test(n.left) || test(n.right);
+      case 'or': {
+        // a && b || c ... is a tree as deep as the chain is long, all on the left: walk that spine in
+        // a loop (recursing only into the right operands), stopping early as && and || do.
+        const links: FilterNode[] = [];
+        let first: FilterNode = n;
+        while (first.kind === 'and' || first.kind === 'or') {
+          links.push(first);
+          first = first.left;
+        }
+        let value = test(first);
+        for (let i = links.length - 1; i >= 0; i--) {
+          const link = links[i] as Extract<FilterNode, { kind: 'and' | 'or' }>;
+          value = link.kind === 'and' ? value && test(link.right) : value || test(link.right);
+        }
+        return value;
+      }
       case 'not':
         return !test(n.operand);
       case 'compare':

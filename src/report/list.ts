@@ -6,6 +6,8 @@
 import { existsSync } from 'node:fs';
 import { NS_TYPES, type NsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
+import { kernelNsTypes, readNsLink } from '../proc/ns';
+import { readStatus } from '../proc/status';
 import { readNetnsids, readProcessDetails, readRelations, readRepresentatives, scan, sortedNamespaces } from '../scan';
 import type { Source } from '../scan/context';
 import type { Namespace, ScanModel } from '../scan/model';
@@ -73,8 +75,16 @@ function namespaceFilter(q: NamespaceQuery, model: ScanModel): ((ns: Namespace) 
     const task = q.task;
     const proc = model.processes.get(task);
     if (!proc && !existsSync(`/proc/${task}`)) throw new TsnsError(`no process with PID ${task}`, 'ENOTARGET');
-    const mine = new Set(proc ? Object.values(proc.ns) : []);
-    filter = (ns) => mine.has(ns.id) && ns.pids.includes(task);
+    if (proc) {
+      const mine = new Set(Object.values(proc.ns));
+      filter = (ns) => mine.has(ns.id) && ns.pids.includes(task);
+    } else {
+      // A thread id (as nsenter -t takes one): the namespaces that thread is in, its own included
+      // (/proc/TID/ns is the thread's view). Each is listed as the scan has it, its process as PID.
+      const tgid = readStatus(task)?.tgid;
+      const mine = new Set(tgid !== undefined && tgid !== task ? kernelNsTypes().map((t) => readNsLink(task, t)?.id) : []);
+      filter = (ns) => mine.has(ns.id);
+    }
   } else if (q.persistent) {
     filter = (ns) => ns.pids.length === 0;
   }

@@ -244,7 +244,9 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
     if (other) throw new TsnsError(msg`${value}: given for both ${option(`namespaces.${other}`)} and ${option(`namespaces.${type}`)}`);
     seen.set(file, type);
     // Every check `tsns pin` makes, now, so that a bad FILE fails before any namespace exists.
-    pins[type] = checkPinDestination(type, file);
+    // As unshare binds onto the file given (`touch FILE` first is its idiom), an existing empty file
+    // will do; one with contents never.
+    pins[type] = checkPinDestination(type, file, { force: true });
   }
 
   const uid = o.setuid === undefined ? undefined : resolveId('user', String(o.setuid));

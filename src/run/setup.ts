@@ -132,7 +132,7 @@ export class NamespaceSetup {
     // Loaded here only: koffi and the mount table are not needed by a run without pins.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { pinNamespace } = require('../pin') as typeof import('../pin');
-    const made = pinNamespace(`/proc/${stagePid}/ns/${file}`, type, dest);
+    const made = pinNamespace(`/proc/${stagePid}/ns/${file}`, type, dest, { force: true });
     if (!made.alreadyPinned) this.pins.push({ path: made.path, createdFile: made.createdFile });
   }
 

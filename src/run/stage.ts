@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { Socket } from 'node:net';
-import { TsnsError } from '../sys/errors';
+import { TsnsError, errorText } from '../sys/errors';
 import { StagePlan } from './plan';
 import { NamespaceSetup } from './setup';
 import { requireStage } from '../stage';
@@ -81,10 +81,10 @@ export function runStage(plan: StagePlan, setup: NamespaceSetup, env: NodeJS.Pro
         env,
       });
     } catch (err) {
-      resolve({ code: 1, signal: null, error: new TsnsError(`cannot run ${stage}: ${(err as Error).message}`) });
+      resolve({ code: 1, signal: null, error: new TsnsError(`cannot run ${stage}: ${errorText(err)}`) });
       return;
     }
-    child.once('error', (err) => resolve({ code: 1, signal: null, error: new TsnsError(`cannot run ${stage}: ${err.message}`) }));
+    child.once('error', (err) => resolve({ code: 1, signal: null, error: new TsnsError(`cannot run ${stage}: ${errorText(err)}`) }));
     child.once('exit', (code, signal) => resolve({ code, signal, error }));
     if (plan.sync) {
       answerHandshake(child.stdio[3] as Socket, setup, (err) => {

@@ -52,13 +52,13 @@ export class ScanContext {
   /**
    * The namespace `id`, created when the scan has not met it yet (then with no member process), with
    * `source` added. `holder` becomes its PID column when it has no member (the lowest holder wins).
-   * Discovery sees every type; a namespace of a type the caller did not ask for is never added, and
-   * undefined comes back.
+   * Discovery keeps every type while the sources run (a namespace of a type not asked for can lead to
+   * one that is: an fd-held net namespace to its owning user namespace); scan() drops the types the
+   * caller did not ask for at the end.
    */
-  hold(type: NsType, id: number, source: NsSource, holder?: number, path?: NsPath): Namespace | undefined {
+  hold(type: NsType, id: number, source: NsSource, holder?: number, path?: NsPath): Namespace {
     let ns = this.model.namespaces.get(id);
     if (!ns) {
-      if (!this.options.types.includes(type)) return undefined;
       ns = newNamespace(id, type, source);
       this.model.namespaces.set(id, ns);
     } else {

@@ -75,6 +75,8 @@ export function scan(options: ScanOptions = {}): ScanModel {
   const model = newModel(ownNamespace('mnt'));
   const ctx = new ScanContext(model, opts);
   for (const source of opts.sources) timed(source.name || 'source', () => source(ctx));
+  // Discovery kept every type; the model keeps those asked for.
+  if (opts.types.length < NS_TYPES.length) for (const [id, ns] of model.namespaces) if (!opts.types.includes(ns.type)) model.namespaces.delete(id);
   for (const ns of model.namespaces.values()) if (ns.pid === undefined && ns.pids.length > 0) ns.pid = ns.pids[0];
 
   if (opts.details === 'all') {

@@ -34,6 +34,12 @@ export interface NsPath {
   fd?: number;
 }
 
+/** A way in as a path from the scanning process's view: a pin in another mount namespace through the
+ *  root of a process there (/proc/PID/root/PATH), the others as they are. */
+export function pathFromHere(way: NsPath): string {
+  return way.root ? `${way.root}${way.path}` : way.path;
+}
+
 /**
  * A process (thread group leader). `ns` is read for every process; the other details are read only
  * for the processes a caller asks for (ScanOptions.details, or readProcessDetails afterwards), because
@@ -111,7 +117,7 @@ export interface ScanModel {
 
 /** PATH as lsns shows it: /proc/PID/ns/TYPE of the representing member, else the first way in. */
 export function shownPath(ns: Namespace, proc: ProcessInfo | undefined): string | undefined {
-  return proc && ns.pids.length > 0 ? `/proc/${proc.pid}/ns/${ns.type}` : ns.paths[0]?.path;
+  return proc && ns.pids.length > 0 ? `/proc/${proc.pid}/ns/${ns.type}` : ns.paths[0] ? pathFromHere(ns.paths[0]) : undefined;
 }
 
 /** UID as lsns shows it: the representing member's; for a namespace no process is in (held by a

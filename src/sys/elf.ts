@@ -6,6 +6,7 @@
  * Read once per file: the ELF header, the program headers, the dynamic section's DT_NEEDED names.
  */
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { errorText } from './errors';
 
 /** What the header and program headers of an ELF file say. */
 export interface ElfInfo {
@@ -146,7 +147,7 @@ export function nativeProblem(path: string): string | undefined {
   try {
     info = readElf(path);
   } catch (err) {
-    return `it cannot be read (${(err as Error).message})`;
+    return `it cannot be read (${errorText(err)})`;
   }
   if (!info) return 'it is not an ELF binary';
   const own = ownElf();

@@ -4,12 +4,11 @@
  * the command line maps codes to its wording and exit status.
  */
 import { constants as osConstants } from 'node:os';
+import { ERRNO } from './errno';
 
-/** errno number -> symbolic name (ENOENT, EPERM, ...), from Node's own table. */
-const errnoNames: Map<number, string> = new Map(Object.entries(osConstants.errno).map(([name, num]) => [num as number, name]));
-
+/** errno number -> symbolic name (ENOENT, EPERM, ...). */
 export function errnoName(errno: number): string {
-  return errnoNames.get(errno) ?? `E${errno}`;
+  return ERRNO[errno]?.[0] ?? `errno ${errno}`;
 }
 
 /** A failed system call: which call, on what, and the errno the kernel gave. */
@@ -135,37 +134,9 @@ export function codeOfSystemError(err: unknown): TsnsErrorCode {
   }
 }
 
-const messages: Record<string, string> = {
-  EPERM: 'Operation not permitted',
-  ENOENT: 'No such file or directory',
-  ESRCH: 'No such process',
-  EIO: 'Input/output error',
-  EBADF: 'Bad file descriptor',
-  EACCES: 'Permission denied',
-  EBUSY: 'Device or resource busy',
-  EEXIST: 'File exists',
-  EXDEV: 'Invalid cross-device link',
-  ENOTDIR: 'Not a directory',
-  EISDIR: 'Is a directory',
-  EINVAL: 'Invalid argument',
-  EMFILE: 'Too many open files',
-  ENOTTY: 'Inappropriate ioctl for device',
-  ENOSPC: 'No space left on device',
-  EROFS: 'Read-only file system',
-  ENAMETOOLONG: 'File name too long',
-  ENOSYS: 'Function not implemented',
-  ENOTEMPTY: 'Directory not empty',
-  ELOOP: 'Too many levels of symbolic links',
-  EUSERS: 'Too many users',
-  ENOTSOCK: 'Socket operation on non-socket',
-  EOPNOTSUPP: 'Operation not supported',
-  ESTALE: 'Stale file handle',
-};
-
-/** strerror(3)'s words for an errno number. */
+/** strerror(3)'s words for an errno number (glibc's "Unknown error N" for one Linux does not have). */
 export function describeErrno(errno: number): string {
-  const name = errnoName(errno);
-  return messages[name] ?? name;
+  return ERRNO[errno]?.[1] ?? `Unknown error ${errno}`;
 }
 
 /** The words for any error a call gave: strerror's for a Node or system error with an errno (never a
@@ -179,6 +150,15 @@ export function errorText(err: unknown): string {
     return describeErrno(osConstants.errno[e.code as keyof typeof osConstants.errno]);
   }
   return String(e?.message ?? err);
+}
+
+/**
+ * `a WORD` or `an WORD`, for a namespace type or a file system type in a message ("an ipc namespace",
+ * "an ext4 mount", "a tmpfs mount"): by the first letter, and for the acronyms said letter by letter
+ * whose first letter sounds like a vowel (xfs, nfs, nsfs, ...).
+ */
+export function withArticle(word: string): string {
+  return `${/^([aeio]|x|nfs|nsfs|ntfs|smb|rpc_|hfs|f2fs|mqueue)/i.test(word) ? 'an' : 'a'} ${word}`;
 }
 
 /** The errno name of any error ('ENOENT', ...), or undefined. */

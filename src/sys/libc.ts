@@ -30,6 +30,8 @@ interface Bindings {
   openat2: Fn;
   readlinkat: Fn;
   getdents64: Fn;
+  fsetxattr: Fn;
+  getxattr: Fn;
 }
 
 let bound: Bindings | undefined;
@@ -62,6 +64,8 @@ function libc(): Bindings {
     openat2: lib.func('long syscall(long nr, int dirfd, const char *path, uint8_t *how, unsigned long size)'),
     readlinkat: lib.func('long readlinkat(int dirfd, const char *path, uint8_t *buf, unsigned long size)'),
     getdents64: lib.func('long getdents64(int fd, uint8_t *buf, unsigned long size)'),
+    fsetxattr: lib.func('int fsetxattr(int fd, const char *name, const uint8_t *value, unsigned long size, int flags)'),
+    getxattr: lib.func('long getxattr(const char *path, const char *name, uint8_t *value, unsigned long size)'),
   };
   return bound;
 }
@@ -255,4 +259,17 @@ export function fdDeviceInode(fd: number): { dev: string; devNumber: number; ino
   // glibc's makedev, for the small numbers real devices have.
   const devNumber = (major & 0xfff) * 256 + (minor & 0xff) + (minor & 0xffffff00) * 4096 + (major & 0xfffff000) * 2 ** 32;
   return { dev: `${major}:${minor}`, devNumber, ino: Number(statxBuffer.readBigUInt64LE(32)) };
+}
+
+/** fsetxattr(fd, name, value): set an extended attribute on an open file. */
+export function fsetxattr(fd: number, name: string, value: string): void {
+  const buf = Buffer.from(value);
+  check(libc().fsetxattr(fd, name, buf, buf.length, 0), 'fsetxattr', name);
+}
+
+/** getxattr(path, name) as text, or undefined when the file has no such attribute (or none at all). */
+export function getxattr(path: string, name: string): string | undefined {
+  const buf = Buffer.alloc(256);
+  const n = Number(libc().getxattr(path, name, buf, buf.length));
+  return n < 0 ? undefined : buf.toString('utf8', 0, n);
 }

@@ -24,6 +24,34 @@ export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): R
 
 export const tsns = (args: string[], env?: NodeJS.ProcessEnv): Result => run(TSNS, ['ls', ...args], env);
 
+/**
+ * `tsns ls ARGS` with stdout not a terminal, in this process: the steps the command's run() takes
+ * (plan, scan, render), without starting Node again — for the suites that compare many output forms,
+ * where the start-up of a process per form is most of the cost on a loaded host. The locale is the
+ * one `tsns()` gives its child.
+ */
+export function tsnsHere(args: string[]): Result {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ls = require('../../src/cli/ls') as typeof import('../../src/cli/ls');
+  const saved = { LANG: process.env.LANG, LC_ALL: process.env.LC_ALL, LC_CTYPE: process.env.LC_CTYPE };
+  Object.assign(process.env, { LANG: 'C.UTF-8' });
+  delete process.env.LC_ALL;
+  delete process.env.LC_CTYPE;
+  try {
+    const plan = ls.planLs(args, false);
+    if (!('columns' in plan)) throw new Error(`tsnsHere is for listings, not ${args.join(' ')}`);
+    return { status: 0, stdout: ls.renderLs(plan, ls.collect(plan)), stderr: '' };
+  } catch (err) {
+    if ((err as Error).name !== 'TsnsError') throw err;
+    return { status: 1, stdout: '', stderr: `tsns: ${(err as Error).message}\n` };
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
 /** lsns 2.38 itself fails now and then on a busy host (a process gone between two of its reads, with an
  *  errno it does not expect): retry it, never tsns. */
 export function lsns(args: string[]): Result {

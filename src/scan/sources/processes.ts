@@ -2,8 +2,9 @@
  * Source: processes. Every /proc/PID/ns/TYPE link of every process (the one cost a scan cannot avoid:
  * NPROCS needs them all), read by the native walker in one call — with the fd tables and the threads
  * too when the other sources listed want them, so that /proc is walked once. Every type the kernel has
- * is read, whatever types the caller keeps: the other sources find pins and containers through mount
- * namespaces, so -t narrows what is shown, never what is found.
+ * is read and kept in the model while the sources run, whatever types the caller asked for: the other
+ * sources find pins and containers through mount namespaces and ancestors through every namespace, so
+ * -t narrows what is shown, never what is found (scan() drops the other types at the end).
  *
  * As lsns counts them: a process is kept with each link it can read. A zombie reads only its pid and
  * user links (the kernel dropped the rest with its nsproxy) and counts in those two; PID 1 here reads
@@ -22,7 +23,6 @@ function readProcesses(ctx: ScanContext): void {
   ctx.walk = walk;
   const { pids, ns, types } = walk;
   const ntypes = types.length;
-  const keep = types.map((t) => options.types.includes(t));
   const mnt = types.indexOf('mnt');
   const namespaces = model.namespaces;
   for (let i = 0; i < pids.length; i++) {
@@ -39,7 +39,6 @@ function readProcesses(ctx: ScanContext): void {
         if (members) members.push(pid);
         else mountNamespaces.set(ino, [pid]);
       }
-      if (!keep[t]) continue;
       let entry = namespaces.get(ino);
       if (entry === undefined) {
         entry = newNamespace(ino, type, 'process');

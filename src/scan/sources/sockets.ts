@@ -177,7 +177,7 @@ function borrowAndPlace(ctx: ScanContext, sockets: SocketFd[]): void {
           const known = model.namespaces.has(netns);
           const ns = ctx.hold('net', netns, 'socket', pid);
           // No path reaches a namespace only a socket holds: walk its owners now, through this fd.
-          if (ns && !known) walk.fromFd(ns, netfd);
+          if (!known) walk.fromFd(ns, netfd);
         } finally {
           closeSync(netfd);
         }
@@ -191,7 +191,8 @@ function borrowAndPlace(ctx: ScanContext, sockets: SocketFd[]): void {
 /** Source: network namespaces of sockets held from outside them (source `socket`). After the fd source. */
 export const socketSource: Source = Object.assign(
   function socketSource(ctx: Parameters<Source>[0]): void {
-    if (ctx.options.types.includes('net')) addSockets(ctx, ctx.socketFds);
+    // Whatever types are asked for: a network namespace only a socket holds may be the way to its owner.
+    addSockets(ctx, ctx.socketFds);
   },
   { walks: { fds: true } },
 );
