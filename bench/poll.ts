@@ -1,7 +1,7 @@
 /**
  * A library user polling: scan() PASSES times in one process, each pass's wall and CPU time (all
  * threads) on stdout as "pass I WALL_US CPU_US", like `floor -n PASSES`. The benchmark compares the
- * passes after the first (Node, modules and koffi already loaded) with the C floor's.
+ * passes after the first (Node, modules and the addon already loaded) with the C floor's.
  *
  *   node dist/bench/poll.js PASSES [ls|library]
  *

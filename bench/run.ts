@@ -171,7 +171,6 @@ function startupSection(s: StartupFigures): string {
     '|---|---|---:|',
     ...s.steps.map((st) => `| ${st.probe} | ${st.step} | ${st.ms.toFixed(1)} |`),
   ];
-  if (s.notes.length) lines.push('', ...s.notes);
   return lines.join('\n');
 }
 
