@@ -5,10 +5,8 @@
  * process tree); the issue's target is at most 10 ms.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { BUNDLE, BUNDLE_ENV, SNAPSHOT } from './bundle';
-import { commandSubject, interleave, type Figures } from './measure';
-import { TSNS } from './ls';
+import { readFileSync } from 'node:fs';
+import { commandSubject, interleave, tsnsSubject, type Figures } from './measure';
 
 function children(pid: number): number[] {
   try {
@@ -42,8 +40,6 @@ export interface EnterRow {
   nsenter: Figures;
   tsns: Figures;
   node: Figures;
-  /** tsns enter as the start-up prototypes run it (bench/bundle.ts), when they were built. */
-  prototypes: Map<string, Figures>;
 }
 
 /** Overhead in seconds: tsns - nsenter - node, for one measure ('wall' or 'cpu'). */
@@ -60,15 +56,11 @@ export async function measureEnter(runs: number): Promise<EnterRow[]> {
     ];
     const rows: EnterRow[] = [];
     for (const [name, nsenterArgs, tsnsArgs] of cases) {
-      const prototypes: [string, string[]][] = [];
-      if (existsSync(BUNDLE)) prototypes.push(['bundle', [process.execPath, BUNDLE, 'enter', ...tsnsArgs]]);
-      if (existsSync(SNAPSHOT)) prototypes.push(['snapshot', [process.execPath, '--snapshot-blob', SNAPSHOT, '--', 'enter', ...tsnsArgs]]);
       const figures = interleave(
         [
           commandSubject('nsenter', ['nsenter', ...nsenterArgs]),
-          commandSubject('tsns', [process.execPath, TSNS, 'enter', ...tsnsArgs]),
+          tsnsSubject('tsns', ['enter', ...tsnsArgs]),
           commandSubject('node', [process.execPath, '-e', '0']),
-          ...prototypes.map(([p, argv]) => commandSubject(p, argv, { env: BUNDLE_ENV })),
         ],
         runs,
       );
@@ -77,7 +69,6 @@ export async function measureEnter(runs: number): Promise<EnterRow[]> {
         nsenter: figures.get('nsenter') as Figures,
         tsns: figures.get('tsns') as Figures,
         node: figures.get('node') as Figures,
-        prototypes: new Map(prototypes.map(([p]) => [p, figures.get(p) as Figures])),
       });
     }
     return rows;

@@ -5,10 +5,27 @@
  * on the others' warm caches or in the same phase of a neighbour's load.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
+/** tsns as a user runs it: bin/tsns, through its shebang. */
+export const TSNS = resolve(ROOT, 'bin/tsns');
+/** The environment tsns runs in: this node first on PATH, so that the shebang's `env` finds it. */
+export const TSNS_ENV: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+
+/** The node options bin/tsns's shebang passes (`#!/usr/bin/env -S node --opt ...`). */
+function shebangOptions(): string[] {
+  const words = (/^#!(.*)/.exec(readFileSync(TSNS, 'utf8'))?.[1] ?? '').trim().split(/\s+/);
+  const at = words.findIndex((w) => w === 'node' || w.endsWith('/node'));
+  if (at < 0) throw new Error(`${TSNS}: its shebang names no node`);
+  return words.slice(at + 1);
+}
+
+/** argv that runs another entry point of tsns's (bench/ls-core.ts, ...) with the node options bin/tsns runs with. */
+export function nodeAsTsns(script: string, ...args: string[]): string[] {
+  return [process.execPath, ...shebangOptions(), script, ...args];
+}
 /** Where the benchmark's own C programs are built (dist/ is not tracked). */
 const BUILD_DIR = resolve(ROOT, 'dist/bench/bin');
 
@@ -83,6 +100,11 @@ export function figures(samples: Sample[]): Figures {
 export interface Subject {
   name: string;
   run: () => Sample;
+}
+
+/** `tsns ARGS...` as a user runs it. */
+export function tsnsSubject(name: string, args: string[]): Subject {
+  return commandSubject(name, [TSNS, ...args], { env: TSNS_ENV });
 }
 
 export function commandSubject(name: string, argv: string[], options: { retries?: number; env?: NodeJS.ProcessEnv } = {}): Subject {

@@ -1,20 +1,18 @@
 /**
  * A library user polling: scan() PASSES times in one process, each pass's wall and CPU time (all
  * threads) on stdout as "pass I WALL_US CPU_US", like `floor -n PASSES`. The benchmark compares the
- * passes after the first (Node, modules and koffi already loaded) with the C floor's.
+ * passes after the first (Node, modules and the addon already loaded) with the C floor's.
  *
- *   node dist/bench/poll.js PASSES [ls|library] [walker]
+ *   node dist/bench/poll.js PASSES [ls|library]
  *
  * `ls` (the default) asks for what a default `tsns ls` reads (representatives' details, NETNSID; no
  * containers), the reads the floor makes; `library` is scan() with its defaults (every process's
- * details, PNS/ONS, NETNSID, containers). `walker`: the scan with the native walk (walk-sources.ts).
+ * details, PNS/ONS, NETNSID, containers).
  */
 import { scan, type ScanOptions } from '../src/index';
-import { useWalker } from './walk-sources';
 
 const passes = Number(process.argv[2] ?? 5);
 const mode = process.argv[3] ?? 'ls';
-if (process.argv[4] === 'walker') useWalker();
 const options: ScanOptions = mode === 'library' ? {} : { details: 'representatives', relations: false, containers: false };
 let namespaces = 0;
 for (let pass = 1; pass <= passes; pass++) {

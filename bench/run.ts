@@ -14,20 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { abort, buildHost, countNamespaces, countProcesses } from './host';
-import {
-  FLOOR,
-  LSNS,
-  lsSubjects,
-  measurePolling,
-  profileLs,
-  timeUnderLoad,
-  TSNS_CORE,
-  TSNS_LS,
-  TSNS_WALK,
-  TSNS_WALK_LITE,
-  type LoadName,
-  type PollFigures,
-} from './ls';
+import { FLOOR, LSNS, lsSubjects, measurePolling, profileLs, timeUnderLoad, TSNS_CORE, TSNS_LS, type LoadName, type PollFigures } from './ls';
 import { measureWalks, type WalkFigures } from './walk';
 import { measureStartup, type StartupFigures } from './startup';
 import { measureEnter, overhead, type EnterRow } from './enter';
@@ -79,21 +66,17 @@ function lsTargets(runs: LsRun[]): void {
   const bySize = [...new Set(runs.map((r) => r.procs))].sort((a, b) => a - b);
   for (const r of runs) {
     const t = r.figures.get(TSNS_LS) as Figures;
-    const w = r.figures.get(TSNS_WALK);
-    const lite = r.figures.get(TSNS_WALK_LITE);
     const l = r.figures.get(LSNS) as Figures;
     const wall = t.wall.median / l.wall.median;
     const cpu = t.cpu.median / l.cpu.median;
     const at = `${n(r.procs)} processes, ${r.load}`;
-    // What the walker prototype measured beside it, for the same target.
-    const proto = (f: (g: Figures) => string): string => (w ? `; with the native walk (prototype): ${f(w)}${lite ? `, and --lite-mode: ${f(lite)}` : ''}` : '');
     if (r.procs < 5000) {
-      target(`1. wall <= 0.4x lsns at ~2,500 processes (${at}): ${x(wall)}${proto((g) => x(g.wall.median / l.wall.median))}`, wall <= 0.4);
-      target(`1. CPU <= 0.4x lsns at ~2,500 processes (${at}): ${x(cpu)}${proto((g) => x(g.cpu.median / l.cpu.median))}`, cpu <= 0.4);
-      target(`1. peak RSS <= 50 MB at ~2,500 processes (${at}): ${mb(t.rssMb.median)}${proto((g) => mb(g.rssMb.median))}`, t.rssMb.median <= 50);
+      target(`1. wall <= 0.4x lsns at ~2,500 processes (${at}): ${x(wall)}`, wall <= 0.4);
+      target(`1. CPU <= 0.4x lsns at ~2,500 processes (${at}): ${x(cpu)}`, cpu <= 0.4);
+      target(`1. peak RSS <= 50 MB at ~2,500 processes (${at}): ${mb(t.rssMb.median)}`, t.rssMb.median <= 50);
     } else {
-      target(`2. wall <= 0.1x lsns at ~10,000 processes (${at}): ${x(wall)}${proto((g) => x(g.wall.median / l.wall.median))}`, wall <= 0.1);
-      target(`2. peak RSS <= 100 MB at ~10,000 processes (${at}): ${mb(t.rssMb.median)}${proto((g) => mb(g.rssMb.median))}`, t.rssMb.median <= 100);
+      target(`2. wall <= 0.1x lsns at ~10,000 processes (${at}): ${x(wall)}`, wall <= 0.1);
+      target(`2. peak RSS <= 100 MB at ~10,000 processes (${at}): ${mb(t.rssMb.median)}`, t.rssMb.median <= 100);
     }
   }
   if (bySize.length >= 2) {
@@ -123,9 +106,8 @@ function lsTargets(runs: LsRun[]): void {
 
 function pollSection(p: PollFigures, procs: number): string {
   const r = p.scan.wall.median / p.floor.wall.median;
-  const rw = p.walker.wall.median / p.floor.wall.median;
   target(
-    `3. a second scan() <= 1.5x the C floor (${n(procs)} processes): ${x(r)} (${ms(p.scan.wall.median)} vs ${ms(p.floor.wall.median)}); with the native walk (prototype): ${x(rw)}`,
+    `3. a second scan() <= 1.5x the C floor (${n(procs)} processes): ${x(r)} wall (${ms(p.scan.wall.median)} vs ${ms(p.floor.wall.median)}), ${x(p.scan.cpu.median / p.floor.cpu.median)} CPU`,
     r <= 1.5,
   );
   const row = (name: string, f: { wall: Stats; cpu: Stats }): string =>
@@ -136,7 +118,6 @@ function pollSection(p: PollFigures, procs: number): string {
     '| a pass after the first | wall | / floor | CPU | / floor |',
     '|---|---:|---:|---:|---:|',
     row('scan(), what tsns ls asks for', p.scan),
-    row('the same with the native walk (prototype)', p.walker),
     row('C floor', p.floor),
     '',
     'Medians over the passes after the first of several processes each (bench/poll.ts, `floor -n`). CPU counts every thread.',
@@ -170,13 +151,8 @@ function startupSection(s: StartupFigures): string {
     ['--help', s.help],
   ] as const) {
     const r = f.wall.median / s.node.wall.median;
-    const bundled = s.prototypes.get(`bundle: tsns ${name}`);
-    const snap = s.prototypes.get(`snapshot: tsns ${name}`);
-    const proto = [bundled ? `bundle ${x(bundled.wall.median / s.node.wall.median)}` : '', snap ? `snapshot ${x(snap.wall.median / s.node.wall.median)}` : '']
-      .filter(Boolean)
-      .join(', ');
     target(
-      `4. tsns ${name} <= 1.2x node -e 0: ${x(r)} wall (${ms(f.wall.median)} vs ${ms(s.node.wall.median)}), ${x(f.cpu.median / s.node.cpu.median)} CPU${proto ? `; prototypes: ${proto}` : ''}`,
+      `4. tsns ${name} <= 1.2x node -e 0: ${x(r)} wall (${ms(f.wall.median)} vs ${ms(s.node.wall.median)}), ${x(f.cpu.median / s.node.cpu.median)} CPU`,
       r <= 1.2,
     );
   }
@@ -188,7 +164,6 @@ function startupSection(s: StartupFigures): string {
     row('node -e 0', s.node),
     row('tsns --version', s.version),
     row('tsns --help', s.help),
-    ...[...s.prototypes].map(([name, f]) => row(name, f)),
     '',
     'Where the time goes, measured inside a fresh Node process (bench/startup-probe.ts, medians):',
     '',
@@ -196,7 +171,6 @@ function startupSection(s: StartupFigures): string {
     '|---|---|---:|',
     ...s.steps.map((st) => `| ${st.probe} | ${st.step} | ${st.ms.toFixed(1)} |`),
   ];
-  if (s.notes.length) lines.push('', ...s.notes);
   return lines.join('\n');
 }
 
@@ -207,16 +181,9 @@ function enterSection(rows: EnterRow[]): string {
       lines.push(
         `| ${r.case} | ${m === 'wall' ? 'wall' : 'CPU'} | ${ms(r.nsenter[m].median)} | ${ms(r.tsns[m].median)} | ${ms(r.node[m].median)} | ${ms(overhead(r, m))} |`,
       );
-      for (const [name, f] of r.prototypes) {
-        lines.push(`| ${r.case}, ${name} | ${m === 'wall' ? 'wall' : 'CPU'} | | ${ms(f[m].median)} | | ${ms(overhead({ ...r, tsns: f }, m))} |`);
-      }
     }
     const w = overhead(r, 'wall');
-    const proto = [...r.prototypes].map(([name, f]) => `${name} ${ms(overhead({ ...r, tsns: f }, 'wall'))}`).join(', ');
-    target(
-      `4. tsns enter ${r.case}: overhead over nsenter + node start-up <= 10 ms: ${ms(w)} wall, ${ms(overhead(r, 'cpu'))} CPU${proto ? `; prototypes: ${proto}` : ''}`,
-      w <= 0.01,
-    );
+    target(`4. tsns enter ${r.case}: overhead over nsenter + node start-up <= 10 ms: ${ms(w)} wall, ${ms(overhead(r, 'cpu'))} CPU`, w <= 0.01);
   }
   lines.push('', 'Same unshare-made target; overhead = tsns enter - nsenter - node -e 0 (medians); CPU counts the whole process tree.');
   return lines.join('\n');
@@ -256,7 +223,7 @@ async function main(): Promise<void> {
   };
   const say = (text: string): void => void process.stderr.write(`${text}\n`);
 
-  if (only.has('startup')) print(startupSection(await measureStartup(runs * 3)));
+  if (only.has('startup')) print(startupSection(measureStartup(runs * 3)));
 
   const lsRuns: LsRun[] = [];
   let profile: { procs: number; steps: [string, number][] } | undefined;
@@ -272,7 +239,7 @@ async function main(): Promise<void> {
         if (only.has('ls')) {
           for (const load of loads) {
             say(`${n(procs)} processes, ${n(nss)} namespaces, ${load}: ${runs} interleaved rounds...`);
-            lsRuns.push({ procs, namespaces: nss, load, figures: await timeUnderLoad(load, lsSubjects(true), runs) });
+            lsRuns.push({ procs, namespaces: nss, load, figures: await timeUnderLoad(load, lsSubjects(), runs) });
           }
           profile = { procs, steps: profileLs(Math.min(runs, 5)) };
         }
@@ -298,7 +265,7 @@ async function main(): Promise<void> {
     }
     text.push(
       '',
-      `Medians of ${runs} interleaved rounds; in parentheses, the ratio to lsns. "${TSNS_CORE}" is tsns ls with the discovery sources (threads, fds, sockets, pins in other mount namespaces, hierarchy) switched off: what lsns itself looks at. "${FLOOR}" (bench/floor.c) makes the reads a default tsns ls makes, in C, and prints a summary. "${TSNS_WALK}" is tsns ls with src/proc/walk.ts in place of the JavaScript walk and of the representatives' details (bench/walk-sources.ts), the rest unchanged.`,
+      `Medians of ${runs} interleaved rounds; in parentheses, the ratio to lsns. "${TSNS_CORE}" is tsns ls with the discovery sources (threads, fds, sockets, pins in other mount namespaces, hierarchy) switched off: what lsns itself looks at. "${FLOOR}" (bench/floor.c) makes the reads a default tsns ls makes, in C, and prints a summary. tsns runs as a user runs it: bin/tsns, through its shebang.`,
     );
     print(text.join('\n'));
   }

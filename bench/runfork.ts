@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
-import { TSNS } from './ls';
+import { TSNS, TSNS_ENV } from './measure';
 
 function childrenOf(pid: number): number[] {
   try {
@@ -41,7 +41,7 @@ export interface RunForkChain {
 }
 
 export async function measureRunFork(): Promise<RunForkChain> {
-  const child = spawn(process.execPath, [TSNS, 'run', '--pid', '--fork', '--', 'sleep', '1000'], { stdio: 'ignore' });
+  const child = spawn(TSNS, ['run', '--pid', '--fork', '--', 'sleep', '1000'], { stdio: 'ignore', env: TSNS_ENV });
   const top = child.pid as number;
   try {
     const deadline = Date.now() + 10000;

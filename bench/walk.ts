@@ -1,7 +1,7 @@
 /**
- * The /proc walk alone (every ns link, fd and thread): src/proc/walk.ts against today's JavaScript walk
- * (inline, and with its worker thread) and the C floor's walk (`floor --walk-only`), each in a process
- * of its own, interleaved; with `node -e 0` for what Node itself costs.
+ * The /proc walk alone (every ns link, fd and thread): src/proc/walk.ts, the scan's walk, against the C
+ * floor's walk (`floor --walk-only`), each in a process of its own, interleaved; with `node -e 0` for
+ * what Node itself costs.
  */
 import { resolve } from 'node:path';
 import { buildC, interleave, measure, passesOf, stats, type Figures, type Stats, type Subject } from './measure';
@@ -18,7 +18,7 @@ export interface WalkFigures {
 export const WALKS: [string, (passes: number) => string[]][] = [
   ['node -e 0', () => [process.execPath, '-e', '0']],
   ['C floor, walk only', (passes) => [buildC('floor'), '--walk-only', '-n', String(passes)]],
-  ['native walk (src/proc/walk.ts)', (passes) => [process.execPath, resolve(__dirname, 'walk-probe.js'), 'native', String(passes)]],
+  ['native walk (src/proc/walk.ts)', (passes) => [process.execPath, resolve(__dirname, 'walk-probe.js'), String(passes)]],
 ];
 
 /**

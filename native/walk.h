@@ -1,4 +1,4 @@
-/* libtsns-walk.so's buffer formats (described in WALK.md; src/proc/walk.ts reads them). */
+/* The walker's calls and buffer formats (described in WALK.md; addon.c binds them, src/proc/walk.ts reads them). */
 #ifndef TSNS_WALK_H
 #define TSNS_WALK_H
 
@@ -112,11 +112,9 @@ struct relations_record {
     int32_t flags;
 };
 
-/* The library's only exported symbols (it is built with -fvisibility=hidden). */
-#define WALK_EXPORT __attribute__((visibility("default")))
-WALK_EXPORT long tsns_walk(const char *proc, uint32_t types, uint32_t flags, uint8_t *buf, uint64_t size);
-WALK_EXPORT long tsns_walk_resume(const char *proc, uint8_t *buf, uint64_t size);
-WALK_EXPORT long tsns_details(const char *proc, const int32_t *pids, uint32_t n, uint8_t *buf, uint64_t size);
-WALK_EXPORT long tsns_relations(const char *proc, const struct relations_request *requests, uint32_t n, uint8_t *buf, uint64_t size);
+long tsns_walk(const char *proc, uint32_t types, uint32_t flags, uint8_t *buf, uint64_t size);
+long tsns_walk_resume(const char *proc, uint8_t *buf, uint64_t size);
+long tsns_details(const char *proc, const int32_t *pids, uint32_t n, uint8_t *buf, uint64_t size);
+long tsns_relations(const char *proc, const struct relations_request *requests, uint32_t n, uint8_t *buf, uint64_t size);
 
 #endif

@@ -2,10 +2,10 @@
 'use strict';
 /*
  * npm's install step for tsns (also `npm rebuild tsns`): build the native parts (native/Makefile: the
- * exec stage, and whatever else it builds) with this machine's compiler where there is one, so they
- * match this machine's architecture and libc; else keep the ones the package ships. Then check every
- * native binary can run here and say plainly when one cannot (tsns ls works without them; enter and
- * run do not). On a global install, link the shell completion scripts where the shells look under the
+ * exec stage and the Node-API addon) with this machine's compiler where there is one, so they match
+ * this machine's architecture and libc; else keep the ones the package ships. Then check every native
+ * binary can run here and say plainly when one cannot (without the stage, enter and run refuse to
+ * start; without the addon, so do the scans). On a global install, link the shell completion scripts where the shells look under the
  * npm prefix (npm links the man pages itself, from package.json "man"). Never fails the install: the
  * commands report a missing or unusable stage themselves.
  */
@@ -64,8 +64,10 @@ function build() {
     return;
   }
   // -B: a shipped binary has the same time stamp as the sources (npm packs every file with one), so
-  // make would call it up to date; this machine's build is the one to trust.
-  const r = spawnSync('make', ['-B', '-s', '-C', native], { stdio: ['ignore', 'inherit', 'inherit'] });
+  // make would call it up to date; this machine's build is the one to trust. -k: a part that fails to
+  // build leaves the others built. NODE: the addon's build asks this node where koffi's Node-API
+  // headers are.
+  const r = spawnSync('make', ['-B', '-k', '-s', '-C', native, `NODE=${process.execPath}`], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) say('building the native parts failed (see above): keeping the ones the package ships');
 }
 
@@ -78,8 +80,8 @@ function check() {
   }
   for (const file of nativeBinaries()) {
     const problem = nativeProblem(file);
-    if (problem)
-      say(`${file} cannot run here: ${problem}; 'tsns enter' and 'tsns run' will refuse to start (install make and a C compiler, then 'npm rebuild tsns')`);
+    const refusing = file.endsWith('.node') ? "'tsns ls', 'tsns enter' and 'tsns run'" : "'tsns enter' and 'tsns run'";
+    if (problem) say(`${file} cannot run here: ${problem}; ${refusing} will refuse to start (install make and a C compiler, then 'npm rebuild tsns')`);
   }
 }
 

@@ -1,8 +1,8 @@
 /** Where native/tsns-stage is, for enter and run alike; TSNS_STAGE overrides it (tests, packagers). */
-import { accessSync, existsSync, constants as fsConstants } from 'node:fs';
+import { accessSync, constants as fsConstants } from 'node:fs';
 import { resolve } from 'node:path';
 import { TsnsError } from './sys/errors';
-import { nativeProblem } from './sys/elf';
+import { howToBuild, nativeProblem } from './sys/elf';
 
 /** The package's root (dist/src -> ../..). */
 const root = resolve(__dirname, '..', '..');
@@ -10,14 +10,6 @@ const root = resolve(__dirname, '..', '..');
 /** native/tsns-stage of this checkout or package. */
 export function stagePath(): string {
   return process.env.TSNS_STAGE || resolve(root, 'native', 'tsns-stage');
-}
-
-/** How to (re)build the native parts: in a checkout, its build; in an installed package, npm's
- *  rebuild, which runs the package's install step (scripts/install.js) again. */
-function howToBuild(): string {
-  return existsSync(resolve(root, 'tsconfig.json'))
-    ? "run 'npm run build' (needs make and a C compiler)"
-    : "rebuild it with 'npm rebuild tsns' (-g for a global install; needs make and a C compiler)";
 }
 
 /** The stage binary, or a one-line error (ENOSTAGE) that says what is wrong with it and how to build it. */

@@ -1,9 +1,10 @@
 /**
  * The package as a user gets it: `npm pack`, then `npm install -g` of the tarball into a temporary
  * prefix (never the host's global one), from a clean directory. The install step builds the native
- * stage with this machine's compiler; the installed `tsns` lists and enters; a script elsewhere that
- * requires the package by name gets the public API and nothing else; a stage built for another
- * architecture or libc is refused with one `tsns:` line. One pack and one install for the whole file.
+ * stage and the addon with this machine's compiler; the installed `tsns` lists and enters; a script
+ * elsewhere that requires the package by name gets the public API and nothing else; a stage built for
+ * another architecture or libc is refused with one `tsns:` line. One pack and one install for the
+ * whole file.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -57,12 +58,15 @@ describe('the package (npm pack, npm install -g --prefix)', () => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('the install step built the stage here; the installed tsns lists namespaces and enters one', () => {
+  it('the install step built the stage and the addon here; the installed tsns lists namespaces and enters one', () => {
     const stage = path.join(installed, 'native', 'tsns-stage');
+    const addon = path.join(installed, 'native', 'tsns.node');
     // Written after npm unpacked the package (and after every file it unpacked): made by the install step.
     const unpacked = ['package.json', 'native/stage.c', 'native/Makefile', 'dist/src/index.js'].map((f) => fs.statSync(path.join(installed, f)).mtimeMs);
-    assert.ok(fs.statSync(stage).mtimeMs > Math.max(...unpacked), 'built at install, not the shipped file');
-    assert.equal(nativeProblem(stage), undefined);
+    for (const built of [stage, addon]) {
+      assert.ok(fs.statSync(built).mtimeMs > Math.max(...unpacked), `${built}: built at install, not the shipped file`);
+      assert.equal(nativeProblem(built), undefined);
+    }
     const ls = ok(run([tsnsBin, 'ls', '-t', 'uts', '-o', 'NS,PID']));
     assert.match(ls, new RegExp(`^\\s*${target.ns('uts')}\\s+${target.pid}$`, 'm'));
     assert.equal(ok(run([tsnsBin, 'enter', String(target.pid), '-u', '--', 'hostname'])), 'pkg-target\n');
@@ -216,7 +220,8 @@ describe('the package (npm pack, npm install -g --prefix)', () => {
 
     it('a static build needs no loader: accepted, and it enters', function () {
       this.timeout(30000);
-      const sources = fs.readdirSync(path.join(installed, 'native')).filter((f) => f.endsWith('.c'));
+      // The stage's sources, as native/Makefile picks them: every .c file but the addon's.
+      const sources = fs.readdirSync(path.join(installed, 'native')).filter((f) => f.endsWith('.c') && f !== 'walk.c' && f !== 'addon.c');
       const out = path.join(tmp, 'tsns-stage-static');
       execFileSync('cc', ['-static', '-O2', '-std=gnu11', '-D_GNU_SOURCE', '-o', out, ...sources], { cwd: path.join(installed, 'native'), stdio: 'ignore' });
       assert.equal(readElf(out)?.interpreter, undefined);

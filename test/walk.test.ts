@@ -1,5 +1,5 @@
 /**
- * src/proc/walk.ts (native/libtsns-walk.so) on real fixtures, against what node:fs readlink and /proc
+ * src/proc/walk.ts (native/walk.c, in the addon native/tsns.node) on real fixtures, against what node:fs readlink and /proc
  * say for the same processes: a process in new namespaces, fds holding namespaces, sockets, a worker
  * thread in a UTS namespace of its own, a zombie, PID 1's links (unreadable here even for root),
  * processes exiting mid-walk, a buffer too small, and the details of a list of processes.

@@ -51,6 +51,7 @@ export function execStage(args: string[], env: NodeJS.ProcessEnv, inherit: numbe
     for (const fd of [0, 1, 2, ...inherit]) clearCloexec(fd);
     return execve(stage, argv, env);
   } catch (err) {
+    if (err instanceof TsnsError) throw err; // the addon that makes these calls cannot be loaded: it says why
     throw new TsnsError(`cannot run the exec stage ${stage}: ${errorText(err)}`, 'ENOSTAGE');
   }
 }

@@ -1,19 +1,18 @@
 /**
- * The /proc walk in native code (native/walk.c, built into native/libtsns-walk.so; formats in
+ * The /proc walk in native code (native/walk.c, in the addon native/tsns.node; formats in
  * native/WALK.md): one call reads every process's namespace links — and, when asked, its nsfs and socket
  * fds and its threads' namespaces — into a buffer reused from call to call; another reads the details a
  * view shows of a list of processes; a third asks the nsfs ioctls (owner, parent, creator) of a list of
  * namespaces and of every ancestor they lead to. Answers are typed arrays, copied out of that buffer (so
  * one answer survives the next call): no object per link, no exception per vanished process.
  *
- * The library (and koffi) is loaded on first use. A failure of the walk itself (a /proc that cannot be
- * opened) is a SysError; a process that vanishes, or whose entries are unreadable, is not an error.
+ * The addon is loaded on first use (src/sys/addon.ts). A failure of the walk itself (a /proc that cannot
+ * be opened) is a SysError; a process that vanishes, or whose entries are unreadable, is not an error.
  */
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type * as KoffiModule from 'koffi';
+import { addon } from '../sys/addon';
 import { NS_TYPES, type NsType } from '../sys/constants';
-import { SysError, TsnsError } from '../sys/errors';
+import { SysError } from '../sys/errors';
 
 /** ns table marker: no such link (ENOENT, ESRCH). A zombie has only its user and pid links. */
 export const NS_ABSENT = -2;
@@ -121,43 +120,6 @@ export interface NamespaceRelations {
   ownerUid: Float64Array;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Fn = (...args: any[]) => any;
-
-interface Library {
-  walk: Fn;
-  resume: Fn;
-  details: Fn;
-  relations: Fn;
-}
-
-let library: Library | undefined;
-
-/** native/libtsns-walk.so of this checkout or package; TSNS_WALK_LIB overrides it (tests, packagers). */
-export function walkLibraryPath(): string {
-  return process.env.TSNS_WALK_LIB || resolve(__dirname, '..', '..', '..', 'native', 'libtsns-walk.so');
-}
-
-function lib(): Library {
-  if (library) return library;
-  const path = walkLibraryPath();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const koffi = require('koffi') as typeof KoffiModule;
-  let handle: KoffiModule.LibraryHandle;
-  try {
-    handle = koffi.load(path);
-  } catch (err) {
-    throw new TsnsError(`the /proc walker ${path} cannot be loaded (${(err as Error).message}); run 'npm run build' (needs make and a C compiler)`);
-  }
-  library = {
-    walk: handle.func('long tsns_walk(const char *proc, uint32_t types, uint32_t flags, uint8_t *buf, uint64_t size)'),
-    resume: handle.func('long tsns_walk_resume(const char *proc, uint8_t *buf, uint64_t size)'),
-    details: handle.func('long tsns_details(const char *proc, const int32_t *pids, uint32_t n, uint8_t *buf, uint64_t size)'),
-    relations: handle.func('long tsns_relations(const char *proc, const uint8_t *requests, uint32_t n, uint8_t *buf, uint64_t size)'),
-  };
-  return library;
-}
-
 // native/walk.h
 const WALK_FDS = 1;
 const WALK_THREADS = 2;
@@ -240,7 +202,7 @@ export function walkProc(request: WalkRequest = {}): ProcWalk {
   let mask = 0;
   for (const t of types) mask |= 1 << NS_TYPES.indexOf(t);
   const flags = (request.fds ? WALK_FDS : 0) | (request.threads ? WALK_THREADS : 0);
-  const { walk, resume } = lib();
+  const native = addon();
 
   const exact = request.bufferBytes !== undefined;
   const records = flags ? 1 << 16 : 0;
@@ -258,7 +220,7 @@ export function walkProc(request: WalkRequest = {}): ProcWalk {
     buf = bufferOf(HEADER + (processes + 256) * (4 + 8 * types.length + (flags ? 2 * HOLDER : 0)) + records);
   }
   let resumed = 0;
-  let status = Number(walk(procRoot, mask, flags, buf, buf.length));
+  let status = native.walk(procRoot, mask, flags, buf);
   for (;;) {
     if (status < 0) throw new SysError('tsns_walk', -status, procRoot);
     if (status === WALK_DONE) break;
@@ -266,13 +228,13 @@ export function walkProc(request: WalkRequest = {}): ProcWalk {
       // More processes than the buffer had rows for: list again into a bigger one.
       const needed = u64(buf, 56);
       buf = exact ? bufferOf(needed + 256, undefined, 0, true) : bufferOf(needed * 1.25 + records);
-      status = Number(walk(procRoot, mask, flags, buf, buf.length));
+      status = native.walk(procRoot, mask, flags, buf);
     } else if (status === WALK_FULL) {
       // The records filled it: keep what is there, double the room, and go on where it stopped.
       const used = u64(buf, 48) + u32(buf, 32) * HOLDER;
       buf = bufferOf(buf.length * 2, buf, used, exact);
       resumed++;
-      status = Number(resume(procRoot, buf, buf.length));
+      status = native.walkResume(procRoot, buf);
     } else {
       throw new SysError('tsns_walk', 22, procRoot); // EINVAL: a status this code does not know
     }
@@ -337,12 +299,12 @@ export function readProcessDetails(pids: ArrayLike<number>, procRoot = '/proc'):
     threads: new Int32Array(n),
     command: new Array<string | undefined>(n).fill(undefined),
   };
-  const { details } = lib();
+  const native = addon();
   // Records for the PIDs still to read, then their command lines: typically a few dozen bytes each.
   for (let from = 0; from < n;) {
     const left = n - from;
     const buf = bufferOf(DETAILS_HEADER + left * DETAILS_RECORD + Math.max(DETAILS_CMDLINE_MAX * 2, left * 256));
-    const status = Number(details(procRoot, out.pid.subarray(from), left, buf, buf.length));
+    const status = native.details(procRoot, out.pid.subarray(from), buf);
     if (status < 0) throw new SysError('tsns_details', -status, procRoot);
     const done = u32(buf, 4);
     const strings = u64(buf, 8);
@@ -383,12 +345,12 @@ export function readHierarchy(ways: readonly NamespaceWay[], procRoot = '/proc')
     requests.writeInt32LE(NS_TYPES.indexOf(w.type), at + 12);
     requests.writeDoubleLE(w.inode, at + 16);
   }
-  const { relations } = lib();
+  const native = addon();
   // Room for every request and a few ancestors each; a deeper hierarchy asks again with more.
   let records = n * 2 + 64;
   for (;;) {
     const buf = bufferOf(RELATIONS_HEADER + records * RELATION);
-    const status = Number(relations(procRoot, requests, n, buf, buf.length));
+    const status = native.relations(procRoot, requests, n, buf);
     if (status < 0) throw new SysError('tsns_relations', -status, procRoot);
     if (status === RELATIONS_SMALL) {
       records = Math.max(records * 2, u32(buf, 12) * 2);

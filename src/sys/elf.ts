@@ -7,6 +7,7 @@
  */
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { errorText } from './errors';
+import { resolve } from 'node:path';
 
 /** What the header and program headers of an ELF file say. */
 export interface ElfInfo {
@@ -166,4 +167,13 @@ export function nativeProblem(path: string): string | undefined {
     return `it is linked against ${theirs}, this Node against ${ours}`;
   }
   return undefined;
+}
+
+/** How to (re)build the native parts: in a checkout (dist/src/sys -> the root has tsconfig.json), its
+ *  build; in an installed package, npm's rebuild, which runs the package's install step
+ *  (scripts/install.js) again. */
+export function howToBuild(): string {
+  return existsSync(resolve(__dirname, '..', '..', '..', 'tsconfig.json'))
+    ? "run 'npm run build' (needs make and a C compiler)"
+    : "rebuild it with 'npm rebuild tsns' (-g for a global install; needs make and a C compiler)";
 }

@@ -1,12 +1,15 @@
 /**
- * Every system call tsns makes that Node does not offer, bound once with koffi.
- * koffi is loaded on first use only, so commands that make none of these calls (tsns --help, a bad
- * option) do not pay for it; every scan uses it (readlinkat of the ns links into one buffer).
+ * Every system call tsns makes that Node does not offer, each bound once: the few on the hot paths (the
+ * last calls before enter and run exec the stage, pidfd_open) in the addon native/tsns.node
+ * (src/sys/addon.ts; it holds the /proc walker too), every other one with koffi. koffi is loaded on
+ * first use only, so commands that make none of its calls (a default tsns ls, tsns enter, tsns --help)
+ * do not pay the 10-15 ms it costs to load.
  * Each wrapper throws SysError (errno, call, target) instead of returning -1.
  */
 import type * as KoffiModule from 'koffi';
+import { addon } from './addon';
 import { SysError } from './errors';
-import { NS_GET_NSTYPE, NS_GET_OWNER_UID, NS_GET_PARENT, NS_GET_USERNS, SIOCGSKNS, SYS_pidfd_getfd, SYS_pidfd_open } from './constants';
+import { NS_GET_NSTYPE, NS_GET_OWNER_UID, NS_GET_PARENT, NS_GET_USERNS, SIOCGSKNS, SYS_pidfd_getfd } from './constants';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Fn = (...args: any[]) => any;
@@ -19,12 +22,10 @@ interface Bindings {
   umount2: Fn;
   syscall3: Fn;
   close: Fn;
-  execve: Fn;
   prctl: Fn;
   socket: Fn;
   send: Fn;
   recv: Fn;
-  fcntl: Fn;
   open: Fn;
   statx: Fn;
   openat2: Fn;
@@ -51,13 +52,10 @@ function libc(): Bindings {
     umount2: lib.func('int umount2(const char *target, int flags)'),
     syscall3: lib.func('long syscall(long number, long a, long b, long c)'),
     close: lib.func('int close(int fd)'),
-    execve: lib.func('int execve(const char *path, const char **argv, const char **envp)'),
     prctl: lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
     socket: lib.func('int socket(int domain, int type, int protocol)'),
     send: lib.func('long send(int fd, const void *buf, unsigned long len, int flags)'),
     recv: lib.func('long recv(int fd, void *buf, unsigned long len, int flags)'),
-    // fcntl is variadic; F_GETFD/F_SETFD take an int, passed like a fixed argument on x86_64/aarch64.
-    fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
     open: lib.func('int open(const char *path, int flags)'),
     statx: lib.func('int statx(int dirfd, const char *path, int flags, unsigned int mask, uint8_t *buf)'),
     // openat2 has no glibc wrapper: the raw syscall, declared with the argument types it takes.
@@ -110,8 +108,14 @@ export function umount2(target: string, flags: number): void {
   check(libc().umount2(target, flags), 'umount2', target);
 }
 
+/** The result of an addon call (fd, count or 0), or its -errno as a SysError. */
+function checkNative(ret: number, syscall: string, target?: string): number {
+  if (ret < 0) throw new SysError(syscall, -ret, target);
+  return ret;
+}
+
 export function pidfdOpen(pid: number): number {
-  return check(libc().syscall3(SYS_pidfd_open, pid, 0, 0), 'pidfd_open', String(pid));
+  return checkNative(addon().pidfdOpen(pid), 'pidfd_open', String(pid));
 }
 
 /** pidfd_getfd: a duplicate of another process's fd (needs ptrace access to it). */
@@ -141,19 +145,13 @@ export function prctl(option: number, a2 = 0, a3 = 0, a4 = 0, a5 = 0): number {
   return check(libc().prctl(option, a2, a3, a4, a5), 'prctl');
 }
 
-const F_GETFD = 1;
-const F_SETFD = 2;
-const FD_CLOEXEC = 1;
-
 /**
  * Let fd survive execve. Node marks fds 0-15 (stdio included) close-on-exec at start-up
  * (uv_disable_stdio_inheritance), so execve would otherwise leave the new program without stdio.
  * An fd that is not open is skipped.
  */
 export function clearCloexec(fd: number): void {
-  const flags = Number(libc().fcntl(fd, F_GETFD, 0));
-  if (flags < 0) return;
-  if (flags & FD_CLOEXEC) check(libc().fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC), 'fcntl', String(fd));
+  checkNative(addon().clearCloexec(fd), 'fcntl', String(fd));
 }
 
 /** Replace this Node process with another program (only returns by throwing). */
@@ -161,8 +159,7 @@ export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv): ne
   const envp = Object.entries(env)
     .filter((e): e is [string, string] => e[1] !== undefined)
     .map(([k, v]) => `${k}=${v}`);
-  libc().execve(path, [...argv, null], [...envp, null]);
-  throw new SysError('execve', libc().koffi.errno(), path);
+  throw new SysError('execve', -addon().execve(path, argv, envp), path);
 }
 
 // Hot-loop helpers for the scan (one call per process or namespace): no exception, no Stats object.
