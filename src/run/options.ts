@@ -133,21 +133,33 @@ function idRanges(kind: 'user' | 'group', values: string[], euid: number): IdRan
   return ranges;
 }
 
-/** Check and resolve everything; nothing is created here. */
-export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = process.env): RunSpec {
-  const euid = process.geteuid?.() ?? 0;
-  const egid = process.getegid?.() ?? 0;
-  const requested = new Map<NsType, true | string>();
+/** The namespaces asked for, by type: true for a new one, a string for a file to pin it on. */
+type Requested = Map<NsType, true | string>;
+
+function requestedNamespaces(o: RunOptions): Requested {
+  const requested: Requested = new Map();
   for (const [type, value] of Object.entries(o.namespaces ?? {}) as [NsType, true | string | undefined][]) {
     if (!NS_TYPES.includes(type)) throw new TsnsError(`unknown namespace type '${type}'`);
     if (value === undefined) continue;
     if (value !== true && value === '') throw new TsnsError(msg`${option(`namespaces.${type}`)}: empty file name`);
     requested.set(type, value);
   }
-  const want = (type: NsType) => {
-    if (!requested.has(type)) requested.set(type, true);
-  };
+  return requested;
+}
 
+/** An option that needs a namespace of a type asks for a new one, unless one was asked for already. */
+function want(requested: Requested, type: NsType): void {
+  if (!requested.has(type)) requested.set(type, true);
+}
+
+interface Mounts {
+  mountProc?: string;
+  mountBinfmt?: string;
+  /** The /proc is there only because binfmt_misc in its default place lives under it. */
+  procForBinfmt: boolean;
+}
+
+function resolveMounts(o: RunOptions, requested: Requested): Mounts {
   let mountProc = o.mountProc === undefined ? undefined : o.mountProc === true ? '/proc' : o.mountProc;
   if (mountProc === '') throw new TsnsError(msg`${option('mountProc')}: empty directory name`);
   // unshare 2.42: binfmt_misc in its default place comes with a new /proc (it lives under /proc).
@@ -163,17 +175,30 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
     mountProc ??= '/proc';
   }
   if (mountBinfmt !== undefined) {
-    want('mnt');
-    want('user');
+    want(requested, 'mnt');
+    want(requested, 'user');
   }
-  if (mountProc !== undefined) want('mnt');
-  if (o.hostname !== undefined) {
-    if (o.hostname === '' || Buffer.byteLength(o.hostname) > 64) throw new TsnsError(`invalid hostname '${o.hostname}'`);
-    want('uts');
-  }
+  if (mountProc !== undefined) want(requested, 'mnt');
+  return { mountProc, mountBinfmt, procForBinfmt };
+}
 
-  // Id maps, resolved as unshare 2.42 resolves them (later -r/-c/--map-user win over earlier: here an
-  // explicit --map-user/--map-group wins over -r/-c).
+interface IdMaps {
+  uidMap?: IdRange[];
+  gidMap?: IdRange[];
+  uidMapHelper: boolean;
+  gidMapHelper: boolean;
+  singleGidMap: boolean;
+  owner?: { uid: number; gid: number };
+  /** --map-group, -r or -c without group ranges: the one gid mapped. */
+  mapGroup?: number;
+  groupRanges: number;
+}
+
+/** Id maps and owner, resolved as unshare 2.42 resolves them (later -r/-c/--map-user win over
+ *  earlier: here an explicit --map-user/--map-group wins over -r/-c). */
+function resolveIdMaps(o: RunOptions, requested: Requested): IdMaps {
+  const euid = process.geteuid?.() ?? 0;
+  const egid = process.getegid?.() ?? 0;
   let mapUser: number | undefined;
   let mapGroup: number | undefined;
   if (o.mapRootUser) [mapUser, mapGroup] = [0, 0];
@@ -183,15 +208,15 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   const implied = [...(o.mapAuto ? ['auto'] : []), ...(o.mapSubids ? ['subids'] : [])];
   const userRanges = idRanges('user', [...implied, ...(o.mapUsers ?? [])], euid);
   const groupRanges = idRanges('group', [...implied, ...(o.mapGroups ?? [])], euid);
-  let owner: RunSpec['owner'];
+  let owner: IdMaps['owner'];
   if (o.owner !== undefined) {
     const m = /^([^:]+):([^:]+)$/.exec(String(o.owner));
     if (!m) throw new TsnsError(`failed to parse owner '${String(o.owner)}': give UID:GID`);
     owner = { uid: resolveId('user', m[1]), gid: resolveId('group', m[2]) };
-    want('user');
+    want(requested, 'user');
   }
   const mapsSomething = mapUser !== undefined || mapGroup !== undefined || userRanges.length > 0 || groupRanges.length > 0;
-  if (mapsSomething) want('user');
+  if (mapsSomething) want(requested, 'user');
 
   let uidMap: IdRange[] | undefined;
   let gidMap: IdRange[] | undefined;
@@ -199,40 +224,45 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
   else if (mapUser !== undefined) uidMap = [{ inner: mapUser, outer: euid, count: 1 }];
   if (groupRanges.length) gidMap = mergeWithSingle(groupRanges, mapGroup, egid);
   else if (mapGroup !== undefined) gidMap = [{ inner: mapGroup, outer: egid, count: 1 }];
+  return {
+    uidMap,
+    gidMap,
+    uidMapHelper: userRanges.length > 0 && euid !== 0,
+    gidMapHelper: groupRanges.length > 0 && euid !== 0,
+    // With --owner the privileged caller writes the maps for the owner, and a single gid map needs no
+    // setgroups deny (unshare 2.42 writes it from its root helper then, too).
+    singleGidMap: groupRanges.length === 0 && mapGroup !== undefined && owner === undefined,
+    owner,
+    mapGroup,
+    groupRanges: groupRanges.length,
+  };
+}
 
-  const setgroups = o.setgroups;
+function checkSetgroups(setgroups: Setgroups | undefined, requested: Requested, maps: IdMaps): void {
   if (setgroups !== undefined && setgroups !== 'allow' && setgroups !== 'deny')
     throw new TsnsError(msg`unsupported ${option('setgroups')} argument '${String(setgroups)}'`);
   if (setgroups !== undefined && !requested.has('user'))
     throw new TsnsError(msg`${option('setgroups')} needs a new user namespace (${option('namespaces.user')})`);
   // An unprivileged single-gid map is only accepted once setgroups is denied (Linux 3.19+).
-  if (setgroups === 'allow' && mapGroup !== undefined && !groupRanges.length) {
+  if (setgroups === 'allow' && maps.mapGroup !== undefined && !maps.groupRanges) {
     throw new TsnsError(
       msg`options ${option('setgroups')} allow and ${option('mapGroup')} (or ${option('mapRootUser')}, ${option('mapCurrentUser')}) are mutually exclusive`,
     );
   }
+}
 
-  const propagation = o.propagation ?? 'private';
-  if (!['private', 'shared', 'slave', 'unchanged'].includes(propagation)) throw new TsnsError(`unsupported propagation mode: ${String(propagation)}`);
-
-  const killChild = o.killChild === undefined ? undefined : o.killChild === true ? osConstants.signals.SIGKILL : parseSignal(o.killChild);
-  const forwardSignals = o.forwardSignals === true;
-  const fork = o.fork === true || killChild !== undefined || forwardSignals;
-
+function resolveTimeOffsets(o: RunOptions, requested: Requested): { monotonic?: bigint; boottime?: bigint } {
   const monotonic = o.monotonic === undefined ? undefined : parseOffset(o.monotonic, 'monotonic');
   const boottime = o.boottime === undefined ? undefined : parseOffset(o.boottime, 'boottime');
   if ((monotonic !== undefined || boottime !== undefined) && !requested.has('time')) {
     throw new TsnsError(msg`options ${option('monotonic')} and ${option('boottime')} require a new time namespace (${option('namespaces.time')})`);
   }
+  return { monotonic, boottime };
+}
 
-  // A new /proc in a new user namespace needs a pid namespace of its own (the kernel refuses it
-  // otherwise): say so before anything is made, where unshare 2.42 fails mounting it.
-  if (procForBinfmt && !(requested.has('pid') && fork)) {
-    throw new TsnsError(
-      msg`${option('mountBinfmt')} and ${option('loadInterp')} mount a new /proc, which needs ${together('namespaces.pid', 'fork')} (or give ${option('mountBinfmt')} a directory)`,
-    );
-  }
-
+/** Every check `tsns pin` makes on each file a new namespace is to be pinned on, now, so that a bad
+ *  file fails before any namespace exists. */
+function resolvePins(requested: Requested, fork: boolean): Partial<Record<NsType, string>> {
   const pins: Partial<Record<NsType, string>> = {};
   const seen = new Map<string, NsType>();
   for (const [type, value] of requested) {
@@ -243,15 +273,43 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
     const other = seen.get(file);
     if (other) throw new TsnsError(msg`${value}: given for both ${option(`namespaces.${other}`)} and ${option(`namespaces.${type}`)}`);
     seen.set(file, type);
-    // Every check `tsns pin` makes, now, so that a bad FILE fails before any namespace exists.
     // As unshare binds onto the file given (`touch FILE` first is its idiom), an existing empty file
     // will do; one with contents never.
     pins[type] = checkPinDestination(type, file, { force: true });
   }
+  return pins;
+}
+
+/** Check and resolve everything; nothing is created here. */
+export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = process.env): RunSpec {
+  const requested = requestedNamespaces(o);
+  const mounts = resolveMounts(o, requested);
+  if (o.hostname !== undefined) {
+    if (o.hostname === '' || Buffer.byteLength(o.hostname) > 64) throw new TsnsError(`invalid hostname '${o.hostname}'`);
+    want(requested, 'uts');
+  }
+  const maps = resolveIdMaps(o, requested);
+  checkSetgroups(o.setgroups, requested, maps);
+
+  const propagation = o.propagation ?? 'private';
+  if (!['private', 'shared', 'slave', 'unchanged'].includes(propagation)) throw new TsnsError(`unsupported propagation mode: ${String(propagation)}`);
+
+  const killChild = o.killChild === undefined ? undefined : o.killChild === true ? osConstants.signals.SIGKILL : parseSignal(o.killChild);
+  const forwardSignals = o.forwardSignals === true;
+  const fork = o.fork === true || killChild !== undefined || forwardSignals;
+  const { monotonic, boottime } = resolveTimeOffsets(o, requested);
+
+  // A new /proc in a new user namespace needs a pid namespace of its own (the kernel refuses it
+  // otherwise): say so before anything is made, where unshare 2.42 fails mounting it.
+  if (mounts.procForBinfmt && !(requested.has('pid') && fork)) {
+    throw new TsnsError(
+      msg`${option('mountBinfmt')} and ${option('loadInterp')} mount a new /proc, which needs ${together('namespaces.pid', 'fork')} (or give ${option('mountBinfmt')} a directory)`,
+    );
+  }
+  const pins = resolvePins(requested, fork);
 
   const uid = o.setuid === undefined ? undefined : resolveId('user', String(o.setuid));
   const gid = o.setgid === undefined ? undefined : resolveId('group', String(o.setgid));
-
   const clearEnv = o.clearEnv === true;
   // As unshare, the default shell is looked up after the environment is cleared.
   const command = o.command && o.command.length ? o.command : [defaultShell(clearEnv ? {} : env)];
@@ -262,19 +320,17 @@ export function resolveRunOptions(o: RunOptions, env: NodeJS.ProcessEnv = proces
     unshare: NS_TYPES.filter((t) => requested.has(t)),
     pins,
     fork,
-    mountProc,
-    mountBinfmt,
+    mountProc: mounts.mountProc,
+    mountBinfmt: mounts.mountBinfmt,
     loadInterp: o.loadInterp,
     propagation,
-    uidMap,
-    gidMap,
-    uidMapHelper: userRanges.length > 0 && euid !== 0,
-    gidMapHelper: groupRanges.length > 0 && euid !== 0,
-    // With --owner the privileged caller writes the maps for the owner, and a single gid map needs no
-    // setgroups deny (unshare 2.42 writes it from its root helper then, too).
-    singleGidMap: groupRanges.length === 0 && mapGroup !== undefined && owner === undefined,
-    setgroups,
-    owner,
+    uidMap: maps.uidMap,
+    gidMap: maps.gidMap,
+    uidMapHelper: maps.uidMapHelper,
+    gidMapHelper: maps.gidMapHelper,
+    singleGidMap: maps.singleGidMap,
+    setgroups: o.setgroups,
+    owner: maps.owner,
     clearEnv,
     killChild,
     forwardSignals,
