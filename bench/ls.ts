@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import {
   buildC,
   commandSubject,
+  devNullForOutput,
   interleave,
   nodeAsTsns,
   passesOf,
@@ -55,7 +56,7 @@ export async function timeUnderLoad(load: LoadName, subjects: Subject[], runs: n
 export function profileLs(runs: number): [string, number][] {
   const samples = new Map<string, number[]>();
   for (let i = 0; i < runs; i++) {
-    const r = spawnSync(TSNS, ['ls'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...TSNS_ENV, TSNS_PROFILE: '1' } });
+    const r = spawnSync(TSNS, ['ls'], { stdio: ['ignore', devNullForOutput(), 'pipe'], encoding: 'utf8', env: { ...TSNS_ENV, TSNS_PROFILE: '1' } });
     for (const m of r.stderr.matchAll(/^tsns-profile (\S+) ([\d.]+) ms$/gm)) {
       const list = samples.get(m[1]) ?? [];
       list.push(Number(m[2]));

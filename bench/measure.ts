@@ -5,7 +5,7 @@
  * on the others' warm caches or in the same phase of a neighbour's load.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
@@ -48,11 +48,23 @@ export interface Sample {
 }
 
 let rusagePath: string | undefined;
+let devNull: number | undefined;
+
+/** /dev/null opened for writing, as a shell's `>/dev/null` opens it: Node's 'ignore' opens it read-write,
+ *  which is what Node also leaves on a closed fd 1, and tsns takes that for `>&-` (util-linux's write error). */
+export function devNullForOutput(): number {
+  devNull ??= openSync('/dev/null', 'w');
+  return devNull;
+}
 
 /** Run argv once under bench/rusage, output to /dev/null (or kept, with `keepOutput`); throws if it fails. */
 export function measure(argv: string[], env?: NodeJS.ProcessEnv, keepOutput = false): Sample & { stdout: string } {
   rusagePath ??= buildC('rusage');
-  const r = spawnSync(rusagePath, argv, { stdio: ['ignore', keepOutput ? 'pipe' : 'ignore', 'pipe', 'pipe'], encoding: 'utf8', env: env ?? process.env });
+  const r = spawnSync(rusagePath, argv, {
+    stdio: ['ignore', keepOutput ? 'pipe' : devNullForOutput(), 'pipe', 'pipe'],
+    encoding: 'utf8',
+    env: env ?? process.env,
+  });
   const line = /rusage (\d+) (\d+) (\d+) (\d+) (\d+)/.exec(String(r.output[3] ?? ''));
   if (!line) throw new Error(`${argv.join(' ')}: no figures from bench/rusage: ${r.stderr}`);
   if (line[5] !== '0') throw new Error(`${argv.join(' ')} failed (status ${line[5]}): ${r.stderr.trim()}`);

@@ -346,6 +346,9 @@ describe('engine fixtures (real Docker, podman, containerd, Kubernetes CRI, LXC)
         table,
         new RegExp(`^ENGINE\\s+NAME\\s+CTRID\\s+POD\\s+PID\\s+STATUS\\s+OWN\\ndocker\\s+web-1\\s+${e.web.id.slice(0, 12)}\\s+${e.web.pid}\\s+running\\s+`),
       );
+      // One line per container: OWN's types on it, comma-separated, as docker ps keeps a row to a line.
+      assert.equal(table.trimEnd().split('\n').length, 2, table);
+      assert.match(table.split('\n')[1], /\s(mnt|net|ipc|pid|uts|cgroup)(,(mnt|net|ipc|pid|uts|cgroup))+$/);
       const bad = tsns('containers', '--engine', 'nope');
       assert.equal(bad.status, 1);
       assert.match(bad.stderr, /^tsns: unknown engine 'nope'/);

@@ -28,15 +28,15 @@ export const commands: Record<string, string> = {
 export const usage = `Usage: tsns COMMAND [options]
 
 Commands:
-  ls      list namespaces (lsns)
-  enter   run a program in the namespaces of a process, container or pin (nsenter)
-  pin     keep a namespace alive with a bind mount (ip netns add)
-  unpin   remove pins made with tsns pin
-  pins    list pinned namespaces
-  run     run a program in new namespaces (unshare)
-  debug   a shell in a container's namespaces with the host's tools, its files at $TSNS_TARGET_ROOT
+  ls          list namespaces (lsns)
+  enter       run a program in the namespaces of a process, container or pin (nsenter)
+  pin         keep a namespace alive with a bind mount (ip netns add)
+  unpin       remove pins made with tsns pin
+  pins        list pinned namespaces
+  run         run a program in new namespaces (unshare)
+  debug       a shell in a container's namespaces with the host's tools, its files at $TSNS_TARGET_ROOT
   containers  list the containers of every engine, from their on-disk state (docker ps)
-  ps      a target's processes: host PIDs beside the PIDs its namespace gives them
+  ps          a target's processes: host PIDs beside the PIDs its namespace gives them
   completion  print a shell completion script (bash, zsh, fish)
 
 Run 'tsns COMMAND --help' (or 'tsns help COMMAND') for a command's options.

@@ -8,7 +8,12 @@ export function cellText<R>(column: Column<R>, row: R, ctx: RenderContext): stri
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return String(v);
   if (typeof v === 'string') return v;
-  return (v as readonly string[]).join(ctx.listSeparator);
+  return (v as readonly string[]).join(listSeparator(column, ctx));
+}
+
+/** A column that does not wrap keeps its values on one line, comma-separated. */
+export function listSeparator<R>(column: Column<R>, ctx: RenderContext): string {
+  return column.wrap ? ctx.listSeparator : ',';
 }
 
 /** The JSON form of a value, by the column's JSON type. */

@@ -32,7 +32,7 @@ export interface Column<R = never, N extends string = string> {
   right: boolean;
   /** May be cut to fit the terminal (unless -u). */
   trunc: boolean;
-  /** Holds several values, one per line unless -W/-r. */
+  /** Holds several values, one per line unless -W/-r (an array column that does not wrap joins them with commas). */
   wrap: boolean;
   /** libsmartcols width hint: a column whose data is at least as wide as its header is widened to this. */
   hint: number;

@@ -23,8 +23,8 @@ define('CTRID', 'string', 'container id (12 characters in a table, unless -u)', 
 define('POD', 'string', 'Kubernetes pod: namespace/pod', (r) => r.container.pod ?? null);
 define('PID', 'number', 'host PID of its init (none when it does not run)', (r) => r.container.pid ?? null, { hint: 5 });
 define('STATUS', 'string', 'running, stopped, paused, created ... as its state says', (r) => r.container.status ?? null);
-define('OWN', 'array', 'namespace types it has of its own', (r) => r.own, { needs: ['namespaces'] });
-define('SHARED', 'array', 'namespace types it shares with the host', (r) => r.shared, { needs: ['namespaces'] });
+define('OWN', 'array', 'namespace types it has of its own', (r) => r.own, { needs: ['namespaces'], wrap: false });
+define('SHARED', 'array', 'namespace types it shares with the host', (r) => r.shared, { needs: ['namespaces'], wrap: false });
 define('USER', 'number', 'rootless: the uid whose engine runs it', (r) => r.container.user ?? null);
 define('SANDBOX', 'string', 'Kubernetes: yes for the pod sandbox (its pause container)', (r) => (r.container.sandbox ? 'yes' : null));
 define('NAMESPACE', 'string', 'containerd namespace it runs in (moby for docker, k8s.io for Kubernetes)', (r) => r.container.namespace ?? null);

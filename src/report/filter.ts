@@ -21,6 +21,7 @@
  */
 import { TsnsError } from '../sys/errors';
 import type { Column, RenderContext } from './columns';
+import { listSeparator } from './cells';
 
 export type FilterType = 'string' | 'number' | 'float' | 'boolean';
 export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | '=~' | '!~';
@@ -389,7 +390,7 @@ export function filterCell<R>(column: Column<R>, row: R, ctx: RenderContext): Fi
   const v = column.value(row, ctx);
   const type = column.json === 'number' ? 'number' : 'string';
   if (v === null || v === undefined) return { type, value: null };
-  return { type, value: typeof v === 'number' || typeof v === 'string' ? v : v.join(ctx.listSeparator) };
+  return { type, value: typeof v === 'number' || typeof v === 'string' ? v : v.join(listSeparator(column, ctx)) };
 }
 
 /** Parse `text` and bind its names (case-insensitive) to columns; an unknown name is `unknown column: NAME`. */
