@@ -57,6 +57,14 @@ describe('tsns (every command)', function () {
     assert.deepEqual([tsns(['ls', '-t', 'time', '-Q', 'NPROCS < 0'], '>&-').status, tsns(['ls'], '>/dev/null').status], [0, 0]);
   });
 
+  it('-H lists the columns of every listing, with no target or other argument needed (as lsns -H)', () => {
+    for (const command of ['ls', 'pins', 'containers', 'ps']) {
+      const r = tsns([command, '-H']);
+      assert.equal(r.status, 0, `${command} -H: ${r.stderr}`);
+      assert.match(r.stdout, /^\s*[A-Z]+ <(string|integer|number|boolean)>  \S/m, `${command} -H`);
+    }
+  });
+
   it('a control character in an argument does not break the message into several lines', () => {
     for (const args of [
       ['ls', '-Q', 'NS\n=='],

@@ -31,9 +31,10 @@ export function run(args: string[]): number {
     process.stdout.write(usage);
     return 0;
   }
-  if (positionals.length !== 1) throw new TsnsError("no target; try 'tsns ps --help'");
+  // -H needs no target, as lsns -H needs no namespace.
   const listing = parseListing(processColumns, values, ['PID', 'NSPID', 'PPID', 'USER', 'CUID', 'COMMAND']);
   if (listing === 'list-columns') return 0;
+  if (positionals.length !== 1) throw new TsnsError("no target; try 'tsns ps --help'");
   const { rows } = listTargetProcesses(positionals[0]);
   process.stdout.write(renderListing(processColumns, listing, rows));
   return 0;
