@@ -13,10 +13,11 @@
  * A process walk is the one cost here that grows with the host; a caller that has just scanned the
  * processes (tsns ls) passes them in DiscoveryOptions.processes instead.
  */
-import { readlinkSync, readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readMountinfo, type MountEntry } from '../proc/mountinfo';
 import { readStat as procStat, type ProcStat } from '../proc/stat';
-import { parseNsLink } from '../proc/ns';
+import { readNsLink } from '../proc/ns';
+import { listPids } from '../proc/pids';
 import { readSystemFile } from './read';
 import { readArgv } from '../proc/cmdline';
 import { passwdEntries } from '../scan/users';
@@ -173,9 +174,7 @@ export class HostFacts {
         if (p.ppid !== undefined || p.command !== undefined) this.given.set(p.pid, p);
       }
     } else {
-      for (const name of readdirSync('/proc')) {
-        const pid = Number(name);
-        if (!Number.isInteger(pid) || pid <= 0) continue;
+      for (const pid of listPids()) {
         const mnt = mntOf(pid);
         if (mnt !== undefined) note(pid, mnt);
       }
@@ -273,11 +272,7 @@ export class HostFacts {
 }
 
 function mntOf(pid: number | 'self'): number | undefined {
-  try {
-    return parseNsLink(readlinkSync(`/proc/${pid}/ns/mnt`))?.id;
-  } catch {
-    return undefined;
-  }
+  return readNsLink(pid, 'mnt')?.id;
 }
 
 /** The context's host facts, made on first use. */

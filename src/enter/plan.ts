@@ -3,7 +3,8 @@
  * argv words for native/tsns-stage (see native/PROTOCOL.md), the command and its environment.
  * Everything that can be refused is refused here, before any namespace is touched.
  */
-import { closeSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, readlinkSync } from 'node:fs';
+import { listFds } from '../proc/pids';
 import { basename } from 'node:path';
 import { NS_TYPES, type NsType } from '../sys/constants';
 import { TsnsError, codeOfSystemError, errorCode, errorText, msg, option, withArticle, type OptionRef } from '../sys/errors';
@@ -353,9 +354,9 @@ function credentialWords(o: EnterOptions, target: Target | undefined, joiningUse
  */
 function callerFds(count: number, held: readonly number[]): number[] {
   const links = new Map<number, string>();
-  for (const name of readdirSync('/proc/self/fd')) {
+  for (const fd of listFds('self')) {
     try {
-      links.set(Number(name), readlinkSync(`/proc/self/fd/${name}`));
+      links.set(fd, readlinkSync(`/proc/self/fd/${fd}`));
     } catch {
       // the fd of the directory listing itself, closed by now
     }

@@ -8,12 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { TsnsError, codeOfSystemError, errorText } from '../sys/errors';
 
-/** One line of uid_map/gid_map: `count` ids from `outer` (parent namespace) seen as `inner` inside. */
-export interface IdRange {
-  inner: number;
-  outer: number;
-  count: number;
-}
+import { readIdMap, type IdRange } from '../proc/idmap';
+
+export type { IdRange };
 
 export type IdKind = 'user' | 'group';
 
@@ -114,17 +111,6 @@ export function subordinateRange(kind: IdKind, uid: number, identity = false): I
 /** Every id this process's own user namespace maps (--map-users=all): identity ranges. */
 export function kernelRanges(kind: IdKind): IdRange[] {
   return readIdMap('self', kind).map((r) => ({ inner: r.inner, outer: r.inner, count: r.count }));
-}
-
-/** A process's uid_map or gid_map as ranges (inner = inside its user namespace). Throws if unreadable. */
-export function readIdMap(pid: number | 'self', kind: IdKind): IdRange[] {
-  const text = fs.readFileSync(`/proc/${pid}/${kind === 'user' ? 'uid' : 'gid'}_map`, 'utf8');
-  const ranges: IdRange[] = [];
-  for (const line of text.split('\n')) {
-    const f = line.trim().split(/\s+/).map(Number);
-    if (f.length === 3 && f.every(Number.isFinite)) ranges.push({ inner: f[0], outer: f[1], count: f[2] });
-  }
-  return ranges;
 }
 
 /**
