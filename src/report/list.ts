@@ -11,7 +11,7 @@ import { readStatus } from '../proc/status';
 import { readNetnsids, readProcessDetails, readRelations, readRepresentatives, scan, sortedNamespaces } from '../scan';
 import type { Source } from '../scan/context';
 import type { Namespace, ScanModel } from '../scan/model';
-import { pickContainer } from '../containers/resolve';
+import type * as ResolveModule from '../containers/resolve';
 import { timed } from '../profile';
 import type { RenderContext } from './columns';
 import type { ColumnNeed, NamespaceColumn, Row } from './namespace-columns';
@@ -89,6 +89,9 @@ function namespaceFilter(q: NamespaceQuery, model: ScanModel): ((ns: Namespace) 
     filter = (ns) => ns.pids.length === 0;
   }
   if (q.container !== undefined) {
+    // Loaded only for --container: it brings the engines' modules, which a default tsns ls never needs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { pickContainer } = require('../containers/resolve') as typeof ResolveModule;
     const { id } = pickContainer(model.containers ?? [], q.container, model.deniedState);
     const inner = filter;
     filter = (ns) => ns.container?.id === id && (!inner || inner(ns));

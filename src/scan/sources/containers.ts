@@ -14,7 +14,8 @@
 import type { NsType } from '../../sys/constants';
 import { readNsLink } from '../../proc/ns';
 import { readStat } from '../../proc/stat';
-import { discoverContainers, type Container } from '../../containers';
+import type * as ContainersModule from '../../containers';
+import type { Container } from '../../containers';
 import type { Source } from '../context';
 import type { ContainerRef, ScanModel } from '../model';
 
@@ -49,6 +50,9 @@ function references(running: readonly Container[]): Map<Container, ContainerRef>
 
 /** Fill Namespace.container for every namespace of the model; the model keeps what was found. */
 export function markContainers(model: ScanModel): void {
+  // Loaded here, not at the top: the engines' modules cost a default tsns ls ~10 ms it never needs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { discoverContainers } = require('../../containers') as typeof ContainersModule;
   const { containers, denied } = discoverContainers({ processes: model.processes.values() });
   model.containers = containers;
   model.deniedState = denied;
