@@ -61,7 +61,7 @@ describe('tsns (every command)', function () {
     for (const command of ['ls', 'pins', 'containers', 'ps']) {
       const r = tsns([command, '-H']);
       assert.equal(r.status, 0, `${command} -H: ${r.stderr}`);
-      assert.match(r.stdout, /^\s*[A-Z]+ <(string|integer|number|boolean)>  \S/m, `${command} -H`);
+      assert.match(r.stdout, /^\s*[A-Z]+ <(string|integer|number|boolean)> {2}\S/m, `${command} -H`);
     }
   });
 
