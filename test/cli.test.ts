@@ -1,7 +1,7 @@
 /** What every command shares: the option parser's forms and errors, help, and output that cannot be written. */
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { killAll, nsInode, unshareProcess, type NsProcess } from './helpers/ns';
 
@@ -63,6 +63,18 @@ describe('tsns (every command)', function () {
       assert.equal(r.status, 0, `${command} -H: ${r.stderr}`);
       assert.match(r.stdout, /^\s*[A-Z]+ <(string|integer|number|boolean)> {2}\S/m, `${command} -H`);
     }
+  });
+
+  it("tsns ps of a process whose PID namespace link cannot be read says why (this machine's PID 1), else lists it", () => {
+    const r = tsns(['ps', '1', '-o', 'PID,NSPID']);
+    let denied: string | undefined;
+    try {
+      readlinkSync('/proc/1/ns/pid');
+    } catch (err) {
+      denied = (err as NodeJS.ErrnoException).code;
+    }
+    if (denied === 'EACCES') assertRefused(r, /^tsns: cannot read the PID namespace of process 1: \/proc\/1\/ns\/pid: Permission denied$/m, 'ps 1');
+    else assert.match(r.stdout, /^\s*1\s+1$/m, r.stderr);
   });
 
   it('a control character in an argument does not break the message into several lines', () => {

@@ -4,7 +4,8 @@
  * translation a container's log needs: "PID 1", "PID 37"), its ids on the host and as the target's user
  * namespace maps them.
  */
-import { TsnsError } from '../sys/errors';
+import { readlinkSync } from 'node:fs';
+import { TsnsError, codeOfSystemError, errorText } from '../sys/errors';
 import { readNsLink, readNsLinkAt } from '../proc/ns';
 import { readStatus } from '../proc/status';
 import { idInside, readIdMap, type IdRange } from '../proc/idmap';
@@ -24,6 +25,15 @@ export interface ProcessListing {
 function pidNamespaceOf(target: Target): { id: number; pid?: number } {
   const pid = target.pid ?? target.tid;
   const id = pid !== undefined ? readNsLink(pid, 'pid')?.id : target.files.pid ? readNsLinkAt(target.files.pid)?.id : undefined;
+  if (id === undefined && pid !== undefined) {
+    // A process whose link cannot be read: say why, not that it has none (this machine's PID 1).
+    const link = `/proc/${pid}/ns/pid`;
+    try {
+      readlinkSync(link);
+    } catch (err) {
+      throw new TsnsError(`cannot read the PID namespace of ${target.description}: ${link}: ${errorText(err)}`, codeOfSystemError(err));
+    }
+  }
   if (id === undefined) throw new TsnsError(`${target.description} has no PID namespace of its own to list`, 'ENOTARGET');
   return { id, pid };
 }
