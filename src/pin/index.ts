@@ -366,7 +366,7 @@ function makePin(tx: Transaction, plan: PlannedPin, table: MountEntry[]): PinRes
     if (err instanceof TsnsError) throw err;
     if (err instanceof SysError && err.code === 'EINVAL' && ns.type === 'mnt')
       throw new TsnsError(
-        `the kernel refused to pin ${nsLabel('mnt', ns.inode)} on ${file} (${describeErrno(err.errno)}): the kernel pins a mount namespace only for a caller in an older mount namespace, and only on a mount that does not propagate`,
+        `the kernel refused to pin ${nsLabel('mnt', ns.inode)} on ${file} (${describeErrno(err.errno)}): the kernel pins a mount namespace only for a caller whose own mount namespace is older (has a smaller id), and only on a mount that does not propagate`,
         'EKERNEL',
       );
     if (err instanceof SysError && err.code === 'EPERM')
