@@ -60,8 +60,12 @@ function noteDenied(ctx: DiscoveryContext, path: string, root: string): void {
   }
 }
 
-/** A state file's text, or undefined (missing, not a regular file, too big, unreadable, wrong owner). */
-export function readStateFile(path: string, ctx: DiscoveryContext, opts: ReadOptions = {}): string | undefined {
+/**
+ * Open a state file under the rules every read here keeps (no symlink followed, no FIFO waited on, a
+ * regular file no bigger than MAX_STATE_BYTES, of `opts.owner` when given) and give `read` its fd and
+ * size; undefined when any rule fails or the read throws. EACCES is noted as denied state.
+ */
+function withStateFile<T>(path: string, ctx: DiscoveryContext, opts: ReadOptions, read: (fd: number, size: number) => T): T | undefined {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW | constants.O_NOCTTY);
@@ -73,12 +77,17 @@ export function readStateFile(path: string, ctx: DiscoveryContext, opts: ReadOpt
     const st = fstatSync(fd);
     if (!st.isFile() || st.size > MAX_STATE_BYTES) return undefined;
     if (opts.owner !== undefined && st.uid !== opts.owner) return undefined;
-    return readAll(fd, st.size);
+    return read(fd, st.size);
   } catch {
     return undefined;
   } finally {
     closeSync(fd);
   }
+}
+
+/** A state file's text, or undefined (missing, not a regular file, too big, unreadable, wrong owner). */
+export function readStateFile(path: string, ctx: DiscoveryContext, opts: ReadOptions = {}): string | undefined {
+  return withStateFile(path, ctx, opts, (fd, size) => readAll(fd, size));
 }
 
 /**
@@ -87,28 +96,14 @@ export function readStateFile(path: string, ctx: DiscoveryContext, opts: ReadOpt
  * their two ends.
  */
 export function readStateFileEnds(path: string, ctx: DiscoveryContext, bytes: number, opts: ReadOptions = {}): { head: string; tail?: string } | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW | constants.O_NOCTTY);
-  } catch (err) {
-    if (errnoOf(err) === 'EACCES' && !opts.quiet) noteDenied(ctx, path, opts.root ?? path);
-    return undefined;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size > MAX_STATE_BYTES) return undefined;
-    if (opts.owner !== undefined && st.uid !== opts.owner) return undefined;
-    if (st.size <= 2 * bytes) return { head: readAll(fd, st.size) };
+  return withStateFile(path, ctx, opts, (fd, size) => {
+    if (size <= 2 * bytes) return { head: readAll(fd, size) };
     const buf = Buffer.allocUnsafe(bytes);
     const n = readSync(fd, buf, 0, bytes, 0);
     const head = buf.toString('utf8', 0, n);
-    const m = readSync(fd, buf, 0, bytes, st.size - bytes);
+    const m = readSync(fd, buf, 0, bytes, size - bytes);
     return { head, tail: buf.toString('utf8', 0, m) };
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 /** A state file parsed as JSON, or undefined (also while it is being rewritten). */
