@@ -14,6 +14,7 @@ import { NOBODY_UID, tsnsAsNobody } from './helpers/nobody';
 import { buildEnterPlan, spawnPlan } from '../src/enter';
 import { childrenOf, commOf, ok, procState, sleep, waitFor } from './helpers/proc';
 import { descendantsOf, hangUp, processRef, running, startShell, startTerminal, Terminal } from './helpers/pty';
+import { socketOnlyNetns } from './helpers/ns';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
@@ -375,30 +376,10 @@ describe('tsns enter', function () {
     });
 
     it('held only by a socket, and a user namespace that is only a parent: entered by namespace id', async () => {
-      // A Node process whose main thread makes a network namespace, a socket in it, and goes back.
-      const koffi = require.resolve('koffi');
-      const holder = spawn(
-        process.execPath,
-        [
-          '-e',
-          `const lib = require(${JSON.stringify(koffi)}).load('libc.so.6');
-           const unshare = lib.func('int unshare(int)'), setns = lib.func('int setns(int, int)'), socket = lib.func('int socket(int, int, int)');
-           const fs = require('node:fs');
-           const home = fs.openSync('/proc/thread-self/ns/net', 'r');
-           if (unshare(0x40000000) !== 0) throw new Error('unshare failed');
-           const sock = socket(2, 2, 0);
-           if (sock < 0) throw new Error('no socket-only namespace');
-           const made = fs.readlinkSync('/proc/thread-self/ns/net');
-           if (setns(home, 0x40000000) !== 0) throw new Error('setns failed');
-           console.log(made + ' ' + sock);
-           setInterval(() => {}, 1e6);`,
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
+      const made = await socketOnlyNetns();
+      const holder = made.holder;
       started.push(holder);
-      let out = '';
-      holder.stdout?.on('data', (d) => (out += d));
-      const [net, sock] = await waitFor('the socket holder', () => (out.includes('\n') ? out.trim().split(' ') : undefined));
+      const [net, sock] = [made.link, String(made.fd)];
       assert.notEqual(link(holder.pid as number, 'net'), net);
       const r = ok(tsns([net, '--', 'sh', '-c', 'readlink /proc/self/ns/net; ls /proc/$$/fd']));
       assert.equal(r, `${net}\n0\n1\n2\n`);

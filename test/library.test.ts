@@ -3,14 +3,14 @@
  * the surface itself, and spawnIn and pin on real namespaces (their errors: errors.test.ts).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tsns from '../src';
 import { TsnsError } from '../src';
-import { killAll, nsInode, unshareProcess, type NsProcess } from './helpers/ns';
-import { ok, waitFor } from './helpers/proc';
+import { killAll, nsInode, socketOnlyNetns, unshareProcess, type NsProcess } from './helpers/ns';
+import { ok } from './helpers/proc';
 
 /** Everything src/index.ts exports at run time: a change here is a change of the public API. */
 const PUBLIC_VALUES = [
@@ -78,33 +78,6 @@ function ourFdsOn(id: number): string[] {
       return false;
     }
   });
-}
-
-/** A Node process whose main thread makes a network namespace, a socket in it, and goes back: the
- *  namespace is held by that socket only. */
-async function socketOnlyNetns(): Promise<{ holder: ChildProcess; id: number }> {
-  const koffi = require.resolve('koffi');
-  const holder = spawn(
-    process.execPath,
-    [
-      '-e',
-      `const lib = require(${JSON.stringify(koffi)}).load('libc.so.6');
-       const unshare = lib.func('int unshare(int)'), setns = lib.func('int setns(int, int)'), socket = lib.func('int socket(int, int, int)');
-       const fs = require('node:fs');
-       const home = fs.openSync('/proc/thread-self/ns/net', 'r');
-       if (unshare(0x40000000) !== 0) throw new Error('unshare failed');
-       if (socket(2, 2, 0) < 0) throw new Error('socket failed');
-       const made = fs.readlinkSync('/proc/thread-self/ns/net');
-       if (setns(home, 0x40000000) !== 0) throw new Error('setns failed');
-       console.log(made);
-       setInterval(() => {}, 1e6);`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let out = '';
-  holder.stdout?.on('data', (d) => (out += d));
-  const link = await waitFor('the socket holder', () => (out.includes('\n') ? out.trim() : undefined));
-  return { holder, id: Number(/\[(\d+)\]/.exec(link)?.[1]) };
 }
 
 describe('library (the public entry point)', () => {

@@ -11,7 +11,8 @@ import { asNobody, repoRoot } from './helpers/nobody';
 import { mergeSingle, parseIdRange } from '../src/run/ids';
 import { runInNewNamespaces, type RunOptions } from '../src';
 import { buildPlan as buildRunPlan, resolveRunOptions } from '../src/run';
-import { hangUp, startShell, Terminal } from './helpers/pty';
+import { descendantsOf, hangUp, startShell, Terminal } from './helpers/pty';
+import { alive, sleep } from './helpers/proc';
 
 const TSNS = path.join(repoRoot, 'bin', 'tsns');
 const NS = ['mnt', 'uts', 'ipc', 'net', 'pid', 'user', 'cgroup', 'time'] as const;
@@ -127,46 +128,6 @@ function mountsUnder(dir: string): string[] {
 
 function inode(file: string): number {
   return fs.statSync(file).ino;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** All descendants of pid, through /proc/PID/task/TID/children. */
-function descendants(pid: number): number[] {
-  const out: number[] = [];
-  const walk = (p: number) => {
-    let tasks: string[] = [];
-    try {
-      tasks = fs.readdirSync(`/proc/${p}/task`);
-    } catch {
-      return;
-    }
-    for (const t of tasks) {
-      let kids = '';
-      try {
-        kids = fs.readFileSync(`/proc/${p}/task/${t}/children`, 'utf8');
-      } catch {
-        continue;
-      }
-      for (const k of kids.split(' ').filter(Boolean).map(Number)) {
-        out.push(k);
-        walk(k);
-      }
-    }
-  };
-  walk(pid);
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/\) Z /.test(stat);
-  } catch {
-    return false;
-  }
 }
 
 /** Field 22 of /proc/PID/stat, or '' when the process is gone. */
@@ -427,11 +388,11 @@ describe('tsns run', function () {
         const child = spawn(process.execPath, [TSNS, 'run', ...args, '--', 'sleep', '60'], { stdio: 'ignore' });
         started.push(child);
         const pid = child.pid as number;
-        await until(() => descendants(pid).some((p) => comm(p) === 'sleep'));
-        track(descendants(pid));
+        await until(() => descendantsOf(pid).some((p) => comm(p) === 'sleep'));
+        track(descendantsOf(pid));
         // The process the caller started is the waiting stage now; the command is its only child.
-        await until(() => comm(pid) === 'tsns-stage' && descendants(pid).length === 1);
-        assert.deepEqual(descendants(pid).map(comm), ['sleep'], args.join(' '));
+        await until(() => comm(pid) === 'tsns-stage' && descendantsOf(pid).length === 1);
+        assert.deepEqual(descendantsOf(pid).map(comm), ['sleep'], args.join(' '));
         child.kill('SIGHUP');
         assert.deepEqual(await exited(child), { code: null, signal: 'SIGHUP' }, args.join(' '));
         spawnSync('umount', [path.join(tmp, 'uts')]);
@@ -600,10 +561,10 @@ describe('tsns run', function () {
       started.push(child);
       let sleeper = 0;
       await until(() => {
-        sleeper = descendants(child.pid as number).find((p) => comm(p) === 'sleep') ?? 0;
+        sleeper = descendantsOf(child.pid as number).find((p) => comm(p) === 'sleep') ?? 0;
         return sleeper > 0;
       });
-      track(descendants(child.pid as number));
+      track(descendantsOf(child.pid as number));
       return { child, sleeper };
     }
 
@@ -682,24 +643,24 @@ describe('tsns run', function () {
       ] as const) {
         const child = spawn(process.execPath, [TSNS, 'run', '--forward-signals', '--', 'sh', '-c', script], { stdio: 'ignore' });
         started.push(child);
-        await until(() => descendants(child.pid as number).some((p) => comm(p) === 'sleep'));
-        track(descendants(child.pid as number));
+        await until(() => descendantsOf(child.pid as number).some((p) => comm(p) === 'sleep'));
+        track(descendantsOf(child.pid as number));
         child.kill(sig);
         assert.deepEqual(await exited(child), { code, signal: null });
       }
       // -f without --forward-signals: SIGTERM and SIGINT do not end tsns (unshare 2.42: no impatient parent).
       const child = spawn(process.execPath, [TSNS, 'run', '-f', '--', 'sh', '-c', 'sleep 0.6; exit 3'], { stdio: 'ignore' });
       started.push(child);
-      await until(() => descendants(child.pid as number).some((p) => comm(p) === 'sleep'));
-      track(descendants(child.pid as number));
+      await until(() => descendantsOf(child.pid as number).some((p) => comm(p) === 'sleep'));
+      track(descendantsOf(child.pid as number));
       child.kill('SIGTERM');
       child.kill('SIGINT');
       assert.deepEqual(await exited(child), { code: 3, signal: null });
       // Without --fork tsns stands for the command: SIGTERM reaches it.
       const direct = spawn(process.execPath, [TSNS, 'run', '-u', '--', 'sh', '-c', 'trap "exit 9" TERM; while :; do sleep 0.2; done'], { stdio: 'ignore' });
       started.push(direct);
-      await until(() => descendants(direct.pid as number).some((p) => comm(p) === 'sleep'));
-      track(descendants(direct.pid as number));
+      await until(() => descendantsOf(direct.pid as number).some((p) => comm(p) === 'sleep'));
+      track(descendantsOf(direct.pid as number));
       direct.kill('SIGTERM');
       assert.deepEqual(await exited(direct), { code: 9, signal: null });
     });

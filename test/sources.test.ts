@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { firstLine } from './helpers/proc';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,28 +77,6 @@ function start(cmd: string, args: string[], options: { uid?: number; gid?: numbe
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   children.push(child);
   return child;
-}
-
-/** The first stdout line of a child (with a deadline), for fixtures that report what they made. */
-function firstLine(child: ChildProcess, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`${what}: no answer; stderr: ${err}`)), 15000);
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(out.slice(0, nl));
-      }
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited (${code ?? signal}): ${err}`));
-    });
-  });
 }
 
 async function until(what: string, cond: () => boolean, ms = 10000): Promise<void> {

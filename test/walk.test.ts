@@ -14,7 +14,7 @@ import { SysError } from '../src/sys/errors';
 import { NS_ABSENT, NS_DENIED, readHierarchy, readProcessDetails, walkProc, type HeldNamespaces, type NamespaceWay, type ProcWalk } from '../src/proc/walk';
 import { close, fdInode, nsGetOwnerUid, nsGetParent, nsGetUserns, openReadOnly } from '../src/sys/libc';
 import { killAll, unshareProcess, type NsProcess } from './helpers/ns';
-import { childrenOf, procState, waitFor } from './helpers/proc';
+import { childrenOf, firstLine, procState, waitFor } from './helpers/proc';
 
 const KOFFI = require.resolve('koffi');
 const CLONE_NEWUTS = 0x04000000;
@@ -82,27 +82,6 @@ function fdsByReadlink(pid: number, types: readonly NsType[] = NS_TYPES): { ns: 
     else if ((types as readonly string[]).includes(m[1])) ns.push(`${m[1]} ${name} ${m[2]}`);
   }
   return { ns: ns.sort(), sockets: sockets.sort() };
-}
-
-function firstLine(child: ChildProcess, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`${what}: no answer; stderr: ${err}`)), 15000);
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(out.slice(0, nl));
-      }
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited (${code ?? signal}): ${err}`));
-    });
-  });
 }
 
 function kill(child: ChildProcess | undefined): Promise<void> {

@@ -147,3 +147,32 @@ export function removeAllNetns(): void {
     spawnSync('rmdir', ['/run/netns']);
   }
 }
+
+/** A Node process whose main thread makes a network namespace, a socket in it, and goes back: the
+ *  namespace is held by that socket only. Its link (`net:[ID]`), id and the socket's fd number. The
+ *  caller kills `holder`. */
+export async function socketOnlyNetns(): Promise<{ holder: ChildProcess; link: string; id: number; fd: number }> {
+  const koffi = require.resolve('koffi');
+  const holder = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const lib = require(${JSON.stringify(koffi)}).load('libc.so.6');
+       const unshare = lib.func('int unshare(int)'), setns = lib.func('int setns(int, int)'), socket = lib.func('int socket(int, int, int)');
+       const fs = require('node:fs');
+       const home = fs.openSync('/proc/thread-self/ns/net', 'r');
+       if (unshare(0x40000000) !== 0) throw new Error('unshare failed');
+       const sock = socket(2, 2, 0);
+       if (sock < 0) throw new Error('socket failed');
+       const made = fs.readlinkSync('/proc/thread-self/ns/net');
+       if (setns(home, 0x40000000) !== 0) throw new Error('setns failed');
+       console.log(made + ' ' + sock);
+       setInterval(() => {}, 1e6);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  holder.stdout?.on('data', (d) => (out += d));
+  const [link, fd] = await waitFor('the socket holder', () => (out.includes('\n') ? out.trim().split(' ') : undefined));
+  return { holder, link, id: Number(/\[(\d+)\]/.exec(link)?.[1]), fd: Number(fd) };
+}

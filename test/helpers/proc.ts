@@ -1,19 +1,41 @@
 /** Small /proc and timing helpers the suites share. */
 import assert from 'node:assert/strict';
-import type { SpawnSyncReturns } from 'node:child_process';
+import type { ChildProcess, SpawnSyncReturns } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Poll `probe` until it returns something other than undefined; throw after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
+/** Poll `probe` (every `everyMs`) until it gives something other than undefined; throw after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000, everyMs = 10): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = probe();
+    const v = await probe();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
   }
+}
+
+/** The first stdout line of a child (with a deadline), for fixtures that report what they made. */
+export function firstLine(child: ChildProcess, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`${what}: no answer; stderr: ${err}`)), 15000);
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(out.slice(0, nl));
+      }
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${code ?? signal}): ${err}`));
+    });
+  });
 }
 
 /** Direct children of a process ([] once it is gone). */
@@ -42,6 +64,12 @@ export function procState(pid: number): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Alive: exists and is neither a zombie nor dead. */
+export function alive(pid: number): boolean {
+  const s = procState(pid);
+  return s !== undefined && s !== 'Z' && s !== 'X';
 }
 
 /** A command that must succeed: its stdout. */

@@ -15,6 +15,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { sleep } from './proc';
 
 const HARNESS = String.raw`
 import base64, fcntl, json, os, pty, select, struct, sys, termios
@@ -205,17 +206,13 @@ export function descendantsOf(pid: number): number[] {
   return out;
 }
 
-function sleepMs(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Poll until `probe` returns something; undefined after the timeout. */
 async function poll<T>(probe: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();
     if (v !== undefined || Date.now() > deadline) return v;
-    await sleepMs(10);
+    await sleep(10);
   }
 }
 
@@ -244,7 +241,7 @@ export async function hangUp(
     const tree = [top, ...descendantsOf(top)].map(processRef).filter((p): p is ProcessRef => p !== undefined);
     const names = new Map(tree.map((p) => [p.pid, comm(p.pid) ?? '?']));
     term.closeMaster();
-    const end = await Promise.race([term.ended, sleepMs(timeoutMs).then(() => 'running' as const)]);
+    const end = await Promise.race([term.ended, sleep(timeoutMs).then(() => 'running' as const)]);
     await poll(() => (tree.some(running) ? undefined : true), timeoutMs);
     const left = tree.filter(running);
     for (const p of left) {
