@@ -1,10 +1,10 @@
 /** `tsns containers`: every container on the host, as its engine names it, from the engines' on-disk state. */
-import { parseCommandLine, OptionSpecs } from './args';
+import type { OptionSpecs } from './args';
 import { TsnsError } from '../sys/errors';
 import { containerColumns } from '../report/container-columns';
 import { listContainerRows } from '../report/containers';
 import type { EngineName } from '../containers';
-import { LISTING_HELP, LISTING_SPECS, parseListing, renderListing } from './listing';
+import { LISTING_HELP, parseListingCommand, renderListing } from './listing';
 
 const ENGINES: readonly EngineName[] = ['docker', 'podman', 'containerd', 'kubernetes', 'cri-o', 'lxc', 'nspawn', 'runc', 'crun'];
 
@@ -27,18 +27,12 @@ Default columns: ENGINE NAME CTRID POD PID STATUS OWN (the namespace types it ha
 
 const specs: OptionSpecs = {
   engine: { short: 'e', kind: 'string', multiple: true },
-  ...LISTING_SPECS,
-  help: { short: 'h', kind: 'boolean' },
 };
 
 export function run(args: string[]): number {
-  const { values } = parseCommandLine(args, specs);
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  const listing = parseListing(containerColumns, values, ['ENGINE', 'NAME', 'CTRID', 'POD', 'PID', 'STATUS', 'OWN']);
-  if (listing === 'list-columns') return 0;
+  const parsed = parseListingCommand(args, specs, usage, containerColumns, () => ['ENGINE', 'NAME', 'CTRID', 'POD', 'PID', 'STATUS', 'OWN']);
+  if (!parsed) return 0;
+  const { values, listing } = parsed;
   const engines = values.engine as string[] | undefined;
   for (const e of engines ?? []) if (!(ENGINES as readonly string[]).includes(e)) throw new TsnsError(`unknown engine '${e}' (one of ${ENGINES.join(', ')})`);
   const { rows, denied } = listContainerRows({ engines: engines as EngineName[] | undefined });

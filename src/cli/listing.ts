@@ -4,7 +4,7 @@
  * layout. (`tsns ls` has lsns's own options and trees: src/cli/ls.ts.)
  */
 import { TsnsError } from '../sys/errors';
-import type { OptionSpecs, OptionValue } from './args';
+import { parseCommandLine, type OptionSpecs, type OptionValue, type ParseOptions } from './args';
 import type { Column, ColumnTable, RenderContext, TreeRow } from '../report/columns';
 import type * as FilterModule from '../report/filter';
 
@@ -65,6 +65,28 @@ export function parseListing<R extends TreeRow, N extends string>(
   const context: RenderContext = { listSeparator: format === 'table' ? '\n' : ',', fullIds: noTruncate || format === 'json' };
   const needs = (need: N): boolean => columns.some((c) => c.needs.includes(need)) || (filter?.columns.some((c) => c.needs.includes(need)) ?? false);
   return { columns, format, context, noHeadings: values.noheadings === true, noTruncate, filter, needs };
+}
+
+/**
+ * A listing command's command line: --help prints `usage`, -H the columns (neither needs the command's
+ * arguments), and both return undefined: the command is done. Otherwise the values, positionals and
+ * listing; `defaults` may depend on the values (pins -A adds MNTNS).
+ */
+export function parseListingCommand<R extends TreeRow, N extends string>(
+  args: string[],
+  specs: OptionSpecs,
+  usage: string,
+  table: ColumnTable<R, N>,
+  defaults: (values: Record<string, OptionValue | undefined>) => readonly string[],
+  opts: ParseOptions = {},
+): { values: Record<string, OptionValue | undefined>; positionals: string[]; listing: Listing<R, N> } | undefined {
+  const { values, positionals } = parseCommandLine(args, { ...specs, ...LISTING_SPECS, help: { short: 'h', kind: 'boolean' } }, opts);
+  if (values.help) {
+    process.stdout.write(usage);
+    return undefined;
+  }
+  const listing = parseListing(table, values, defaults(values));
+  return listing === 'list-columns' ? undefined : { values, positionals, listing };
 }
 
 /** Render the rows the filter keeps (as lsns: no rows, no header; an empty list in JSON). */

@@ -1,10 +1,10 @@
 /** `tsns pins`: every pinned namespace (nsfs bind mount), the processes still in it, through the pin column registry. */
-import { parseCommandLine, OptionSpecs } from './args';
+import type { OptionSpecs } from './args';
 import { NS_TYPES, NsType, isNsType } from '../sys/constants';
 import { TsnsError } from '../sys/errors';
 import { listPins } from '../pin';
 import { pinColumns, type PinRow } from '../report/pin-columns';
-import { LISTING_HELP, LISTING_SPECS, parseListing, renderListing } from './listing';
+import { LISTING_HELP, parseListingCommand, renderListing } from './listing';
 
 const usage = `Usage:
   tsns pins [options]
@@ -23,19 +23,13 @@ Default columns: PATH TYPE NS NPROCS (processes still inside), and MNTNS with -A
 const specs: OptionSpecs = {
   type: { short: 't', kind: 'string', multiple: true },
   'all-mounts': { short: 'A', kind: 'boolean' },
-  ...LISTING_SPECS,
-  help: { short: 'h', kind: 'boolean' },
 };
 
 export function run(args: string[]): number {
-  const { values } = parseCommandLine(args, specs);
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
+  const parsed = parseListingCommand(args, specs, usage, pinColumns, (v) => ['PATH', 'TYPE', 'NS', 'NPROCS', ...(v['all-mounts'] ? ['MNTNS'] : [])]);
+  if (!parsed) return 0;
+  const { values, listing } = parsed;
   const allMounts = Boolean(values['all-mounts']);
-  const listing = parseListing(pinColumns, values, ['PATH', 'TYPE', 'NS', 'NPROCS', ...(allMounts ? ['MNTNS'] : [])]);
-  if (listing === 'list-columns') return 0;
   const types = values.type as string[] | undefined;
   for (const t of types ?? []) if (!isNsType(t)) throw new TsnsError(`unknown namespace type '${t}'`);
   const rows: PinRow[] = listPins({ types: types as NsType[] | undefined, allMountNamespaces: allMounts }).map((pin) => ({ pin, children: [] }));

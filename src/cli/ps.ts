@@ -1,9 +1,8 @@
 /** `tsns ps TARGET`: the target's processes, with their host PIDs beside the PIDs its namespace gives them. */
-import { parseCommandLine, OptionSpecs } from './args';
 import { TsnsError } from '../sys/errors';
 import { processColumns } from '../report/process-columns';
 import { listTargetProcesses } from '../report/ps';
-import { LISTING_HELP, LISTING_SPECS, parseListing, renderListing } from './listing';
+import { LISTING_HELP, parseListingCommand, renderListing } from './listing';
 
 const usage = `Usage:
   tsns ps [options] TARGET
@@ -20,22 +19,11 @@ ${LISTING_HELP}
 Default columns: PID NSPID PPID USER CUID COMMAND.
 `;
 
-const specs: OptionSpecs = {
-  ...LISTING_SPECS,
-  help: { short: 'h', kind: 'boolean' },
-};
-
 export function run(args: string[]): number {
-  const { values, positionals } = parseCommandLine(args, specs, { positionals: 1 });
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  // -H needs no target, as lsns -H needs no namespace.
-  const listing = parseListing(processColumns, values, ['PID', 'NSPID', 'PPID', 'USER', 'CUID', 'COMMAND']);
-  if (listing === 'list-columns') return 0;
-  if (positionals.length !== 1) throw new TsnsError("no target; try 'tsns ps --help'");
-  const { rows } = listTargetProcesses(positionals[0]);
-  process.stdout.write(renderListing(processColumns, listing, rows));
+  const parsed = parseListingCommand(args, {}, usage, processColumns, () => ['PID', 'NSPID', 'PPID', 'USER', 'CUID', 'COMMAND'], { positionals: 1 });
+  if (!parsed) return 0;
+  if (parsed.positionals.length !== 1) throw new TsnsError("no target; try 'tsns ps --help'");
+  const { rows } = listTargetProcesses(parsed.positionals[0]);
+  process.stdout.write(renderListing(processColumns, parsed.listing, rows));
   return 0;
 }
